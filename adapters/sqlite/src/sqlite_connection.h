@@ -1,0 +1,80 @@
+// Internal: one sqlite3 connection with its prepared statements. Not thread-safe: the owner
+// serialises use. Every sqlite3 return code is checked and turned into SqliteFailure.
+#ifndef MASSMIGRATION_ADAPTERS_SQLITE_CONNECTION_H_
+#define MASSMIGRATION_ADAPTERS_SQLITE_CONNECTION_H_
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace massmigration::sqlite::internal {
+
+class SqliteFailure : public std::runtime_error {
+ public:
+  SqliteFailure(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  // The primary result code (SQLITE_BUSY, SQLITE_NOTADB, ...).
+  int code() const { return code_; }
+  // Busy and locked mean "try later"; the connection itself is fine.
+  bool connection_is_sound() const;
+  bool is_missing_table() const;
+
+ private:
+  int code_;
+};
+
+// A prepared statement in use: bind, step, read columns. Resets itself when destroyed.
+class Statement {
+ public:
+  explicit Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::nullopt_t);
+  // True while a row is available.
+  bool step();
+  std::string text(int column) const;
+  std::optional<std::string> optional_text(int column) const;
+  std::int64_t integer(int column) const;
+  std::optional<std::int64_t> optional_integer(int column) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+  sqlite3* db_;
+};
+
+class Connection {
+ public:
+  // Opens `path`, creating it only when `create`. Throws SqliteFailure.
+  Connection(const std::filesystem::path& path, bool create, std::chrono::milliseconds busy_timeout);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void exec(const char* sql);
+  // A cached prepared statement, ready to bind.
+  Statement statement(const char* sql);
+  // Rows changed by the last statement.
+  int changes() const;
+
+ private:
+  [[noreturn]] void fail(int code, std::string_view doing) const;
+
+  sqlite3* db_ = nullptr;
+  std::map<const char*, sqlite3_stmt*> statements_;
+};
+
+}  // namespace massmigration::sqlite::internal
+
+#endif  // MASSMIGRATION_ADAPTERS_SQLITE_CONNECTION_H_

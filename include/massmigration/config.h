@@ -1,0 +1,55 @@
+// Configuration: which databases exist (alias -> URL), where apps are routed, which backend
+// runs migrations by default. Build a Config in code or read it from TOML, then install it
+// process-wide with configure().
+//
+//   [databases]                # alias = URL
+//   default = "sqlite:///var/lib/shop/default.db"
+//   blog_db = "sqlite:data/blog.db"     # relative: to the TOML file's directory
+//   [routing]                  # app_label = alias
+//   blog = "blog_db"
+//   [backend]
+//   default = "threads"
+//
+// SQLite URLs: "sqlite:///absolute/path.db", or "sqlite:relative/path.db", resolved against
+// the directory of the TOML file it came from, or against the current directory at
+// configure() for a Config built in code. Query options: "?busy_timeout_ms=N" (default 5000),
+// how long a locked database is waited for before the store gives up.
+//
+// Thread safety: configure() may race with guards and launches; each of them sees either the
+// old configuration or the new one, never a mix.
+#ifndef MASSMIGRATION_CONFIG_H_
+#define MASSMIGRATION_CONFIG_H_
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace massmigration {
+
+struct Config {
+  std::map<std::string, std::string> databases;  // alias -> URL
+  std::map<std::string, std::string> routing;    // app_label -> alias
+  std::string default_backend = "inline";
+  // Where relative database paths are resolved; empty means the current directory.
+  std::filesystem::path base_directory;
+
+  // Throws ConfigError naming the file and line of a malformed, unknown or mistyped entry.
+  static Config from_toml_file(const std::filesystem::path& path);
+  // `source_name` names the text in errors.
+  static Config from_toml_string(std::string_view toml, std::string_view source_name = "<string>");
+};
+
+// Validates `config` (URL schemes known, aliases and app labels well formed, routing targets
+// configured) and the migration registry against it (no duplicate or malformed keys; every
+// allowed_db_aliases entry configured), then installs it. Opens no database: stores connect on
+// first use. Throws ConfigError naming the entry at fault, leaving the previous configuration
+// in place. Resets the guards' cache.
+void configure(const Config& config);
+
+// The installed configuration; throws MigrationError if configure() was never called.
+Config current_config();
+
+}  // namespace massmigration
+
+#endif  // MASSMIGRATION_CONFIG_H_

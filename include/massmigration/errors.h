@@ -1,0 +1,157 @@
+// The exceptions massmigration throws. Every one derives from MigrationError, itself a
+// std::runtime_error, and its what() names the key, database alias or configuration entry
+// at fault. The accessors return the same facts for programs that act on them.
+#ifndef MASSMIGRATION_ERRORS_H_
+#define MASSMIGRATION_ERRORS_H_
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace massmigration {
+
+class MigrationError : public std::runtime_error {
+ public:
+  explicit MigrationError(const std::string& message) : std::runtime_error(message) {}
+};
+
+// A guard refused: the migration is not applied on every required alias, or the record
+// store could not say (then cause() says why, and the guard fails closed).
+class RequiredMigrationNotApplied : public MigrationError {
+ public:
+  RequiredMigrationNotApplied(std::string key, std::vector<std::string> missing_aliases,
+                              std::string guarded, std::string cause);
+  const std::string& key() const { return key_; }
+  // The aliases not known to be applied, in configuration order.
+  const std::vector<std::string>& missing_aliases() const { return missing_aliases_; }
+  // What the guard protects ("list_products", "handler at shop.cc:42"); may be empty.
+  const std::string& guarded() const { return guarded_; }
+  // Why the store could not answer; empty when it answered "not applied".
+  const std::string& cause() const { return cause_; }
+
+ private:
+  std::string key_;
+  std::vector<std::string> missing_aliases_;
+  std::string guarded_;
+  std::string cause_;
+};
+
+// A launch found a record already there: another launch won the race, or the migration
+// ran before (delete its record to run it again).
+class MigrationAlreadyStarted : public MigrationError {
+ public:
+  MigrationAlreadyStarted(std::string key, std::string alias);
+  const std::string& key() const { return key_; }
+  const std::string& alias() const { return alias_; }
+
+ private:
+  std::string key_;
+  std::string alias_;
+};
+
+// A launch found a dependency that is not applied on the same alias (or not registered).
+class DependentMigrationNotApplied : public MigrationError {
+ public:
+  DependentMigrationNotApplied(std::string key, std::string dependency, std::string alias,
+                               std::string detail = "");
+  const std::string& key() const { return key_; }
+  const std::string& dependency() const { return dependency_; }
+  const std::string& alias() const { return alias_; }
+
+ private:
+  std::string key_;
+  std::string dependency_;
+  std::string alias_;
+};
+
+// The migration may not run on this alias (allowed_db_aliases or routing exclude it).
+class CannotRunOnDB : public MigrationError {
+ public:
+  CannotRunOnDB(std::string key, std::string alias, std::vector<std::string> allowed);
+  const std::string& key() const { return key_; }
+  const std::string& alias() const { return alias_; }
+  const std::vector<std::string>& allowed() const { return allowed_; }
+
+ private:
+  std::string key_;
+  std::string alias_;
+  std::vector<std::string> allowed_;
+};
+
+// A guard's db_aliases names an alias the migration does not run on.
+class DbAliasNotAllowed : public MigrationError {
+ public:
+  DbAliasNotAllowed(std::string key, std::string alias, std::vector<std::string> allowed);
+  const std::string& key() const { return key_; }
+  const std::string& alias() const { return alias_; }
+  const std::vector<std::string>& allowed() const { return allowed_; }
+
+ private:
+  std::string key_;
+  std::string alias_;
+  std::vector<std::string> allowed_;
+};
+
+// No migration is registered under the key; what() lists the registered keys.
+class UnknownMigration : public MigrationError {
+ public:
+  UnknownMigration(std::string key, std::vector<std::string> known_keys);
+  const std::string& key() const { return key_; }
+  const std::vector<std::string>& known_keys() const { return known_keys_; }
+
+ private:
+  std::string key_;
+  std::vector<std::string> known_keys_;
+};
+
+// The text is not a well-formed key.
+class InvalidMigrationKey : public MigrationError {
+ public:
+  InvalidMigrationKey(std::string text, std::string reason);
+  const std::string& text() const { return text_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string text_;
+  std::string reason_;
+};
+
+// A database alias that is not configured.
+class UnknownDatabaseAlias : public MigrationError {
+ public:
+  UnknownDatabaseAlias(std::string alias, std::vector<std::string> configured);
+  const std::string& alias() const { return alias_; }
+
+ private:
+  std::string alias_;
+};
+
+// Bad configuration. entry() names where: "massmigration.toml:4 [routing] blog",
+// "databases.shop_db", "registry: shop:0002_x (shop.cc:12)".
+class ConfigError : public MigrationError {
+ public:
+  ConfigError(std::string entry, std::string detail);
+  const std::string& entry() const { return entry_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  std::string entry_;
+  std::string detail_;
+};
+
+// A record store could not answer or could not write (database down, file unreadable,
+// locked past the timeout). The driver's own message is kept in detail().
+class RecordStoreError : public MigrationError {
+ public:
+  RecordStoreError(std::string alias, std::string detail);
+  const std::string& alias() const { return alias_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  std::string alias_;
+  std::string detail_;
+};
+
+}  // namespace massmigration
+
+#endif  // MASSMIGRATION_ERRORS_H_

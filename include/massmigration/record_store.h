@@ -1,0 +1,71 @@
+// The record store seam: how massmigration reads and writes `massmigration_record` rows on one
+// database, and the registry of database drivers by URL scheme. The SQLite driver ("sqlite")
+// comes with massmigration::massmigration; others register themselves when linked.
+//
+// Implementers: every RecordStore method may be called concurrently from many threads; lock
+// inside. Throw RecordStoreError (keeping the driver's message) when the database cannot
+// answer; never report "not applied" for "could not ask". A store may connect lazily and must
+// reconnect after a failure rather than stay broken.
+#ifndef MASSMIGRATION_RECORD_STORE_H_
+#define MASSMIGRATION_RECORD_STORE_H_
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "massmigration/key.h"
+#include "massmigration/record.h"
+
+namespace massmigration {
+
+class RecordStore {
+ public:
+  virtual ~RecordStore() = default;
+
+  // True when a record exists and is applied. The guards' point read.
+  virtual bool is_applied(const MigrationKey& key) = 0;
+  virtual std::optional<MigrationRecord> get(const MigrationKey& key) = 0;
+  // Every record, ordered by key.
+  virtual std::vector<MigrationRecord> list() = 0;
+  // Creates the record unless one exists for its key; true when this call created it. Of any
+  // number of concurrent callers (threads or processes) exactly one gets true.
+  virtual bool insert_if_absent(const MigrationRecord& record) = 0;
+  // Overwrites the record for record.key only while its attempt_uuid equals `attempt_uuid`;
+  // true when it did. Stale work from a deleted or replaced attempt changes nothing.
+  virtual bool replace_if_attempt(const MigrationRecord& record, std::string_view attempt_uuid) = 0;
+  // Creates or overwrites the record for record.key.
+  virtual void upsert(const MigrationRecord& record) = 0;
+  // Deletes the record; true when one existed.
+  virtual bool remove(const MigrationKey& key) = 0;
+};
+
+// Where a driver finds its database.
+struct DatabaseTarget {
+  std::string alias;
+  std::string url;
+  std::filesystem::path base_directory;  // absolute; for relative paths in `url`
+};
+
+class DatabaseDriver {
+ public:
+  virtual ~DatabaseDriver() = default;
+  // Checks the URL without opening anything; throws std::invalid_argument saying what is wrong.
+  virtual void validate(const DatabaseTarget& target) const = 0;
+  // A store for the target; may connect lazily. Throws RecordStoreError.
+  virtual std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const = 0;
+};
+
+// Registers the driver for URLs "scheme:..."; a later registration of the same scheme replaces
+// the earlier one (tests wrap a real driver this way). Safe during static initialisation.
+void register_database_driver(std::string scheme, std::shared_ptr<const DatabaseDriver> driver);
+// The driver for `scheme`, or nullptr.
+std::shared_ptr<const DatabaseDriver> find_database_driver(std::string_view scheme);
+// The scheme part of a URL ("sqlite" for "sqlite:///x.db"), or empty when there is none.
+std::string_view url_scheme(std::string_view url);
+
+}  // namespace massmigration
+
+#endif  // MASSMIGRATION_RECORD_STORE_H_

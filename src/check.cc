@@ -1,0 +1,109 @@
+#include "massmigration/check.h"
+
+#include <map>
+#include <set>
+
+#include "string_building.h"
+#include "absl/strings/str_join.h"
+#include "massmigration/errors.h"
+#include "massmigration/registry.h"
+#include "registry_internal.h"
+#include "requirement.h"
+#include "runtime.h"
+
+namespace massmigration {
+namespace {
+
+std::string migration_site(const Migration& migration) {
+  return strings::cat("migration ", migration.key().str(), " (",
+                      internal::registration_site(migration.key()), ")");
+}
+
+// Dependencies of each migration that are well formed; problems for the rest.
+std::map<MigrationKey, std::vector<MigrationKey>> dependency_graph(
+    const std::vector<const Migration*>& all, std::vector<CheckProblem>& problems) {
+  std::map<MigrationKey, std::vector<MigrationKey>> graph;
+  for (const Migration* migration : all) {
+    std::vector<MigrationKey>& edges = graph[migration->key()];
+    try {
+      for (const MigrationKey& dependency : migration->dependencies()) {
+        if (!find_migration(dependency)) {
+          problems.push_back({migration_site(*migration),
+                              strings::cat("depends on ", dependency.str(),
+                                           ", which is not a registered migration")});
+          continue;
+        }
+        edges.push_back(dependency);
+      }
+    } catch (const MigrationError& e) {
+      problems.push_back({migration_site(*migration), strings::cat("dependencies: ", e.what())});
+    }
+  }
+  return graph;
+}
+
+// Reports each cycle once, as the path that closes it.
+void find_cycles(const std::map<MigrationKey, std::vector<MigrationKey>>& graph,
+                 std::vector<CheckProblem>& problems) {
+  enum class Mark { kUnseen, kOnPath, kDone };
+  std::map<MigrationKey, Mark> marks;
+  std::vector<MigrationKey> path;
+  auto visit = [&](auto&& self, const MigrationKey& key) -> void {
+    marks[key] = Mark::kOnPath;
+    path.push_back(key);
+    for (const MigrationKey& next : graph.at(key)) {
+      Mark mark = marks.contains(next) ? marks[next] : Mark::kUnseen;
+      if (mark == Mark::kUnseen) {
+        self(self, next);
+      } else if (mark == Mark::kOnPath) {
+        auto start = std::find(path.begin(), path.end(), next);
+        std::vector<std::string> cycle;
+        for (auto it = start; it != path.end(); ++it) cycle.push_back(it->str());
+        cycle.push_back(next.str());
+        problems.push_back({strings::cat("migration ", next.str()),
+                            strings::cat("dependency cycle: ", absl::StrJoin(cycle, " -> "))});
+      }
+    }
+    path.pop_back();
+    marks[key] = Mark::kDone;
+  };
+  for (const auto& [key, edges] : graph) {
+    if (!marks.contains(key)) visit(visit, key);
+  }
+}
+
+}  // namespace
+
+std::vector<CheckProblem> check() {
+  std::vector<CheckProblem> problems = internal::registration_problems();
+  std::vector<const Migration*> all = get_all_migrations();
+  find_cycles(dependency_graph(all, problems), problems);
+
+  std::shared_ptr<internal::Runtime> runtime = internal::current_runtime();
+  if (!runtime) {
+    problems.push_back({"configuration", "massmigration::configure() has not been called"});
+    return problems;
+  }
+  for (const Migration* migration : all) {
+    if (auto allowed = migration->allowed_db_aliases()) {
+      for (const std::string& alias : *allowed) {
+        if (!runtime->database(alias)) {
+          problems.push_back({migration_site(*migration),
+                              strings::cat("allowed_db_aliases names \"", alias,
+                                           "\", which is not configured")});
+        }
+      }
+    }
+    if (runtime->effective_aliases(*migration).empty()) {
+      problems.push_back({migration_site(*migration),
+                          "may run on no configured database (allowed_db_aliases and routing "
+                          "exclude every alias)"});
+    }
+  }
+  for (const auto& requirement : internal::live_requirements()) {
+    if (auto problem = requirement->problem()) problems.push_back(*std::move(problem));
+  }
+  return problems;
+}
+
+}  // namespace massmigration

@@ -1,0 +1,110 @@
+#include "massmigration/config.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "string_building.h"
+#include "absl/strings/str_join.h"
+#include "massmigration/errors.h"
+#include "massmigration/record_store.h"
+#include "massmigration/registry.h"
+#include "registry_internal.h"
+#include "runtime.h"
+
+namespace massmigration {
+namespace {
+
+bool is_valid_alias(std::string_view alias) {
+  if (alias.empty()) return false;
+  if (!absl::ascii_isalpha(static_cast<unsigned char>(alias.front())) && alias.front() != '_') {
+    return false;
+  }
+  return std::all_of(alias.begin(), alias.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+std::vector<std::string> configured_aliases(const Config& config) {
+  std::vector<std::string> aliases;
+  for (const auto& [alias, url] : config.databases) aliases.push_back(alias);
+  return aliases;
+}
+
+// Checks everything configure() promises, opening nothing; returns the driver of each alias.
+std::map<std::string, std::shared_ptr<const DatabaseDriver>> validate(const Config& config) {
+  if (config.databases.empty()) {
+    throw ConfigError("databases", "no database is configured; add at least one alias = URL");
+  }
+  std::map<std::string, std::shared_ptr<const DatabaseDriver>> drivers;
+  for (const auto& [alias, url] : config.databases) {
+    std::string entry = strings::cat("databases.", alias);
+    if (!is_valid_alias(alias)) {
+      throw ConfigError(entry, "an alias is a letter or _ followed by letters, digits, _ or -");
+    }
+    std::string_view scheme = url_scheme(url);
+    if (scheme.empty()) {
+      throw ConfigError(entry, strings::cat("\"", url,
+                                            "\" is not a database URL (e.g. sqlite:///abs/path.db)"));
+    }
+    std::shared_ptr<const DatabaseDriver> driver = find_database_driver(scheme);
+    if (!driver) {
+      std::string hint = scheme == "postgresql" || scheme == "postgres"
+                             ? " (link massmigration::postgres to use PostgreSQL)"
+                             : "";
+      throw ConfigError(entry, strings::cat("unknown database scheme \"", scheme, "\"", hint));
+    }
+    try {
+      driver->validate(DatabaseTarget{alias, url, config.base_directory});
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(entry, e.what());
+    }
+    drivers.emplace(alias, std::move(driver));
+  }
+  for (const auto& [app, alias] : config.routing) {
+    std::string entry = strings::cat("routing.", app);
+    if (auto problem = app_label_problem(app)) throw ConfigError(entry, *problem);
+    if (!config.databases.contains(alias)) {
+      throw ConfigError(entry, strings::cat("routes to database \"", alias,
+                                            "\", which is not configured (configured: ",
+                                            absl::StrJoin(configured_aliases(config), ", "), ")"));
+    }
+  }
+  if (config.default_backend.empty()) {
+    throw ConfigError("backend.default", "the default backend name is empty");
+  }
+  std::vector<CheckProblem> problems = internal::registration_problems();
+  if (!problems.empty()) {
+    std::vector<std::string> lines;
+    for (const CheckProblem& p : problems) lines.push_back(strings::cat(p.where, ": ", p.message));
+    throw ConfigError("migration registry", absl::StrJoin(lines, "; "));
+  }
+  for (const Migration* migration : get_all_migrations()) {
+    std::optional<std::vector<std::string>> allowed = migration->allowed_db_aliases();
+    if (!allowed) continue;
+    for (const std::string& alias : *allowed) {
+      if (config.databases.contains(alias)) continue;
+      throw ConfigError(
+          strings::cat("migration ", migration->key().str(), " allowed_db_aliases (registered at ",
+                       internal::registration_site(migration->key()), ")"),
+          strings::cat("database \"", alias, "\" is not configured (configured: ",
+                       absl::StrJoin(configured_aliases(config), ", "), ")"));
+    }
+  }
+  return drivers;
+}
+
+}  // namespace
+
+void configure(const Config& config) {
+  Config installed = config;
+  installed.base_directory = std::filesystem::absolute(
+      installed.base_directory.empty() ? std::filesystem::current_path()
+                                       : installed.base_directory);
+  auto drivers = validate(installed);
+  internal::install_runtime(
+      std::make_shared<internal::Runtime>(std::move(installed), std::move(drivers)));
+}
+
+Config current_config() { return internal::require_runtime()->config(); }
+
+}  // namespace massmigration

@@ -1,0 +1,58 @@
+#include "massmigration/record.h"
+
+#include <random>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "string_building.h"
+
+namespace massmigration {
+
+std::string_view to_string(MigrationStatus status) {
+  switch (status) {
+    case MigrationStatus::kNotRun:
+      return "NOT_RUN";
+    case MigrationStatus::kRunning:
+      return "RUNNING";
+    case MigrationStatus::kApplied:
+      return "APPLIED";
+    case MigrationStatus::kErrored:
+      return "ERRORED";
+  }
+  return "UNKNOWN";
+}
+
+Timestamp now_timestamp() {
+  return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+namespace {
+constexpr char kTimestampFormat[] = "%Y-%m-%dT%H:%M:%E6SZ";
+}  // namespace
+
+std::string format_timestamp(Timestamp time) {
+  return absl::FormatTime(kTimestampFormat, absl::FromChrono(time), absl::UTCTimeZone());
+}
+
+std::optional<Timestamp> parse_timestamp(std::string_view text) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(kTimestampFormat, strings::piece(text), absl::UTCTimeZone(), &time, &error)) {
+    return std::nullopt;
+  }
+  return std::chrono::time_point_cast<std::chrono::microseconds>(absl::ToChronoTime(time));
+}
+
+std::string new_attempt_uuid() {
+  // absl::BitGen is seeded from the OS and safe to use per call from any thread.
+  absl::BitGen gen;
+  uint64_t high = absl::Uniform<uint64_t>(gen);
+  uint64_t low = absl::Uniform<uint64_t>(gen);
+  high = (high & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  low = (low & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;    // RFC 4122 variant
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", high >> 32, (high >> 16) & 0xffff,
+                         high & 0xffff, low >> 48, low & 0xffffffffffffULL);
+}
+
+}  // namespace massmigration

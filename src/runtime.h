@@ -1,0 +1,74 @@
+// Internal: the installed configuration and what hangs off it (one store per alias, the guards'
+// shared answers). configure() builds a new Runtime and swaps it in whole. Not API.
+#ifndef MASSMIGRATION_SRC_RUNTIME_H_
+#define MASSMIGRATION_SRC_RUNTIME_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "applied_cache.h"
+#include "massmigration/config.h"
+#include "massmigration/migration.h"
+#include "massmigration/record_store.h"
+
+namespace massmigration::internal {
+
+// One configured database. Opens its store on first use and retries after a failed open.
+class AliasDatabase {
+ public:
+  AliasDatabase(DatabaseTarget target, std::shared_ptr<const DatabaseDriver> driver)
+      : target_(std::move(target)), driver_(std::move(driver)) {}
+
+  const std::string& alias() const { return target_.alias; }
+  const DatabaseTarget& target() const { return target_; }
+  // Throws RecordStoreError when the store cannot be opened.
+  RecordStore& store();
+
+ private:
+  const DatabaseTarget target_;
+  const std::shared_ptr<const DatabaseDriver> driver_;
+  absl::Mutex mu_;
+  std::unique_ptr<RecordStore> store_ ABSL_GUARDED_BY(mu_);
+};
+
+class Runtime {
+ public:
+  // REQUIRES: `config` validated, `base_directory` absolute.
+  Runtime(Config config, std::map<std::string, std::shared_ptr<const DatabaseDriver>> drivers);
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  const Config& config() const { return config_; }
+  // Every configured alias, in configuration order.
+  const std::vector<std::string>& aliases() const { return aliases_; }
+  // nullptr for an alias that is not configured.
+  AliasDatabase* database(std::string_view alias) const;
+  // Throws UnknownDatabaseAlias.
+  AliasDatabase& require_database(std::string_view alias) const;
+  // Where the migration may run: allowed_db_aliases (or all) narrowed by routing, in
+  // configuration order.
+  std::vector<std::string> effective_aliases(const Migration& migration) const;
+  AppliedCache& cache() const { return cache_; }
+
+ private:
+  Config config_;
+  std::vector<std::string> aliases_;
+  std::map<std::string, std::unique_ptr<AliasDatabase>, std::less<>> databases_;
+  mutable AppliedCache cache_;
+};
+
+// The installed runtime, or nullptr before configure().
+std::shared_ptr<Runtime> current_runtime();
+// The installed runtime; throws MigrationError when configure() was never called.
+std::shared_ptr<Runtime> require_runtime();
+// Swaps in `runtime`, then advances the cache epoch so every guard re-resolves.
+void install_runtime(std::shared_ptr<Runtime> runtime);
+
+}  // namespace massmigration::internal
+
+#endif  // MASSMIGRATION_SRC_RUNTIME_H_
