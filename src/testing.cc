@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <system_error>
 
 #include "string_building.h"
@@ -37,6 +38,9 @@ TemporaryDatabases::TemporaryDatabases(std::vector<std::string> aliases)
                             strings::cat("creating a temporary directory from ", pattern));
   }
   directory_ = pattern;
+  // An empty file is an empty SQLite database: like an application database that exists
+  // before any migration has run.
+  for (const std::string& alias : aliases_) std::ofstream(path(alias));
 }
 
 TemporaryDatabases::~TemporaryDatabases() {

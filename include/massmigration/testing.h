@@ -49,7 +49,8 @@ void mark_applied(const MigrationKey& key, std::string_view alias);
 // Deletes its record on `alias`, so guards refuse again; resets the cache.
 void mark_not_applied(const MigrationKey& key, std::string_view alias);
 
-// Fresh SQLite files in a new private temporary directory, removed on destruction.
+// Fresh, empty SQLite files (one per alias) in a new private temporary directory, removed on
+// destruction.
 class TemporaryDatabases {
  public:
   explicit TemporaryDatabases(std::vector<std::string> aliases = {"default"});
@@ -58,7 +59,7 @@ class TemporaryDatabases {
   TemporaryDatabases& operator=(const TemporaryDatabases&) = delete;
 
   const std::filesystem::path& directory() const { return directory_; }
-  // The database file of `alias` (created on first write).
+  // The database file of `alias`.
   std::filesystem::path path(std::string_view alias) const;
   // A Config with one "sqlite:///..." URL per alias and the given routing.
   Config config(std::map<std::string, std::string> routing = {}) const;

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <optional>
 
 #include "absl/base/thread_annotations.h"
@@ -120,8 +121,11 @@ class SqliteRecordStore : public RecordStore {
   SqliteRecordStore(std::string alias, Location location)
       : alias_(std::move(alias)), location_(std::move(location)) {}
 
+  // A missing file is an error here (guards report it as the cause of their refusal: a wrong
+  // path or a missing volume must be visible), but reads as "no records" for get and list.
   bool is_applied(const MigrationKey& key) override {
-    return read<bool>("reading the record of " + key.str(), false, [&](Connection& c) {
+    return read<bool>("reading the record of " + key.str(), false, kMissingFileIsAnError,
+                      [&](Connection& c) {
       Statement s = c.statement(kIsApplied);
       s.bind(1, key.str());
       return s.step() && s.integer(0) != 0;
@@ -130,7 +134,7 @@ class SqliteRecordStore : public RecordStore {
 
   std::optional<MigrationRecord> get(const MigrationKey& key) override {
     return read<std::optional<MigrationRecord>>(
-        "reading the record of " + key.str(), std::nullopt,
+        "reading the record of " + key.str(), std::nullopt, kMissingFileIsEmpty,
         [&](Connection& c) -> std::optional<MigrationRecord> {
           Statement s = c.statement(kGet);
           s.bind(1, key.str());
@@ -140,7 +144,8 @@ class SqliteRecordStore : public RecordStore {
   }
 
   std::vector<MigrationRecord> list() override {
-    return read<std::vector<MigrationRecord>>("listing records", {}, [&](Connection& c) {
+    return read<std::vector<MigrationRecord>>("listing records", {}, kMissingFileIsEmpty,
+                                              [&](Connection& c) {
       std::vector<MigrationRecord> records;
       Statement s = c.statement(kList);
       while (s.step()) records.push_back(read_record(s));
@@ -186,15 +191,21 @@ class SqliteRecordStore : public RecordStore {
   }
 
  private:
-  // Reads answer `if_no_table` while the table does not exist yet: nothing was ever recorded.
+  enum MissingFile { kMissingFileIsAnError, kMissingFileIsEmpty };
+
+  // Reads answer `nothing` while the table does not exist yet: nothing was ever recorded.
   template <typename T, typename Fn>
-  T read(const std::string& doing, T if_no_table, Fn fn) {
+  T read(const std::string& doing, T nothing, MissingFile missing_file, Fn fn) {
     absl::MutexLock lock(&mu_);
+    if (missing_file == kMissingFileIsEmpty && !connection_ &&
+        !std::filesystem::exists(location_.path)) {
+      return nothing;
+    }
     return run(doing, /*create=*/false, [&]() -> T {
       try {
         return fn(*connection_);
       } catch (const SqliteFailure& e) {
-        if (e.is_missing_table()) return if_no_table;
+        if (e.is_missing_table()) return nothing;
         throw;
       }
     });

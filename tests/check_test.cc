@@ -1,0 +1,68 @@
+#include "massmigration/check.h"
+
+#include <gtest/gtest.h>
+
+#include "massmigration/massmigration.h"
+#include "massmigration/testing.h"
+#include "support/test_migrations.h"
+
+namespace mm = massmigration;
+
+namespace {
+
+std::vector<std::string> problems_about(const std::string& where_part) {
+  std::vector<std::string> found;
+  for (const mm::CheckProblem& p : mm::check()) {
+    if (p.where.find(where_part) != std::string::npos) found.push_back(p.message);
+  }
+  return found;
+}
+
+TEST(Check, AValidSetupHasNoProblems) {
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  mm::configure(dbs.config());
+  EXPECT_EQ(mm::check(), std::vector<mm::CheckProblem>{});
+}
+
+TEST(Check, ReportsEveryMisconfiguredGuardBeforeAnyCall) {
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  mm::configure(dbs.config({{"shop", "shop_db"}}));
+  auto typo = mm::requires_migration("shop:0001_intial", {.name = "typo_guard"})([] {});
+  auto malformed = mm::requires_migration("shop-0001", {.name = "malformed_guard"})([] {});
+  auto wrong_alias = mm::requires_migration(
+      mm::test::kInitial, {.db_aliases = {"default"}, .name = "alias_guard"})([] {});
+  auto fine = mm::requires_migration(mm::test::kInitial, {.name = "fine_guard"})([] {});
+
+  std::vector<std::string> typo_problems = problems_about("typo_guard");
+  ASSERT_EQ(typo_problems.size(), 1u);
+  EXPECT_NE(typo_problems[0].find("unknown migration shop:0001_intial"), std::string::npos);
+  std::vector<std::string> malformed_problems = problems_about("malformed_guard");
+  ASSERT_EQ(malformed_problems.size(), 1u);
+  EXPECT_NE(malformed_problems[0].find("invalid migration key \"shop-0001\""), std::string::npos);
+  std::vector<std::string> alias_problems = problems_about("alias_guard");
+  ASSERT_EQ(alias_problems.size(), 1u);
+  EXPECT_NE(alias_problems[0].find("requires database default"), std::string::npos);
+  EXPECT_TRUE(problems_about("fine_guard").empty());
+  EXPECT_EQ(mm::check().size(), 3u);
+}
+
+TEST(Check, ForgetsGuardsThatNoLongerExist) {
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  mm::configure(dbs.config());
+  {
+    auto typo = mm::requires_migration("shop:0001_intial", {.name = "gone_guard"})([] {});
+    EXPECT_EQ(problems_about("gone_guard").size(), 1u);
+  }
+  EXPECT_TRUE(problems_about("gone_guard").empty());
+}
+
+TEST(Check, ReportsMigrationsThatMayRunNowhere) {
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  // accounts migrations are allowed on default only; routing accounts elsewhere strands them.
+  mm::configure(dbs.config({{"accounts", "shop_db"}}));
+  std::vector<std::string> stranded = problems_about("migration accounts:0001_reindex");
+  ASSERT_EQ(stranded.size(), 1u);
+  EXPECT_NE(stranded[0].find("may run on no configured database"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,168 @@
+#include "massmigration/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "massmigration/massmigration.h"
+#include "massmigration/testing.h"
+#include "support/test_migrations.h"
+
+namespace mm = massmigration;
+
+namespace {
+
+constexpr char kFullConfig[] = R"toml(
+[databases]
+default = "sqlite:///tmp/unused-default.db"
+shop_db = "sqlite:///tmp/unused-shop.db"
+
+[routing]
+shop = "shop_db"
+
+[backend]
+default = "threads"
+)toml";
+
+// The error's entry and message, for assertions that name both.
+struct Caught {
+  std::string entry;
+  std::string what;
+};
+
+template <typename Fn>
+Caught config_error(Fn fn) {
+  try {
+    fn();
+  } catch (const mm::ConfigError& e) {
+    return {e.entry(), e.what()};
+  }
+  ADD_FAILURE() << "no ConfigError";
+  return {};
+}
+
+TEST(ConfigToml, ReadsDatabasesRoutingAndBackend) {
+  mm::Config config = mm::Config::from_toml_string(kFullConfig);
+  EXPECT_EQ(config.databases.at("default"), "sqlite:///tmp/unused-default.db");
+  EXPECT_EQ(config.databases.at("shop_db"), "sqlite:///tmp/unused-shop.db");
+  EXPECT_EQ(config.routing.at("shop"), "shop_db");
+  EXPECT_EQ(config.default_backend, "threads");
+}
+
+TEST(ConfigToml, SyntaxErrorNamesSourceAndLine) {
+  Caught e = config_error([] {
+    mm::Config::from_toml_string("[databases]\ndefault = \"sqlite:///x.db\"\nbroken = \n",
+                                 "app.toml");
+  });
+  EXPECT_EQ(e.entry.rfind("app.toml:3:", 0), 0u) << e.entry;
+}
+
+TEST(ConfigToml, NonStringValueNamesTheEntryAndLine) {
+  Caught e = config_error([] {
+    mm::Config::from_toml_string("[databases]\n\ndefault = 42\n", "app.toml");
+  });
+  EXPECT_EQ(e.entry, "app.toml:3 [databases] default");
+  EXPECT_NE(e.what.find("expected a string, found an integer"), std::string::npos) << e.what;
+}
+
+TEST(ConfigToml, UnknownSectionIsAnError) {
+  Caught e = config_error([] {
+    mm::Config::from_toml_string("[databases]\ndefault = \"sqlite:///x.db\"\n[routes]\nx = \"y\"\n",
+                                 "app.toml");
+  });
+  EXPECT_EQ(e.entry, "app.toml:3 routes");
+}
+
+TEST(ConfigToml, UnknownBackendEntryIsAnError) {
+  Caught e = config_error(
+      [] { mm::Config::from_toml_string("[backend]\ndefalt = \"threads\"\n", "app.toml"); });
+  EXPECT_EQ(e.entry, "app.toml:2 [backend] defalt");
+}
+
+TEST(ConfigToml, MissingFileNamesThePath) {
+  Caught e = config_error([] { mm::Config::from_toml_file("/nonexistent/massmigration.toml"); });
+  EXPECT_EQ(e.entry, "/nonexistent/massmigration.toml");
+}
+
+TEST(ConfigToml, RelativeSqlitePathsResolveAgainstTheFilesDirectory) {
+  mm::testing::TemporaryDatabases dir;
+  std::ofstream(dir.directory() / "massmigration.toml")
+      << "[databases]\ndefault = \"sqlite:data.db\"\nshop_db = \"sqlite:shop.db\"\n";
+  mm::Config config = mm::Config::from_toml_file(dir.directory() / "massmigration.toml");
+  EXPECT_EQ(config.base_directory, dir.directory());
+  mm::configure(config);
+  mm::api::fake_migration(mm::test::kInitial, "default");
+  EXPECT_TRUE(std::filesystem::exists(dir.directory() / "data.db"));
+}
+
+class Configure : public ::testing::Test {
+ protected:
+  mm::testing::TemporaryDatabases dbs_{{"default", "shop_db"}};
+};
+
+TEST_F(Configure, InstallsAValidConfiguration) {
+  mm::configure(dbs_.config({{"shop", "shop_db"}}));
+  EXPECT_EQ(mm::current_config().routing.at("shop"), "shop_db");
+}
+
+TEST_F(Configure, UnknownSchemeNamesTheAliasAndHintsAtTheAdapter) {
+  mm::Config config = dbs_.config();
+  config.databases["shop_db"] = "postgresql://shop@127.0.0.1:5432/shop";
+  Caught e = config_error([&] { mm::configure(config); });
+  EXPECT_EQ(e.entry, "databases.shop_db");
+  EXPECT_NE(e.what.find("unknown database scheme \"postgresql\""), std::string::npos) << e.what;
+  EXPECT_NE(e.what.find("massmigration::postgres"), std::string::npos) << e.what;
+}
+
+TEST_F(Configure, RoutingToAnUnknownAliasNamesTheApp) {
+  Caught e = config_error([&] { mm::configure(dbs_.config({{"blog", "blog_db"}})); });
+  EXPECT_EQ(e.entry, "routing.blog");
+  EXPECT_NE(e.what.find("\"blog_db\", which is not configured"), std::string::npos) << e.what;
+}
+
+TEST_F(Configure, MalformedEntriesAreRejected) {
+  struct Case {
+    std::string alias, url, expected_in_message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"default", "sqlite://host/x.db", "names a host"},
+           {"default", "sqlite:", "no file path"},
+           {"default", "sqlite:///tmp/x.db?busy_timeout_ms=soon", "busy_timeout_ms"},
+           {"default", "sqlite:///tmp/x.db?cache=shared", "unknown option \"cache\""},
+           {"default", "sqlite:///:memory:", "in-memory"},
+           {"default", "/tmp/x.db", "not a database URL"},
+           {"bad alias", "sqlite:///tmp/x.db", "an alias is"},
+       }) {
+    mm::Config config = dbs_.config();
+    config.databases.erase("default");
+    config.databases[c.alias] = c.url;
+    Caught e = config_error([&] { mm::configure(config); });
+    EXPECT_EQ(e.entry, "databases." + c.alias) << c.url;
+    EXPECT_NE(e.what.find(c.expected_in_message), std::string::npos) << c.url << ": " << e.what;
+  }
+}
+
+TEST_F(Configure, NoDatabasesIsAnError) {
+  EXPECT_EQ(config_error([] { mm::configure(mm::Config{}); }).entry, "databases");
+}
+
+TEST_F(Configure, AllowedAliasThatIsNotConfiguredNamesTheMigration) {
+  mm::testing::TemporaryDatabases only_default;
+  Caught e = config_error([&] { mm::configure(only_default.config()); });
+  EXPECT_NE(e.entry.find("migration shop:0002_backfill_slugs allowed_db_aliases"),
+            std::string::npos)
+      << e.entry;
+  EXPECT_NE(e.entry.find("test_migrations.cc:"), std::string::npos) << e.entry;
+  EXPECT_NE(e.what.find("database \"shop_db\" is not configured"), std::string::npos) << e.what;
+}
+
+TEST_F(Configure, AFailedConfigureLeavesThePreviousOneAndOpensNothing) {
+  mm::configure(dbs_.config({{"shop", "shop_db"}}));
+  mm::Config bad = dbs_.config({{"shop", "nowhere"}});
+  bad.databases["fresh"] = "sqlite://" + (dbs_.directory() / "fresh.db").string();
+  EXPECT_THROW(mm::configure(bad), mm::ConfigError);
+  EXPECT_EQ(mm::current_config().routing.at("shop"), "shop_db");
+  EXPECT_FALSE(std::filesystem::exists(dbs_.directory() / "fresh.db"));
+}
+
+}  // namespace

@@ -1,0 +1,304 @@
+#include "massmigration/enforcement.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <thread>
+
+#include "massmigration/massmigration.h"
+#include "massmigration/sqlite.h"
+#include "massmigration/testing.h"
+#include "support/faulty_store.h"
+#include "support/test_migrations.h"
+
+namespace mm = massmigration;
+using mm::test::kBackfill;
+using mm::test::kInitial;
+
+namespace {
+
+// Every test: fresh SQLite files for "default" and "shop_db", configured, guards enforced.
+class Enforcement : public ::testing::Test {
+ protected:
+  void SetUp() override { mm::configure(dbs_.config()); }
+
+  // A record written through a connection of its own, as another process would.
+  void apply_elsewhere(const mm::MigrationKey& key, const std::string& alias) {
+    auto store = mm::sqlite::open_record_store(alias, {.path = dbs_.path(alias)});
+    mm::Timestamp now = mm::now_timestamp();
+    store->upsert({.key = key, .attempt_uuid = mm::new_attempt_uuid(), .initiated_at = now,
+                   .is_applied = true, .applied_at = now});
+  }
+  void delete_elsewhere(const mm::MigrationKey& key, const std::string& alias) {
+    ASSERT_TRUE(mm::sqlite::open_record_store(alias, {.path = dbs_.path(alias)})->remove(key));
+  }
+
+  mm::testing::TemporaryDatabases dbs_{{"default", "shop_db"}};
+  mm::testing::ScopedEnforcement enforce_;
+};
+
+int calls = 0;
+int count_call(int x) {
+  ++calls;
+  return x * 2;
+}
+
+TEST_F(Enforcement, RefusesBeforeAndAllowsAfterAnotherConnectionApplies) {
+  auto guarded = mm::requires_migration(kInitial)(count_call);
+  calls = 0;
+  try {
+    guarded(1);
+    FAIL() << "ran before the migration was applied";
+  } catch (const mm::RequiredMigrationNotApplied& e) {
+    EXPECT_EQ(e.key(), kInitial);
+    EXPECT_EQ(e.missing_aliases(), (std::vector<std::string>{"default", "shop_db"}));
+    EXPECT_TRUE(e.cause().empty()) << e.cause();
+    EXPECT_NE(e.guarded().find("enforcement_test.cc:"), std::string::npos) << e.guarded();
+    EXPECT_NE(std::string(e.what()).find("shop:0001_initial is not applied on default, shop_db"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(calls, 0);
+  apply_elsewhere(kInitial, "default");
+  apply_elsewhere(kInitial, "shop_db");
+  EXPECT_EQ(guarded(21), 42);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(Enforcement, EveryAliasIsRequiredByDefault) {
+  auto guarded = mm::requires_migration(kInitial)(count_call);
+  apply_elsewhere(kInitial, "default");
+  try {
+    guarded(1);
+    FAIL();
+  } catch (const mm::RequiredMigrationNotApplied& e) {
+    EXPECT_EQ(e.missing_aliases(), std::vector<std::string>{"shop_db"});
+  }
+}
+
+TEST_F(Enforcement, DbAliasesNarrowsToASubset) {
+  auto guarded = mm::requires_migration(kInitial, {.db_aliases = {"shop_db"}})(count_call);
+  apply_elsewhere(kInitial, "default");
+  EXPECT_THROW(guarded(1), mm::RequiredMigrationNotApplied);
+  apply_elsewhere(kInitial, "shop_db");
+  mm::testing::mark_not_applied(kInitial, "default");
+  EXPECT_EQ(guarded(2), 4);
+}
+
+TEST_F(Enforcement, DbAliasOutsideTheMigrationsAliasesIsRefusedEveryTime) {
+  mm::configure(dbs_.config({{"shop", "shop_db"}}));  // routing: shop runs on shop_db only
+  auto guarded = mm::requires_migration(kInitial, {.db_aliases = {"default"}})(count_call);
+  for (int i = 0; i < 2; ++i) {
+    try {
+      guarded(1);
+      FAIL();
+    } catch (const mm::DbAliasNotAllowed& e) {
+      EXPECT_EQ(e.alias(), "default");
+      EXPECT_EQ(e.allowed(), std::vector<std::string>{"shop_db"});
+    }
+  }
+}
+
+TEST_F(Enforcement, RoutingDecidesTheDefaultRequiredAliases) {
+  mm::configure(dbs_.config({{"shop", "shop_db"}}));
+  apply_elsewhere(kInitial, "shop_db");
+  EXPECT_NO_THROW(mm::MigrationGuard guard(kInitial));
+}
+
+TEST_F(Enforcement, UnknownKeyListsTheKnownKeys) {
+  auto guarded = mm::requires_migration("shop:0099_typo")(count_call);
+  try {
+    guarded(1);
+    FAIL();
+  } catch (const mm::UnknownMigration& e) {
+    EXPECT_EQ(e.key(), "shop:0099_typo");
+    EXPECT_EQ(e.known_keys(), mm::registered_keys());
+    EXPECT_NE(std::string(e.what()).find("shop:0002_backfill_slugs"), std::string::npos);
+  }
+}
+
+TEST_F(Enforcement, MalformedKeyIsReportedOnUseNotOnCreation) {
+  auto make = [] { return mm::requires_migration("Shop:1")(count_call); };
+  auto guarded = make();  // no throw here: guards may be statics
+  EXPECT_THROW(guarded(1), mm::InvalidMigrationKey);
+  EXPECT_THROW(mm::MigrationGuard guard("shop:initial"), mm::InvalidMigrationKey);
+}
+
+TEST_F(Enforcement, PositiveAnswerSurvivesDeletionBehindItsBackUntilReset) {
+  apply_elsewhere(kInitial, "default");
+  apply_elsewhere(kInitial, "shop_db");
+  mm::MigrationRequirement requirement(kInitial);
+  requirement.ensure_applied();
+  delete_elsewhere(kInitial, "default");
+  EXPECT_NO_THROW(requirement.ensure_applied());  // memoized: not asked again
+  EXPECT_NO_THROW(mm::MigrationGuard guard(requirement));
+  mm::reset_guard_cache();
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+}
+
+TEST_F(Enforcement, MigrationGuardRefusesInItsConstructor) {
+  int ran = 0;
+  auto body = [&] {
+    mm::MigrationGuard guard(kBackfill, {.db_aliases = {"shop_db"}});
+    ++ran;
+  };
+  EXPECT_THROW(body(), mm::RequiredMigrationNotApplied);
+  EXPECT_EQ(ran, 0);
+  mm::testing::mark_applied(kBackfill, "shop_db");
+  body();
+  EXPECT_EQ(ran, 1);
+}
+
+TEST_F(Enforcement, MigrationGuardNamesTheEnclosingFunction) {
+  try {
+    mm::MigrationGuard guard(kBackfill);
+    FAIL();
+  } catch (const mm::RequiredMigrationNotApplied& e) {
+    EXPECT_NE(e.guarded().find("TestBody"), std::string::npos) << e.guarded();
+  }
+  try {
+    mm::MigrationGuard guard(kBackfill, {.name = "checkout"});
+    FAIL();
+  } catch (const mm::RequiredMigrationNotApplied& e) {
+    EXPECT_EQ(e.guarded(), "checkout");
+  }
+}
+
+TEST_F(Enforcement, MigrationIsAppliedAnswersPerAliasAndForAll) {
+  EXPECT_FALSE(mm::migration_is_applied(kInitial));
+  mm::testing::mark_applied(kInitial, "shop_db");
+  EXPECT_TRUE(mm::migration_is_applied(kInitial, "shop_db"));
+  EXPECT_FALSE(mm::migration_is_applied(kInitial, "default"));
+  EXPECT_FALSE(mm::migration_is_applied(kInitial));
+  mm::testing::mark_applied(kInitial, "default");
+  EXPECT_TRUE(mm::migration_is_applied({"shop", "0001_initial"}));
+  EXPECT_THROW(mm::migration_is_applied(kInitial, "elsewhere"), mm::DbAliasNotAllowed);
+}
+
+TEST_F(Enforcement, UnopenableStoreFailsClosedWithTheCause) {
+  mm::Config config = dbs_.config();
+  config.databases["default"] = "sqlite://" + dbs_.directory().string() + "/missing/x.db";
+  mm::configure(config);
+  try {
+    mm::MigrationGuard guard(kInitial);
+    FAIL();
+  } catch (const mm::RequiredMigrationNotApplied& e) {
+    EXPECT_EQ(e.missing_aliases(), (std::vector<std::string>{"default", "shop_db"}));
+    EXPECT_NE(e.cause().find("does not exist"), std::string::npos) << e.cause();
+  }
+}
+
+TEST_F(Enforcement, ForcedEnforcementChecksGuardsThatSkipInTests) {
+  int ran = 0;
+  auto guarded = mm::requires_migration(kBackfill)([&] { ++ran; });
+  auto strict = mm::requires_migration(kBackfill, {.skip_in_tests = false})([&] { ++ran; });
+  EXPECT_THROW(guarded(), mm::RequiredMigrationNotApplied);  // the fixture forces enforcement
+  EXPECT_THROW(strict(), mm::RequiredMigrationNotApplied);
+  EXPECT_EQ(ran, 0);
+}
+
+TEST(SkipInTests, TestModePassesGuardsWithoutAsking) {
+  ASSERT_TRUE(mm::testing::test_mode());  // turned on by including testing.h
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  mm::configure(dbs.config());
+  int ran = 0;
+  auto guarded = mm::requires_migration(kBackfill)([&] { ++ran; });
+  auto strict = mm::requires_migration(kBackfill, {.skip_in_tests = false})([&] { ++ran; });
+  guarded();
+  EXPECT_EQ(ran, 1);
+  EXPECT_THROW(strict(), mm::RequiredMigrationNotApplied);
+  EXPECT_EQ(std::filesystem::file_size(dbs.path("default")), 0u);  // nothing was written
+  // A typo still fails in tests.
+  auto typo = mm::requires_migration("shop:0002_backfil_slugs")([&] { ++ran; });
+  EXPECT_THROW(typo(), mm::UnknownMigration);
+  {
+    mm::testing::ScopedEnforcement enforce;
+    EXPECT_THROW(guarded(), mm::RequiredMigrationNotApplied);
+  }
+  guarded();
+  EXPECT_EQ(ran, 2);
+}
+
+class FaultyEnforcement : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mm::test::FaultyStore::register_driver();
+    mm::Config config = dbs_.config();
+    config.databases["default"] = "faulty:" + config.databases["default"];
+    mm::configure(config);
+    mm::api::get_record(kInitial, "default");  // opens the store
+    store_ = mm::test::FaultyStore::for_alias("default");
+    ASSERT_NE(store_, nullptr);
+    mm::testing::mark_applied(kInitial, "shop_db");
+  }
+
+  mm::testing::TemporaryDatabases dbs_{{"default", "shop_db"}};
+  mm::testing::ScopedEnforcement enforce_;
+  mm::test::FaultyStore* store_ = nullptr;
+};
+
+TEST_F(FaultyEnforcement, NegativeAnswersAreAskedAgainEveryTime) {
+  mm::MigrationRequirement requirement(kInitial);
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+    EXPECT_EQ(store_->is_applied_calls.load(), i);
+  }
+}
+
+TEST_F(FaultyEnforcement, PositiveAnswersAreAskedOnce) {
+  mm::testing::mark_applied(kInitial, "default");
+  mm::MigrationRequirement requirement(kInitial);
+  for (int i = 0; i < 1000; ++i) requirement.ensure_applied();
+  auto guarded = mm::requires_migration(kInitial)([] { return 1; });
+  for (int i = 0; i < 1000; ++i) guarded();
+  for (int i = 0; i < 1000; ++i) mm::MigrationGuard guard(kInitial);
+  // The answer for (migration, alias) is shared by every guard once seen.
+  EXPECT_EQ(store_->is_applied_calls.load(), 1);
+}
+
+TEST_F(FaultyEnforcement, StoreFailureFailsClosedAndRecovers) {
+  mm::testing::mark_applied(kInitial, "default");
+  store_->fail_reads = true;
+  mm::MigrationRequirement requirement(kInitial);
+  try {
+    requirement.ensure_applied();
+    FAIL();
+  } catch (const mm::RequiredMigrationNotApplied& e) {
+    EXPECT_EQ(e.missing_aliases(), std::vector<std::string>{"default"});
+    EXPECT_NE(e.cause().find("injected read failure"), std::string::npos) << e.cause();
+  }
+  EXPECT_THROW(mm::migration_is_applied(kInitial, "default"), mm::RecordStoreError);
+  store_->fail_reads = false;
+  EXPECT_NO_THROW(requirement.ensure_applied());
+}
+
+TEST_F(FaultyEnforcement, ConcurrentNegativeChecksShareOneQuery) {
+  constexpr int kThreads = 8;
+  std::latch arrived(kThreads);
+  std::atomic<bool> first{true};
+  // The first query waits until every thread is about to ask, so the others ask while it is
+  // in flight; with single flight they wait for its answer instead of querying too.
+  store_->before_is_applied = [&] {
+    if (first.exchange(false)) arrived.wait();
+  };
+  mm::MigrationRequirement requirement(kInitial);
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      arrived.count_down();
+      try {
+        requirement.ensure_applied();
+      } catch (const mm::RequiredMigrationNotApplied&) {
+        ++refused;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(refused.load(), kThreads);
+  EXPECT_EQ(store_->max_concurrent_is_applied.load(), 1);
+  EXPECT_LE(store_->is_applied_calls.load(), kThreads);
+}
+
+}  // namespace

@@ -1,0 +1,261 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <latch>
+#include <thread>
+
+#include "massmigration/massmigration.h"
+#include "massmigration/sqlite.h"
+#include "massmigration/testing.h"
+#include "support/test_migrations.h"
+
+namespace mm = massmigration;
+using mm::test::kInitial;
+
+namespace {
+
+mm::MigrationRecord running(const mm::MigrationKey& key) {
+  return {.key = key, .attempt_uuid = mm::new_attempt_uuid(), .initiated_at = mm::now_timestamp()};
+}
+
+class SqliteStore : public ::testing::Test {
+ protected:
+  std::unique_ptr<mm::RecordStore> open(std::chrono::milliseconds busy = std::chrono::seconds(5)) {
+    return mm::sqlite::open_record_store("default", {.path = path_, .busy_timeout = busy});
+  }
+  std::string sql_text(const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    std::string text;
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+      text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return text;
+  }
+
+  mm::testing::TemporaryDatabases dbs_;
+  std::filesystem::path path_ = dbs_.path("default");
+};
+
+TEST_F(SqliteStore, ReadsNeverCreateTheFile) {
+  std::filesystem::remove(path_);
+  auto store = open();
+  try {
+    store->is_applied(kInitial);
+    FAIL() << "a guard must learn that the file is missing";
+  } catch (const mm::RecordStoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(store->get(kInitial), std::nullopt);
+  EXPECT_TRUE(store->list().empty());
+  EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+TEST_F(SqliteStore, FirstWriteCreatesFileTableAndWal) {
+  std::filesystem::remove(path_);
+  auto store = open();
+  ASSERT_TRUE(store->insert_if_absent(running(kInitial)));
+  EXPECT_EQ(sql_text("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(sql_text("SELECT key FROM massmigration_record"), "shop:0001_initial");
+  EXPECT_EQ(sql_text("SELECT app_label || '/' || name FROM massmigration_record"),
+            "shop/0001_initial");
+}
+
+TEST_F(SqliteStore, EmptyFileReadsAsNothingRecorded) {
+  ASSERT_EQ(std::filesystem::file_size(path_), 0u);
+  EXPECT_FALSE(open()->is_applied(kInitial));
+}
+
+TEST_F(SqliteStore, FileWithoutTheTableReadsAsNothingRecorded) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE app(x)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto store = open();
+  EXPECT_FALSE(store->is_applied(kInitial));
+  EXPECT_EQ(store->get(kInitial), std::nullopt);
+  EXPECT_TRUE(store->list().empty());
+}
+
+TEST_F(SqliteStore, RecordRoundTripsEveryField) {
+  auto store = open();
+  mm::MigrationRecord record = running(kInitial);
+  record.is_applied = true;
+  record.applied_at = record.initiated_at + std::chrono::microseconds(1234567);
+  record.has_error = true;
+  record.last_error = "std::runtime_error: it's \"quoted\"";
+  record.was_faked = true;
+  record.rows_done = 42;
+  record.rows_total = 100;
+  record.checkpoint = "id-0042";
+  store->upsert(record);
+  EXPECT_EQ(store->get(kInitial), record);
+  EXPECT_EQ(store->list(), std::vector<mm::MigrationRecord>{record});
+}
+
+TEST_F(SqliteStore, InsertIfAbsentCreatesOnce) {
+  auto store = open();
+  mm::MigrationRecord first = running(kInitial);
+  EXPECT_TRUE(store->insert_if_absent(first));
+  EXPECT_FALSE(store->insert_if_absent(running(kInitial)));
+  EXPECT_EQ(store->get(kInitial)->attempt_uuid, first.attempt_uuid);
+}
+
+TEST_F(SqliteStore, ReplaceIfAttemptIgnoresStaleAttempts) {
+  auto store = open();
+  mm::MigrationRecord record = running(kInitial);
+  ASSERT_TRUE(store->insert_if_absent(record));
+  mm::MigrationRecord finished = record;
+  finished.is_applied = true;
+  finished.applied_at = mm::now_timestamp();
+  EXPECT_FALSE(store->replace_if_attempt(finished, "some-other-attempt"));
+  EXPECT_FALSE(store->get(kInitial)->is_applied);
+  EXPECT_TRUE(store->replace_if_attempt(finished, record.attempt_uuid));
+  EXPECT_EQ(store->get(kInitial)->status(), mm::MigrationStatus::kApplied);
+}
+
+TEST_F(SqliteStore, RemoveDeletesAndReportsWhetherThereWasARecord) {
+  auto store = open();
+  store->upsert(running(kInitial));
+  EXPECT_TRUE(store->remove(kInitial));
+  EXPECT_FALSE(store->remove(kInitial));
+  EXPECT_EQ(store->get(kInitial), std::nullopt);
+}
+
+TEST_F(SqliteStore, CorruptFileIsAnErrorNamingTheFile) {
+  std::ofstream(path_, std::ios::trunc) << std::string(8192, 'x');
+  auto store = open();
+  try {
+    store->is_applied(kInitial);
+    FAIL();
+  } catch (const mm::RecordStoreError& e) {
+    EXPECT_EQ(e.alias(), "default");
+    EXPECT_NE(std::string(e.what()).find(path_.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a database"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(SqliteStore, LockedPastTheTimeoutIsAnErrorThenRecovers) {
+  // A rollback-journal database held exclusively by another connection.
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "CREATE TABLE massmigration_record(key TEXT PRIMARY KEY, "
+                                 "is_applied INTEGER); INSERT INTO massmigration_record "
+                                 "VALUES ('shop:0001_initial', 1); BEGIN EXCLUSIVE;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  auto store = open(std::chrono::milliseconds(20));
+  try {
+    store->is_applied(kInitial);
+    FAIL();
+  } catch (const mm::RecordStoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("locked"), std::string::npos) << e.what();
+  }
+  ASSERT_EQ(sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(holder);
+  EXPECT_TRUE(store->is_applied(kInitial));
+}
+
+TEST_F(SqliteStore, SixteenThreadsRacingToStartCreateOneRecord) {
+  constexpr int kThreads = 16;
+  std::latch go(kThreads);
+  std::atomic<int> winners{0};
+  std::vector<std::string> uuids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto store = open();  // a connection per thread, as separate processes would have
+      mm::MigrationRecord record = running(kInitial);
+      uuids[t] = record.attempt_uuid;
+      go.arrive_and_wait();
+      if (store->insert_if_absent(record)) ++winners;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(winners.load(), 1);
+  std::string stored = open()->get(kInitial)->attempt_uuid;
+  EXPECT_EQ(std::count(uuids.begin(), uuids.end(), stored), 1);
+  EXPECT_EQ(sql_text("SELECT count(*) FROM massmigration_record"), "1");
+}
+
+class GuardOnBrokenFile : public ::testing::Test {
+ protected:
+  void SetUp() override { mm::configure(dbs_.config()); }
+  std::string refusal_cause() {
+    try {
+      mm::MigrationGuard guard(kInitial, {.db_aliases = {"default"}});
+    } catch (const mm::RequiredMigrationNotApplied& e) {
+      EXPECT_EQ(e.missing_aliases(), std::vector<std::string>{"default"});
+      return e.cause();
+    }
+    ADD_FAILURE() << "the guard let the call through";
+    return {};
+  }
+  mm::testing::TemporaryDatabases dbs_{{"default", "shop_db"}};
+  mm::testing::ScopedEnforcement enforce_;
+};
+
+TEST_F(GuardOnBrokenFile, RefusesOnACorruptFile) {
+  std::ofstream(dbs_.path("default"), std::ios::trunc) << std::string(8192, '\x5a');
+  EXPECT_NE(refusal_cause().find("not a database"), std::string::npos);
+}
+
+TEST_F(GuardOnBrokenFile, RefusesWhenThePathIsUnreadable) {
+  std::filesystem::remove(dbs_.path("default"));
+  std::filesystem::create_directory(dbs_.path("default"));  // a directory where the file should be
+  EXPECT_NE(refusal_cause().find("unable to open"), std::string::npos) << refusal_cause();
+}
+
+TEST_F(GuardOnBrokenFile, RefusesWhenTheFileIsMissing) {
+  std::filesystem::remove(dbs_.path("default"));
+  EXPECT_NE(refusal_cause().find("does not exist"), std::string::npos);
+}
+
+class RecordApi : public ::testing::Test {
+ protected:
+  void SetUp() override { mm::configure(dbs_.config()); }
+  mm::testing::TemporaryDatabases dbs_{{"default", "shop_db"}};
+};
+
+TEST_F(RecordApi, FakeMarksAppliedAndFaked) {
+  EXPECT_EQ(mm::api::get_record(kInitial, "shop_db"), std::nullopt);
+  mm::api::fake_migration(kInitial, "shop_db");
+  std::optional<mm::MigrationRecord> record = mm::api::get_record(kInitial, "shop_db");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->status(), mm::MigrationStatus::kApplied);
+  EXPECT_TRUE(record->was_faked);
+  EXPECT_TRUE(record->applied_at.has_value());
+  EXPECT_EQ(record->attempt_uuid.size(), 36u);
+  EXPECT_EQ(mm::api::get_record(kInitial, "default"), std::nullopt);
+}
+
+TEST_F(RecordApi, DeleteAllowsARerunAndReportsWhetherThereWasOne) {
+  mm::api::fake_migration(kInitial, "default");
+  EXPECT_TRUE(mm::api::delete_record(kInitial, "default"));
+  EXPECT_FALSE(mm::api::delete_record(kInitial, "default"));
+  EXPECT_EQ(mm::api::get_record(kInitial, "default"), std::nullopt);
+}
+
+TEST_F(RecordApi, BadInputIsRejectedAndChangesNothing) {
+  EXPECT_THROW(mm::api::fake_migration("shop:0042_nope", "default"), mm::UnknownMigration);
+  EXPECT_THROW(mm::api::fake_migration(kInitial, "nowhere"), mm::UnknownDatabaseAlias);
+  EXPECT_THROW(mm::api::get_record(kInitial, "nowhere"), mm::UnknownDatabaseAlias);
+  EXPECT_THROW(mm::api::delete_record("shop:0042_nope", "default"), mm::UnknownMigration);
+  mm::configure(dbs_.config({{"shop", "shop_db"}}));
+  try {
+    mm::api::fake_migration(kInitial, "default");
+    FAIL();
+  } catch (const mm::CannotRunOnDB& e) {
+    EXPECT_EQ(e.alias(), "default");
+    EXPECT_EQ(e.allowed(), std::vector<std::string>{"shop_db"});
+  }
+  EXPECT_EQ(std::filesystem::file_size(dbs_.path("default")), 0u);
+  EXPECT_EQ(std::filesystem::file_size(dbs_.path("shop_db")), 0u);
+}
+
+}  // namespace
