@@ -29,11 +29,11 @@ StoreAnswer AppliedEntry::ask(AliasDatabase& database, const MigrationKey& key,
                               std::uint64_t epoch) {
   if (applied_in(epoch)) return {StoreAnswer::Kind::kApplied, {}};
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (in_flight_) {
       // Join the query under way rather than start another.
       const std::uint64_t joined = flights_completed_;
-      while (flights_completed_ == joined) flight_done_.Wait(&mu_);
+      while (flights_completed_ == joined) lock.wait(flight_done_);
       return last_answer_;
     }
     in_flight_ = true;
@@ -42,16 +42,18 @@ StoreAnswer AppliedEntry::ask(AliasDatabase& database, const MigrationKey& key,
   if (answer.kind == StoreAnswer::Kind::kApplied) {
     flag_.applied_epoch.store(epoch, std::memory_order_release);
   }
-  absl::MutexLock lock(&mu_);
-  last_answer_ = answer;
-  ++flights_completed_;
-  in_flight_ = false;
-  flight_done_.SignalAll();
+  {
+    MutexLock lock(&mu_);
+    last_answer_ = answer;
+    ++flights_completed_;
+    in_flight_ = false;
+  }
+  flight_done_.notify_all();
   return answer;
 }
 
 AppliedEntry& AppliedCache::entry(const MigrationKey& key, const std::string& alias) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::unique_ptr<AppliedEntry>& slot = entries_[std::make_pair(key, alias)];
   if (!slot) slot = std::make_unique<AppliedEntry>();
   return *slot;

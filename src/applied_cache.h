@@ -15,9 +15,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "massmigration/internal/cache_epoch.h"
 #include "massmigration/key.h"
+#include "mutex.h"
 
 namespace massmigration::internal {
 
@@ -42,8 +42,8 @@ class AppliedEntry {
 
  private:
   AppliedFlag flag_;
-  absl::Mutex mu_;
-  absl::CondVar flight_done_;
+  Mutex mu_;
+  std::condition_variable flight_done_;
   bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
   std::uint64_t flights_completed_ ABSL_GUARDED_BY(mu_) = 0;
   StoreAnswer last_answer_ ABSL_GUARDED_BY(mu_);
@@ -55,7 +55,7 @@ class AppliedCache {
   AppliedEntry& entry(const MigrationKey& key, const std::string& alias);
 
  private:
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<std::pair<MigrationKey, std::string>, std::unique_ptr<AppliedEntry>> entries_
       ABSL_GUARDED_BY(mu_);
 };

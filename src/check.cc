@@ -3,13 +3,13 @@
 #include <map>
 #include <set>
 
-#include "string_building.h"
 #include "absl/strings/str_join.h"
 #include "massmigration/errors.h"
 #include "massmigration/registry.h"
 #include "registry_internal.h"
 #include "requirement.h"
 #include "runtime.h"
+#include "string_building.h"
 
 namespace massmigration {
 namespace {
@@ -28,9 +28,9 @@ std::map<MigrationKey, std::vector<MigrationKey>> dependency_graph(
     try {
       for (const MigrationKey& dependency : migration->dependencies()) {
         if (!find_migration(dependency)) {
-          problems.push_back({migration_site(*migration),
-                              strings::cat("depends on ", dependency.str(),
-                                           ", which is not a registered migration")});
+          problems.push_back(
+              {migration_site(*migration), strings::cat("depends on ", dependency.str(),
+                                                        ", which is not a registered migration")});
           continue;
         }
         edges.push_back(dependency);
@@ -88,9 +88,9 @@ std::vector<CheckProblem> check() {
     if (auto allowed = migration->allowed_db_aliases()) {
       for (const std::string& alias : *allowed) {
         if (!runtime->database(alias)) {
-          problems.push_back({migration_site(*migration),
-                              strings::cat("allowed_db_aliases names \"", alias,
-                                           "\", which is not configured")});
+          problems.push_back(
+              {migration_site(*migration),
+               strings::cat("allowed_db_aliases names \"", alias, "\", which is not configured")});
         }
       }
     }

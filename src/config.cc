@@ -3,13 +3,13 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
-#include "string_building.h"
 #include "absl/strings/str_join.h"
 #include "massmigration/errors.h"
 #include "massmigration/record_store.h"
 #include "massmigration/registry.h"
 #include "registry_internal.h"
 #include "runtime.h"
+#include "string_building.h"
 
 namespace massmigration {
 namespace {
@@ -43,8 +43,8 @@ std::map<std::string, std::shared_ptr<const DatabaseDriver>> validate(const Conf
     }
     std::string_view scheme = url_scheme(url);
     if (scheme.empty()) {
-      throw ConfigError(entry, strings::cat("\"", url,
-                                            "\" is not a database URL (e.g. sqlite:///abs/path.db)"));
+      throw ConfigError(
+          entry, strings::cat("\"", url, "\" is not a database URL (e.g. sqlite:///abs/path.db)"));
     }
     std::shared_ptr<const DatabaseDriver> driver = find_database_driver(scheme);
     if (!driver) {
@@ -97,9 +97,9 @@ std::map<std::string, std::shared_ptr<const DatabaseDriver>> validate(const Conf
 
 void configure(const Config& config) {
   Config installed = config;
-  installed.base_directory = std::filesystem::absolute(
-      installed.base_directory.empty() ? std::filesystem::current_path()
-                                       : installed.base_directory);
+  installed.base_directory =
+      std::filesystem::absolute(installed.base_directory.empty() ? std::filesystem::current_path()
+                                                                 : installed.base_directory);
   auto drivers = validate(installed);
   internal::install_runtime(
       std::make_shared<internal::Runtime>(std::move(installed), std::move(drivers)));

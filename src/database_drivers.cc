@@ -2,14 +2,14 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
-#include "absl/synchronization/mutex.h"
 #include "massmigration/record_store.h"
+#include "mutex.h"
 
 namespace massmigration {
 namespace {
 
 struct DriverTable {
-  absl::Mutex mu;
+  Mutex mu;
   std::map<std::string, std::shared_ptr<const DatabaseDriver>, std::less<>> by_scheme
       ABSL_GUARDED_BY(mu);
 };
@@ -23,13 +23,13 @@ DriverTable& drivers() {
 
 void register_database_driver(std::string scheme, std::shared_ptr<const DatabaseDriver> driver) {
   DriverTable& table = drivers();
-  absl::MutexLock lock(&table.mu);
+  MutexLock lock(&table.mu);
   table.by_scheme[std::move(scheme)] = std::move(driver);
 }
 
 std::shared_ptr<const DatabaseDriver> find_database_driver(std::string_view scheme) {
   DriverTable& table = drivers();
-  absl::MutexLock lock(&table.mu);
+  MutexLock lock(&table.mu);
   auto it = table.by_scheme.find(scheme);
   return it == table.by_scheme.end() ? nullptr : it->second;
 }

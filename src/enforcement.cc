@@ -4,9 +4,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
-#include "string_building.h"
 #include "absl/strings/str_join.h"
 #include "requirement.h"
+#include "string_building.h"
 
 namespace massmigration {
 
@@ -38,12 +38,12 @@ std::string describe_site(const GuardOptions& options, const std::source_locatio
 // hash lookup without a lock.
 class InternTable {
  public:
-  MigrationRequirement get(UncheckedKey key, const GuardOptions& options,
-                           std::string_view site_id, std::string guarded) {
+  MigrationRequirement get(UncheckedKey key, const GuardOptions& options, std::string_view site_id,
+                           std::string guarded) {
     std::string id = strings::cat(site_id, "\x1f", key.is_pair(), "\x1f", key.first(), "\x1f",
                                   key.second(), "\x1f", absl::StrJoin(options.db_aliases, "\x1e"),
                                   "\x1f", options.skip_in_tests, "\x1f", options.name);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) {
       it = by_id_
@@ -55,7 +55,7 @@ class InternTable {
   }
 
  private:
-  absl::Mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<std::string, MigrationRequirement> by_id_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -1,7 +1,7 @@
 #include "massmigration/errors.h"
 
-#include "string_building.h"
 #include "absl/strings/str_join.h"
+#include "string_building.h"
 
 namespace massmigration {
 namespace {
@@ -46,12 +46,11 @@ MigrationAlreadyStarted::MigrationAlreadyStarted(std::string key, std::string al
       key_(std::move(key)),
       alias_(std::move(alias)) {}
 
-DependentMigrationNotApplied::DependentMigrationNotApplied(std::string key,
-                                                           std::string dependency,
+DependentMigrationNotApplied::DependentMigrationNotApplied(std::string key, std::string dependency,
                                                            std::string alias, std::string detail)
-    : MigrationError(strings::cat("migration ", key, " depends on ", dependency,
-                                  detail.empty() ? ", which is not applied on " + alias
-                                                 : ", which " + detail)),
+    : MigrationError(strings::cat(
+          "migration ", key, " depends on ", dependency,
+          detail.empty() ? ", which is not applied on " + alias : ", which " + detail)),
       key_(std::move(key)),
       dependency_(std::move(dependency)),
       alias_(std::move(alias)) {}
@@ -65,9 +64,9 @@ CannotRunOnDB::CannotRunOnDB(std::string key, std::string alias, std::vector<std
 
 DbAliasNotAllowed::DbAliasNotAllowed(std::string key, std::string alias,
                                      std::vector<std::string> allowed)
-    : MigrationError(strings::cat("guard for ", key, " requires database ", alias,
-                                  ", where the migration does not run (it runs on: ",
-                                  list_or_none(allowed), ")")),
+    : MigrationError(strings::cat(
+          "guard for ", key, " requires database ", alias,
+          ", where the migration does not run (it runs on: ", list_or_none(allowed), ")")),
       key_(std::move(key)),
       alias_(std::move(alias)),
       allowed_(std::move(allowed)) {}

@@ -3,8 +3,8 @@
 #include <charconv>
 
 #include "absl/strings/ascii.h"
-#include "string_building.h"
 #include "massmigration/errors.h"
+#include "string_building.h"
 
 namespace massmigration {
 namespace {
@@ -46,8 +46,8 @@ std::optional<std::string> migration_id_problem(std::string_view migration_id) {
     return strings::cat("migration id \"", migration_id, "\" has more than 5 digits", kPattern);
   }
   if (digits == migration_id.size() || migration_id[digits] != '_') {
-    return strings::cat("migration id \"", migration_id,
-                        "\" needs an underscore after its number", kPattern);
+    return strings::cat("migration id \"", migration_id, "\" needs an underscore after its number",
+                        kPattern);
   }
   std::string_view name = migration_id.substr(digits + 1);
   if (name.empty()) {

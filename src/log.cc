@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "mutex.h"
 
 namespace massmigration {
 namespace {
@@ -21,7 +21,7 @@ std::string_view level_name(LogLevel level) {
 }
 
 struct SinkSlot {
-  absl::Mutex mu;
+  Mutex mu;
   LogSink sink ABSL_GUARDED_BY(mu);
 };
 
@@ -33,7 +33,7 @@ SinkSlot& slot() {
 }  // namespace
 
 LogSink set_log_sink(LogSink sink) {
-  absl::MutexLock lock(&slot().mu);
+  MutexLock lock(&slot().mu);
   std::swap(slot().sink, sink);
   return sink;
 }
@@ -41,7 +41,7 @@ LogSink set_log_sink(LogSink sink) {
 void log(LogLevel level, std::string_view message) {
   LogSink sink;
   {
-    absl::MutexLock lock(&slot().mu);
+    MutexLock lock(&slot().mu);
     sink = slot().sink;
   }
   if (sink) {

@@ -2,7 +2,6 @@
 
 #include <random>
 
-#include "absl/random/random.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "string_building.h"
@@ -38,17 +37,22 @@ std::string format_timestamp(Timestamp time) {
 std::optional<Timestamp> parse_timestamp(std::string_view text) {
   absl::Time time;
   std::string error;
-  if (!absl::ParseTime(kTimestampFormat, strings::piece(text), absl::UTCTimeZone(), &time, &error)) {
+  if (!absl::ParseTime(kTimestampFormat, strings::piece(text), absl::UTCTimeZone(), &time,
+                       &error)) {
     return std::nullopt;
   }
   return std::chrono::time_point_cast<std::chrono::microseconds>(absl::ToChronoTime(time));
 }
 
 std::string new_attempt_uuid() {
-  // absl::BitGen is seeded from the OS and safe to use per call from any thread.
-  absl::BitGen gen;
-  uint64_t high = absl::Uniform<uint64_t>(gen);
-  uint64_t low = absl::Uniform<uint64_t>(gen);
+  // One generator per thread, seeded from the OS: no lock, and no two threads share a stream.
+  thread_local std::mt19937_64 gen = [] {
+    std::random_device os;
+    std::seed_seq seed{os(), os(), os(), os(), os(), os(), os(), os()};
+    return std::mt19937_64(seed);
+  }();
+  uint64_t high = gen();
+  uint64_t low = gen();
   high = (high & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   low = (low & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;    // RFC 4122 variant
   return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", high >> 32, (high >> 16) & 0xffff,

@@ -4,10 +4,10 @@
 #include <map>
 
 #include "absl/base/thread_annotations.h"
-#include "string_building.h"
-#include "absl/synchronization/mutex.h"
 #include "massmigration/errors.h"
+#include "mutex.h"
 #include "registry_internal.h"
+#include "string_building.h"
 
 namespace massmigration {
 namespace {
@@ -29,13 +29,13 @@ struct Registered {
 class Registry {
  public:
   void add(PendingRegistration registration) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     pending_.push_back(std::move(registration));
   }
 
   template <typename Fn>
   auto read(Fn fn) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     absorb_pending();
     return fn(registered_, problems_);
   }
@@ -56,9 +56,9 @@ class Registry {
       return;
     }
     if (auto it = registered_.find(*key); it != registered_.end()) {
-      problems_.push_back({where, strings::cat("migration ", key->str(),
-                                               " is registered twice: here and at ",
-                                               it->second.site)});
+      problems_.push_back(
+          {where, strings::cat("migration ", key->str(), " is registered twice: here and at ",
+                               it->second.site)});
       return;
     }
     std::unique_ptr<Migration> migration;
@@ -73,7 +73,7 @@ class Registry {
     registered_.emplace(*std::move(key), Registered{std::move(migration), pending.site});
   }
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::vector<PendingRegistration> pending_ ABSL_GUARDED_BY(mu_);
   std::map<MigrationKey, Registered> registered_ ABSL_GUARDED_BY(mu_);
   std::vector<CheckProblem> problems_ ABSL_GUARDED_BY(mu_);
@@ -127,7 +127,8 @@ std::vector<const Migration*> get_all_migrations() {
 const Migration* find_migration(const MigrationKey& key) {
   return registry().read([&](const RegisteredMap& registered, const std::vector<CheckProblem>&) {
     auto it = registered.find(key);
-    return it == registered.end() ? nullptr : static_cast<const Migration*>(it->second.migration.get());
+    return it == registered.end() ? nullptr
+                                  : static_cast<const Migration*>(it->second.migration.get());
   });
 }
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "string_building.h"
 #include "absl/strings/str_join.h"
 #include "massmigration/errors.h"
 #include "massmigration/registry.h"
+#include "string_building.h"
 #include "test_mode.h"
 
 namespace massmigration::internal {
@@ -37,7 +37,7 @@ MigrationKey Requirement::registered_key() const {
 std::shared_ptr<const Requirement::Resolved> Requirement::resolve(
     std::shared_ptr<Runtime> runtime) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (resolved_ && resolved_->runtime == runtime) return resolved_;
   }
   MigrationKey key = registered_key();
@@ -54,7 +54,7 @@ std::shared_ptr<const Requirement::Resolved> Requirement::resolve(
     resolved->required.emplace_back(&runtime->require_database(alias),
                                     &runtime->cache().entry(key, alias));
   }
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   resolved_ = resolved;
   return resolved;
 }
@@ -128,7 +128,7 @@ std::optional<CheckProblem> Requirement::problem() {
 namespace {
 
 struct LiveRequirements {
-  absl::Mutex mu;
+  Mutex mu;
   std::vector<std::weak_ptr<Requirement>> all ABSL_GUARDED_BY(mu);
 };
 
@@ -143,7 +143,7 @@ std::shared_ptr<Requirement> make_requirement(UncheckedKey key, GuardOptions opt
                                               std::string guarded) {
   auto requirement = std::make_shared<Requirement>(key, std::move(options), std::move(guarded));
   LiveRequirements& l = live();
-  absl::MutexLock lock(&l.mu);
+  MutexLock lock(&l.mu);
   // Forget dead ones now and then so that short-lived guards do not accumulate.
   if (l.all.size() >= 64 && (l.all.size() & (l.all.size() - 1)) == 0) {
     std::erase_if(l.all, [](const std::weak_ptr<Requirement>& w) { return w.expired(); });
@@ -154,7 +154,7 @@ std::shared_ptr<Requirement> make_requirement(UncheckedKey key, GuardOptions opt
 
 std::vector<std::shared_ptr<Requirement>> live_requirements() {
   LiveRequirements& l = live();
-  absl::MutexLock lock(&l.mu);
+  MutexLock lock(&l.mu);
   std::vector<std::shared_ptr<Requirement>> result;
   for (const std::weak_ptr<Requirement>& w : l.all) {
     if (auto r = w.lock()) result.push_back(std::move(r));

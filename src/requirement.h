@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "applied_cache.h"
 #include "massmigration/check.h"
 #include "massmigration/enforcement.h"
+#include "mutex.h"
 #include "runtime.h"
 
 namespace massmigration::internal {
@@ -63,7 +63,7 @@ class Requirement {
   const GuardOptions options_;
   const std::string guarded_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::shared_ptr<const Resolved> resolved_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -9,7 +9,7 @@ namespace massmigration::internal {
 namespace {
 
 struct Installed {
-  absl::Mutex mu;
+  Mutex mu;
   std::shared_ptr<Runtime> runtime ABSL_GUARDED_BY(mu);
 };
 
@@ -21,7 +21,7 @@ Installed& installed() {
 }  // namespace
 
 RecordStore& AliasDatabase::store() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (!store_) store_ = driver_->open_record_store(target_);
   return *store_;
 }
@@ -31,9 +31,9 @@ Runtime::Runtime(Config config,
     : config_(std::move(config)) {
   for (const auto& [alias, url] : config_.databases) {
     aliases_.push_back(alias);
-    databases_.emplace(alias, std::make_unique<AliasDatabase>(
-                                  DatabaseTarget{alias, url, config_.base_directory},
-                                  std::move(drivers.at(alias))));
+    databases_.emplace(
+        alias, std::make_unique<AliasDatabase>(DatabaseTarget{alias, url, config_.base_directory},
+                                               std::move(drivers.at(alias))));
   }
 }
 
@@ -61,7 +61,7 @@ std::vector<std::string> Runtime::effective_aliases(const Migration& migration) 
 
 std::shared_ptr<Runtime> current_runtime() {
   Installed& i = installed();
-  absl::MutexLock lock(&i.mu);
+  MutexLock lock(&i.mu);
   return i.runtime;
 }
 
@@ -74,7 +74,7 @@ void install_runtime(std::shared_ptr<Runtime> runtime) {
   std::shared_ptr<Runtime> previous;
   {
     Installed& i = installed();
-    absl::MutexLock lock(&i.mu);
+    MutexLock lock(&i.mu);
     previous = std::exchange(i.runtime, std::move(runtime));
   }
   // After the swap: a guard that reads the new epoch is bound to read the new runtime too.

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "applied_cache.h"
 #include "massmigration/config.h"
 #include "massmigration/migration.h"
 #include "massmigration/record_store.h"
+#include "mutex.h"
 
 namespace massmigration::internal {
 
@@ -32,7 +32,7 @@ class AliasDatabase {
  private:
   const DatabaseTarget target_;
   const std::shared_ptr<const DatabaseDriver> driver_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::unique_ptr<RecordStore> store_ ABSL_GUARDED_BY(mu_);
 };
 

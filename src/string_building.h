@@ -17,10 +17,7 @@ inline const std::string& piece(const std::string& text) { return text; }
 inline const char* piece(const char* text) { return text; }
 inline absl::string_view piece(absl::string_view text) { return text; }
 template <typename T>
-  requires std::is_arithmetic_v<T>
-T piece(T value) {
-  return value;
-}
+requires std::is_arithmetic_v<T> T piece(T value) { return value; }
 
 template <typename... T>
 std::string cat(const T&... pieces) {

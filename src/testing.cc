@@ -7,9 +7,9 @@
 #include <fstream>
 #include <system_error>
 
-#include "string_building.h"
 #include "massmigration/api.h"
 #include "massmigration/enforcement.h"
+#include "string_building.h"
 #include "test_mode.h"
 
 namespace massmigration::testing {

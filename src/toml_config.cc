@@ -5,9 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "string_building.h"
 #include "massmigration/config.h"
 #include "massmigration/errors.h"
+#include "string_building.h"
 #include "toml++/toml.h"
 
 namespace massmigration {
@@ -37,8 +37,8 @@ std::string where(std::string_view source, const toml::source_region& region,
   return strings::cat(source, ":", region.begin.line, " ", entry);
 }
 
-void read_string_table(const toml::table& root, std::string_view section,
-                       std::string_view source, std::map<std::string, std::string>& out) {
+void read_string_table(const toml::table& root, std::string_view section, std::string_view source,
+                       std::map<std::string, std::string>& out) {
   const toml::node* node = root.get(section);
   if (!node) return;
   const toml::table* table = node->as_table();
@@ -62,9 +62,9 @@ Config parse(std::string_view text, std::string_view source) {
   try {
     root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
-    throw ConfigError(strings::cat(source, ":", e.source().begin.line, ":",
-                                   e.source().begin.column),
-                      std::string(e.description()));
+    throw ConfigError(
+        strings::cat(source, ":", e.source().begin.line, ":", e.source().begin.column),
+        std::string(e.description()));
   }
   for (const auto& [name, value] : root) {
     if (name != "databases" && name != "routing" && name != "backend") {
@@ -79,9 +79,9 @@ Config parse(std::string_view text, std::string_view source) {
   read_string_table(root, "backend", source, backend);
   for (const auto& [name, value] : backend) {
     if (name != "default") {
-      throw ConfigError(where(source, root["backend"][name].node()->source(),
-                              strings::cat("[backend] ", name)),
-                        "unknown entry (expected default)");
+      throw ConfigError(
+          where(source, root["backend"][name].node()->source(), strings::cat("[backend] ", name)),
+          "unknown entry (expected default)");
     }
     config.default_backend = value;
   }

@@ -58,9 +58,8 @@ TEST(ConfigToml, SyntaxErrorNamesSourceAndLine) {
 }
 
 TEST(ConfigToml, NonStringValueNamesTheEntryAndLine) {
-  Caught e = config_error([] {
-    mm::Config::from_toml_string("[databases]\n\ndefault = 42\n", "app.toml");
-  });
+  Caught e = config_error(
+      [] { mm::Config::from_toml_string("[databases]\n\ndefault = 42\n", "app.toml"); });
   EXPECT_EQ(e.entry, "app.toml:3 [databases] default");
   EXPECT_NE(e.what.find("expected a string, found an integer"), std::string::npos) << e.what;
 }

@@ -27,8 +27,11 @@ class Enforcement : public ::testing::Test {
   void apply_elsewhere(const mm::MigrationKey& key, const std::string& alias) {
     auto store = mm::sqlite::open_record_store(alias, {.path = dbs_.path(alias)});
     mm::Timestamp now = mm::now_timestamp();
-    store->upsert({.key = key, .attempt_uuid = mm::new_attempt_uuid(), .initiated_at = now,
-                   .is_applied = true, .applied_at = now});
+    store->upsert({.key = key,
+                   .attempt_uuid = mm::new_attempt_uuid(),
+                   .initiated_at = now,
+                   .is_applied = true,
+                   .applied_at = now});
   }
   void delete_elsewhere(const mm::MigrationKey& key, const std::string& alias) {
     ASSERT_TRUE(mm::sqlite::open_record_store(alias, {.path = dbs_.path(alias)})->remove(key));

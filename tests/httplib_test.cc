@@ -29,9 +29,8 @@ class ViewGuard : public ::testing::Test {
       res.set_content("products", "text/plain");
     };
     server_.Get("/products", mm::view_requires_migration(kBackfill)(products));
-    server_.Get("/slow-retry",
-                mm::view_requires_migration(kBackfill).retry_after(std::chrono::seconds(30))(
-                    products));
+    server_.Get("/slow-retry", mm::view_requires_migration(kBackfill).retry_after(
+                                   std::chrono::seconds(30))(products));
     server_.Get("/typo", mm::view_requires_migration("shop:0002_backfil_slugs")(products));
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);

@@ -82,7 +82,8 @@ TEST(UncheckedKey, KeepsTheTextWithoutChecking) {
   mm::UncheckedKey bad("not a key");
   EXPECT_EQ(bad.text(), "not a key");
   EXPECT_THROW(bad.parse(), mm::InvalidMigrationKey);
-  EXPECT_EQ(mm::UncheckedKey("shop", "0001_initial").parse(), mm::MigrationKey("shop:0001_initial"));
+  EXPECT_EQ(mm::UncheckedKey("shop", "0001_initial").parse(),
+            mm::MigrationKey("shop:0001_initial"));
 }
 
 }  // namespace

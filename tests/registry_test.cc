@@ -26,7 +26,8 @@ TEST(Registry, KeepsDeclarations) {
   EXPECT_EQ(backfill.dependencies(), std::vector<mm::MigrationKey>{mm::test::kInitial});
   EXPECT_EQ(backfill.allowed_db_aliases(), (std::vector<std::string>{"default", "shop_db"}));
   EXPECT_EQ(mm::get_migration(mm::test::kReindex).type(), mm::MigrationType::kMapper);
-  const auto& custom = dynamic_cast<const mm::CustomMigration&>(mm::get_migration(mm::test::kExport));
+  const auto& custom =
+      dynamic_cast<const mm::CustomMigration&>(mm::get_migration(mm::test::kExport));
   EXPECT_EQ(custom.backend_method(), "export_accounts");
   EXPECT_EQ(mm::get_migration(mm::test::kInitial).allowed_db_aliases(), std::nullopt);
 }

@@ -34,8 +34,8 @@ static_assert(std::is_same_v<std::invoke_result_t<VoidFn&, int&>, void>);
 static_assert(std::is_same_v<std::invoke_result_t<RefFn&>, int&>);
 static_assert(std::is_same_v<std::invoke_result_t<ConstRefFn&>, const int&>);
 static_assert(std::is_same_v<std::invoke_result_t<RvalueFn&>, int&&>);
-static_assert(std::is_same_v<std::invoke_result_t<MoveOnlyFn&, std::unique_ptr<int>>,
-                             std::unique_ptr<int>>);
+static_assert(
+    std::is_same_v<std::invoke_result_t<MoveOnlyFn&, std::unique_ptr<int>>, std::unique_ptr<int>>);
 // Wrong arguments are rejected the way the original rejects them (SFINAE-friendly).
 static_assert(!std::is_invocable_v<VoidFn&, const int&>);
 static_assert(!std::is_invocable_v<MoveOnlyFn&, std::unique_ptr<int>&>);

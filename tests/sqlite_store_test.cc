@@ -144,9 +144,10 @@ TEST_F(SqliteStore, LockedPastTheTimeoutIsAnErrorThenRecovers) {
   // A rollback-journal database held exclusively by another connection.
   sqlite3* holder = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &holder), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(holder, "CREATE TABLE massmigration_record(key TEXT PRIMARY KEY, "
-                                 "is_applied INTEGER); INSERT INTO massmigration_record "
-                                 "VALUES ('shop:0001_initial', 1); BEGIN EXCLUSIVE;",
+  ASSERT_EQ(sqlite3_exec(holder,
+                         "CREATE TABLE massmigration_record(key TEXT PRIMARY KEY, "
+                         "is_applied INTEGER); INSERT INTO massmigration_record "
+                         "VALUES ('shop:0001_initial', 1); BEGIN EXCLUSIVE;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   auto store = open(std::chrono::milliseconds(20));

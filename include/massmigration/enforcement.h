@@ -73,7 +73,8 @@ class MigrationRequirement {
   // Returns when the migration is applied on every required alias; throws otherwise (see the
   // file comment). After the first positive answer: two acquire loads, no lock, no allocation.
   void ensure_applied() const {
-    if (flag_->holds()) [[likely]] return;
+    if (flag_->holds()) [[likely]]
+      return;
     ensure_applied_slow();
   }
 
@@ -105,19 +106,19 @@ class GuardedFunction {
       : requirement_(std::move(requirement)), fn_(std::move(fn)) {}
 
   template <typename... Args>
-    requires std::invocable<F&, Args...>
+  requires std::invocable<F&, Args...>
   decltype(auto) operator()(Args&&... args) & {
     requirement_.ensure_applied();
     return std::invoke(fn_, std::forward<Args>(args)...);
   }
   template <typename... Args>
-    requires std::invocable<const F&, Args...>
+  requires std::invocable<const F&, Args...>
   decltype(auto) operator()(Args&&... args) const& {
     requirement_.ensure_applied();
     return std::invoke(fn_, std::forward<Args>(args)...);
   }
   template <typename... Args>
-    requires std::invocable<F&&, Args...>
+  requires std::invocable<F&&, Args...>
   decltype(auto) operator()(Args&&... args) && {
     requirement_.ensure_applied();
     return std::invoke(std::move(fn_), std::forward<Args>(args)...);
@@ -163,9 +164,7 @@ class MigrationGuard {
  public:
   explicit MigrationGuard(UncheckedKey key, const GuardOptions& options = {},
                           std::source_location where = std::source_location::current());
-  explicit MigrationGuard(const MigrationRequirement& requirement) {
-    requirement.ensure_applied();
-  }
+  explicit MigrationGuard(const MigrationRequirement& requirement) { requirement.ensure_applied(); }
   MigrationGuard(const MigrationGuard&) = delete;
   MigrationGuard& operator=(const MigrationGuard&) = delete;
 };

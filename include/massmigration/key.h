@@ -24,7 +24,7 @@ class MigrationKey {
  public:
   // Parses "app:id". Throws InvalidMigrationKey naming the text and what is wrong with it.
   MigrationKey(std::string_view key);  // NOLINT(google-explicit-constructor): keys read as strings
-  MigrationKey(const char* key) : MigrationKey(std::string_view(key)) {}  // NOLINT
+  MigrationKey(const char* key) : MigrationKey(std::string_view(key)) {}         // NOLINT
   MigrationKey(const std::string& key) : MigrationKey(std::string_view(key)) {}  // NOLINT
   // The pair spelling {"shop", "0002_backfill_slugs"}. Throws InvalidMigrationKey.
   MigrationKey(std::string_view app_label, std::string_view migration_id);
@@ -71,9 +71,9 @@ std::optional<std::string> migration_id_problem(std::string_view migration_id);
 // characters and must not outlive them; whatever keeps it copies the text.
 class UncheckedKey {
  public:
-  UncheckedKey(const char* key) : first_(key) {}                  // NOLINT
-  UncheckedKey(std::string_view key) : first_(key) {}             // NOLINT
-  UncheckedKey(const std::string& key) : first_(key) {}           // NOLINT
+  UncheckedKey(const char* key) : first_(key) {}         // NOLINT
+  UncheckedKey(std::string_view key) : first_(key) {}    // NOLINT
+  UncheckedKey(const std::string& key) : first_(key) {}  // NOLINT
   UncheckedKey(std::string_view app_label, std::string_view migration_id)
       : first_(app_label), second_(migration_id), is_pair_(true) {}
   UncheckedKey(const std::pair<std::string, std::string>& pair)  // NOLINT

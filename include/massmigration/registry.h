@@ -49,14 +49,14 @@ bool register_migration(std::string_view app_label, std::string_view migration_i
 #define MASSMIGRATION_INTERNAL_CONCAT2(a, b) a##b
 #define MASSMIGRATION_INTERNAL_CONCAT(a, b) MASSMIGRATION_INTERNAL_CONCAT2(a, b)
 
-#define MASSMIGRATION_REGISTER(Class, app_label, migration_id)                             \
-  [[maybe_unused]] static const bool MASSMIGRATION_INTERNAL_CONCAT(                        \
-      massmigration_registered_, __COUNTER__) =                                            \
-      ::massmigration::internal::register_migration(                                       \
-          app_label, migration_id,                                                         \
-          +[]() -> ::std::unique_ptr<::massmigration::Migration> {                         \
-            return ::std::make_unique<Class>();                                            \
-          },                                                                               \
+#define MASSMIGRATION_REGISTER(Class, app_label, migration_id)                                \
+  [[maybe_unused]] static const bool MASSMIGRATION_INTERNAL_CONCAT(massmigration_registered_, \
+                                                                   __COUNTER__) =             \
+      ::massmigration::internal::register_migration(                                          \
+          app_label, migration_id,                                                            \
+          +[]() -> ::std::unique_ptr<::massmigration::Migration> {                            \
+            return ::std::make_unique<Class>();                                               \
+          },                                                                                  \
           __FILE__, __LINE__)
 
 #endif  // MASSMIGRATION_REGISTRY_H_

@@ -1,9 +1,9 @@
 #include <string>
 
-#include "string_building.h"
 #include "massmigration/errors.h"
 #include "massmigration/httplib.h"
 #include "massmigration/log.h"
+#include "string_building.h"
 
 namespace massmigration::internal {
 
@@ -22,8 +22,8 @@ bool refuse_unless_applied(const MigrationRequirement& requirement,
   } catch (const MigrationError& e) {
     response.status = 500;
     response.set_content("Internal Server Error", "text/plain; charset=utf-8");
-    log(LogLevel::kError, strings::cat("misconfigured guard on ", request.method, " ",
-                                       request.path, ": ", e.what()));
+    log(LogLevel::kError,
+        strings::cat("misconfigured guard on ", request.method, " ", request.path, ": ", e.what()));
   }
   return true;
 }

@@ -10,8 +10,8 @@ namespace {
 
 [[noreturn]] void throw_failure(sqlite3* db, int code, std::string_view doing) {
   const char* detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
-  throw SqliteFailure(code & 0xff, strings::cat(doing, ": ", detail, " (", sqlite3_errstr(code),
-                                                ")"));
+  throw SqliteFailure(code & 0xff,
+                      strings::cat(doing, ": ", detail, " (", sqlite3_errstr(code), ")"));
 }
 
 }  // namespace
@@ -30,8 +30,8 @@ Statement::~Statement() {
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                             SQLITE_TRANSIENT);
+  int rc =
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) throw_failure(db_, rc, "binding a parameter");
   return *this;
 }
@@ -78,11 +78,12 @@ Connection::Connection(const std::filesystem::path& path, bool create,
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
-    std::string doing = strings::cat("opening ", path.string());
+    std::string doing = "opening the file";
     if (rc == SQLITE_CANTOPEN && !create && !std::filesystem::exists(path)) {
       sqlite3_close(db_);
       db_ = nullptr;
-      throw SqliteFailure(SQLITE_CANTOPEN, strings::cat(doing, ": the file does not exist"));
+      throw SqliteFailure(SQLITE_CANTOPEN,
+                          "the file does not exist (nothing has been recorded there yet)");
     }
     try {
       throw_failure(db_, rc, doing);

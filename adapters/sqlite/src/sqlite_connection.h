@@ -57,7 +57,8 @@ class Statement {
 class Connection {
  public:
   // Opens `path`, creating it only when `create`. Throws SqliteFailure.
-  Connection(const std::filesystem::path& path, bool create, std::chrono::milliseconds busy_timeout);
+  Connection(const std::filesystem::path& path, bool create,
+             std::chrono::milliseconds busy_timeout);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

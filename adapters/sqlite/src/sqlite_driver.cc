@@ -14,7 +14,8 @@ class SqliteDriver : public DatabaseDriver {
 }  // namespace
 
 std::shared_ptr<const DatabaseDriver> driver() {
-  static const auto* d = new std::shared_ptr<const DatabaseDriver>(std::make_shared<SqliteDriver>());
+  static const auto* d =
+      new std::shared_ptr<const DatabaseDriver>(std::make_shared<SqliteDriver>());
   return *d;
 }
 

@@ -2,12 +2,12 @@
 #include <optional>
 
 #include "absl/base/thread_annotations.h"
-#include "string_building.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "massmigration/errors.h"
 #include "massmigration/sqlite.h"
+#include "mutex.h"
 #include "sqlite_connection.h"
+#include "string_building.h"
 
 namespace massmigration::sqlite {
 namespace {
@@ -95,8 +95,8 @@ void bind_record(Statement& s, const MigrationRecord& r) {
 
 Timestamp read_timestamp(const std::string& text, std::string_view column) {
   if (std::optional<Timestamp> t = parse_timestamp(text)) return *t;
-  throw SqliteFailure(0, strings::cat("massmigration_record.", column, " holds \"", text,
-                                      "\", not a timestamp"));
+  throw SqliteFailure(
+      0, strings::cat("massmigration_record.", column, " holds \"", text, "\", not a timestamp"));
 }
 
 MigrationRecord read_record(const Statement& s) {
@@ -104,7 +104,8 @@ MigrationRecord read_record(const Statement& s) {
   r.attempt_uuid = s.text(3);
   r.initiated_at = read_timestamp(s.text(4), "initiated_at");
   r.is_applied = s.integer(5) != 0;
-  if (auto applied_at = s.optional_text(6)) r.applied_at = read_timestamp(*applied_at, "applied_at");
+  if (auto applied_at = s.optional_text(6))
+    r.applied_at = read_timestamp(*applied_at, "applied_at");
   r.has_error = s.integer(7) != 0;
   r.last_error = s.text(8);
   r.was_faked = s.integer(9) != 0;
@@ -126,10 +127,10 @@ class SqliteRecordStore : public RecordStore {
   bool is_applied(const MigrationKey& key) override {
     return read<bool>("reading the record of " + key.str(), false, kMissingFileIsAnError,
                       [&](Connection& c) {
-      Statement s = c.statement(kIsApplied);
-      s.bind(1, key.str());
-      return s.step() && s.integer(0) != 0;
-    });
+                        Statement s = c.statement(kIsApplied);
+                        s.bind(1, key.str());
+                        return s.step() && s.integer(0) != 0;
+                      });
   }
 
   std::optional<MigrationRecord> get(const MigrationKey& key) override {
@@ -146,11 +147,11 @@ class SqliteRecordStore : public RecordStore {
   std::vector<MigrationRecord> list() override {
     return read<std::vector<MigrationRecord>>("listing records", {}, kMissingFileIsEmpty,
                                               [&](Connection& c) {
-      std::vector<MigrationRecord> records;
-      Statement s = c.statement(kList);
-      while (s.step()) records.push_back(read_record(s));
-      return records;
-    });
+                                                std::vector<MigrationRecord> records;
+                                                Statement s = c.statement(kList);
+                                                while (s.step()) records.push_back(read_record(s));
+                                                return records;
+                                              });
   }
 
   bool insert_if_absent(const MigrationRecord& record) override {
@@ -196,7 +197,7 @@ class SqliteRecordStore : public RecordStore {
   // Reads answer `nothing` while the table does not exist yet: nothing was ever recorded.
   template <typename T, typename Fn>
   T read(const std::string& doing, T nothing, MissingFile missing_file, Fn fn) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (missing_file == kMissingFileIsEmpty && !connection_ &&
         !std::filesystem::exists(location_.path)) {
       return nothing;
@@ -213,7 +214,7 @@ class SqliteRecordStore : public RecordStore {
 
   template <typename Fn>
   bool write(const std::string& doing, Fn fn) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return run(doing, /*create=*/true, [&] {
       ensure_schema();
       return fn(*connection_);
@@ -237,8 +238,8 @@ class SqliteRecordStore : public RecordStore {
         connection_.reset();
         schema_ready_ = false;
       }
-      throw RecordStoreError(alias_, strings::cat(doing, " in ", location_.path.string(), ": ",
-                                                  e.what()));
+      throw RecordStoreError(alias_,
+                             strings::cat(doing, " in ", location_.path.string(), ": ", e.what()));
     }
   }
 
@@ -262,7 +263,7 @@ class SqliteRecordStore : public RecordStore {
 
   const std::string alias_;
   const Location location_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::unique_ptr<Connection> connection_ ABSL_GUARDED_BY(mu_);
   bool may_create_ ABSL_GUARDED_BY(mu_) = false;
   bool schema_ready_ ABSL_GUARDED_BY(mu_) = false;

@@ -2,8 +2,8 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "string_building.h"
 #include "massmigration/sqlite.h"
+#include "string_building.h"
 
 namespace massmigration::sqlite {
 namespace {
@@ -16,9 +16,8 @@ void apply_option(std::string_view option, Location& location) {
     long long ms = -1;
     auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), ms);
     if (error != std::errc() || end != value.data() + value.size() || ms < 0) {
-      throw std::invalid_argument(
-          strings::cat("busy_timeout_ms must be a whole number of milliseconds, not \"",
-                       value, "\""));
+      throw std::invalid_argument(strings::cat(
+          "busy_timeout_ms must be a whole number of milliseconds, not \"", value, "\""));
     }
     location.busy_timeout = std::chrono::milliseconds(ms);
     return;

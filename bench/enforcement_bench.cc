@@ -1,0 +1,169 @@
+// What a guard costs: the hit path against an unguarded call, and a cold check against the raw
+// SQLite point read it wraps. Ratios are computed from this run's own baselines, since the
+// machine is shared and absolute times drift.
+//
+// Goals: guarded-call hit <= 1 ns over the unguarded call; cold check <= 2x the raw read.
+#include <benchmark/benchmark.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "massmigration/massmigration.h"
+
+namespace mm = massmigration;
+
+namespace {
+
+class Applied : public mm::SimpleMigration {
+  void operation(mm::OperationContext&) override {}
+};
+MASSMIGRATION_REGISTER(Applied, "bench", "0001_applied");
+class Pending : public mm::SimpleMigration {
+  void operation(mm::OperationContext&) override {}
+};
+MASSMIGRATION_REGISTER(Pending, "bench", "0002_pending");
+
+constexpr char kApplied[] = "bench:0001_applied";
+constexpr char kPending[] = "bench:0002_pending";
+
+std::filesystem::path g_db;
+
+// The guarded work: small, and never inlined, so both sides call the same thing.
+[[gnu::noinline]] int work(int x) {
+  benchmark::DoNotOptimize(x);
+  return x + 1;
+}
+
+void BM_UnguardedCall(benchmark::State& state) {
+  auto fn = [](int x) { return work(x); };
+  int x = 0;
+  for (auto _ : state) {
+    x = fn(x);
+    benchmark::DoNotOptimize(x);
+  }
+}
+BENCHMARK(BM_UnguardedCall)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_GuardedCallHit(benchmark::State& state) {
+  static auto fn = mm::requires_migration(kApplied)([](int x) { return work(x); });
+  int x = 0;
+  for (auto _ : state) {
+    x = fn(x);
+    benchmark::DoNotOptimize(x);
+  }
+}
+BENCHMARK(BM_GuardedCallHit)->Threads(1)->Threads(2)->UseRealTime();
+
+[[gnu::noinline]] int checkout(int x) {
+  mm::MigrationGuard guard(kApplied);
+  return work(x);
+}
+
+void BM_MigrationGuardHit(benchmark::State& state) {
+  int x = 0;
+  for (auto _ : state) {
+    x = checkout(x);
+    benchmark::DoNotOptimize(x);
+  }
+}
+BENCHMARK(BM_MigrationGuardHit)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_ColdCheckSqlite(benchmark::State& state) {
+  mm::MigrationRequirement requirement(kApplied, {.db_aliases = {"default"}});
+  for (auto _ : state) {
+    mm::reset_guard_cache();  // forget the positive answer: every check asks SQLite
+    requirement.ensure_applied();
+  }
+}
+BENCHMARK(BM_ColdCheckSqlite);
+
+void BM_RawSqlitePointRead(benchmark::State& state) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(g_db.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    state.SkipWithError("cannot open the database");
+    return;
+  }
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v3(db, "SELECT is_applied FROM massmigration_record WHERE key = ?1", -1,
+                     SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  const std::string key = kApplied;
+  for (auto _ : state) {
+    sqlite3_bind_text(stmt, 1, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+    bool applied = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) != 0;
+    benchmark::DoNotOptimize(applied);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+BENCHMARK(BM_RawSqlitePointRead);
+
+void BM_NotAppliedCheck(benchmark::State& state) {
+  mm::MigrationRequirement requirement(kPending, {.db_aliases = {"default"}});
+  for (auto _ : state) {
+    try {
+      requirement.ensure_applied();
+    } catch (const mm::RequiredMigrationNotApplied& e) {
+      benchmark::DoNotOptimize(&e);
+    }
+  }
+}
+BENCHMARK(BM_NotAppliedCheck);
+
+// Prints the console report, then the goals as ratios against this run's baselines.
+class GoalReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
+        ns_[run.benchmark_name()] = run.GetAdjustedRealTime();
+      }
+    }
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    std::printf("\nGoals (from this run):\n");
+    for (const char* threads : {"1", "2"}) {
+      std::string suffix = std::string("/real_time/threads:") + threads;
+      double base = ns_["BM_UnguardedCall" + suffix];
+      std::printf("  guarded-call hit over unguarded, %s thread(s): %+.3f ns (goal <= 1 ns)\n",
+                  threads, ns_["BM_GuardedCallHit" + suffix] - base);
+      std::printf("  MigrationGuard hit over unguarded, %s thread(s): %+.3f ns\n", threads,
+                  ns_["BM_MigrationGuardHit" + suffix] - base);
+    }
+    std::printf("  cold check / raw SQLite point read: %.2fx (goal <= 2x)\n",
+                ns_["BM_ColdCheckSqlite"] / ns_["BM_RawSqlitePointRead"]);
+    std::printf("  not-applied check / raw SQLite point read: %.2fx\n",
+                ns_["BM_NotAppliedCheck"] / ns_["BM_RawSqlitePointRead"]);
+  }
+
+ private:
+  std::map<std::string, double> ns_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir =
+      (std::filesystem::temp_directory_path() / "massmigration-bench-XXXXXX").string();
+  if (!mkdtemp(dir.data())) return 1;
+  g_db = std::filesystem::path(dir) / "default.db";
+  mm::Config config;
+  config.databases["default"] = "sqlite://" + g_db.string();
+  mm::configure(config);
+  mm::api::fake_migration(kApplied, "default");
+
+  benchmark::Initialize(&argc, argv);
+  GoalReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  std::filesystem::remove_all(dir);
+  return 0;
+}

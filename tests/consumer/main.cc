@@ -1,0 +1,31 @@
+// Uses the core, the SQLite store (registered only by linking) and the httplib adapter.
+#include <massmigration/httplib.h>
+#include <massmigration/massmigration.h>
+
+#include <iostream>
+
+namespace mm = massmigration;
+
+class Initial : public mm::SimpleMigration {
+  void operation(mm::OperationContext&) override {}
+};
+MASSMIGRATION_REGISTER(Initial, "app", "0001_initial");
+
+int main(int argc, char** argv) {
+  if (argc != 2) return 2;
+  mm::Config config;
+  config.databases["default"] = std::string("sqlite://") + argv[1];
+  mm::configure(config);
+  auto guarded = mm::requires_migration("app:0001_initial")([] { return 7; });
+  auto handler = mm::view_requires_migration("app:0001_initial")(
+      [](const httplib::Request&, httplib::Response&) {});
+  (void)handler;
+  try {
+    guarded();
+    return 1;
+  } catch (const mm::RequiredMigrationNotApplied&) {
+  }
+  mm::api::fake_migration("app:0001_initial", "default");
+  std::cout << "consumer ok " << guarded() << "\n";
+  return 0;
+}
