@@ -6,6 +6,7 @@
 #include "massmigration/errors.h"
 #include "massmigration/registry.h"
 #include "runtime.h"
+#include "transitions.h"
 
 namespace massmigration::api {
 
@@ -22,18 +23,13 @@ void fake_migration(const MigrationKey& key, std::string_view alias) {
   if (std::find(allowed.begin(), allowed.end(), alias) == allowed.end()) {
     throw CannotRunOnDB(key.str(), std::string(alias), std::move(allowed));
   }
-  const Timestamp now = now_timestamp();
-  database.store().upsert(MigrationRecord{.key = key,
-                                          .attempt_uuid = new_attempt_uuid(),
-                                          .initiated_at = now,
-                                          .is_applied = true,
-                                          .applied_at = now,
-                                          .was_faked = true});
+  internal::fake_record(database.store(), key, alias);
 }
 
 bool delete_record(const MigrationKey& key, std::string_view alias) {
   get_migration(key);
-  bool removed = internal::require_runtime()->require_database(alias).store().remove(key);
+  bool removed =
+      internal::delete_record(internal::require_runtime()->require_database(alias).store(), key);
   reset_guard_cache();
   return removed;
 }

@@ -1,5 +1,6 @@
 #include "massmigration/check.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -98,6 +99,15 @@ std::vector<CheckProblem> check() {
       problems.push_back({migration_site(*migration),
                           "may run on no configured database (allowed_db_aliases and routing "
                           "exclude every alias)"});
+    }
+  }
+  for (const auto& [app, alias] : runtime->config().routing) {
+    bool has_migrations = std::any_of(
+        all.begin(), all.end(), [&](const Migration* m) { return m->key().app_label() == app; });
+    if (!has_migrations) {
+      problems.push_back(
+          {strings::cat("routing ", app),
+           strings::cat("routes app \"", app, "\", which has no registered migrations (a typo?)")});
     }
   }
   for (const auto& requirement : internal::live_requirements()) {

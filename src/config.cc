@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
+#include "massmigration/backend.h"
 #include "massmigration/errors.h"
 #include "massmigration/record_store.h"
 #include "massmigration/registry.h"
@@ -24,6 +25,14 @@ bool is_valid_alias(std::string_view alias) {
   });
 }
 
+// "app.toml:4 [routing] blog" for an entry read from TOML, else "routing.blog".
+std::string entry_name(const Config& config, std::string_view section, std::string_view name) {
+  std::string dotted = strings::cat(section, ".", name);
+  auto origin = config.origins.find(dotted);
+  if (origin == config.origins.end()) return dotted;
+  return strings::cat(origin->second, " [", section, "] ", name);
+}
+
 std::vector<std::string> configured_aliases(const Config& config) {
   std::vector<std::string> aliases;
   for (const auto& [alias, url] : config.databases) aliases.push_back(alias);
@@ -37,7 +46,7 @@ std::map<std::string, std::shared_ptr<const DatabaseDriver>> validate(const Conf
   }
   std::map<std::string, std::shared_ptr<const DatabaseDriver>> drivers;
   for (const auto& [alias, url] : config.databases) {
-    std::string entry = strings::cat("databases.", alias);
+    std::string entry = entry_name(config, "databases", alias);
     if (!is_valid_alias(alias)) {
       throw ConfigError(entry, "an alias is a letter or _ followed by letters, digits, _ or -");
     }
@@ -49,7 +58,8 @@ std::map<std::string, std::shared_ptr<const DatabaseDriver>> validate(const Conf
     std::shared_ptr<const DatabaseDriver> driver = find_database_driver(scheme);
     if (!driver) {
       std::string hint = scheme == "postgresql" || scheme == "postgres"
-                             ? " (link massmigration::postgres to use PostgreSQL)"
+                             ? " (PostgreSQL needs the massmigration::postgres adapter, which "
+                               "this build does not include)"
                              : "";
       throw ConfigError(entry, strings::cat("unknown database scheme \"", scheme, "\"", hint));
     }
@@ -61,7 +71,7 @@ std::map<std::string, std::shared_ptr<const DatabaseDriver>> validate(const Conf
     drivers.emplace(alias, std::move(driver));
   }
   for (const auto& [app, alias] : config.routing) {
-    std::string entry = strings::cat("routing.", app);
+    std::string entry = entry_name(config, "routing", app);
     if (auto problem = app_label_problem(app)) throw ConfigError(entry, *problem);
     if (!config.databases.contains(alias)) {
       throw ConfigError(entry, strings::cat("routes to database \"", alias,
@@ -69,8 +79,11 @@ std::map<std::string, std::shared_ptr<const DatabaseDriver>> validate(const Conf
                                             absl::StrJoin(configured_aliases(config), ", "), ")"));
     }
   }
-  if (config.default_backend.empty()) {
-    throw ConfigError("backend.default", "the default backend name is empty");
+  if (!find_backend(config.default_backend)) {
+    throw ConfigError(entry_name(config, "backend", "default"),
+                      strings::cat("unknown backend \"", config.default_backend,
+                                   "\" (registered: ", absl::StrJoin(backend_names(), ", "),
+                                   "; register your own before configure())"));
   }
   std::vector<CheckProblem> problems = internal::registration_problems();
   if (!problems.empty()) {

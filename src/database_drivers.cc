@@ -2,6 +2,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
+#include "massmigration/errors.h"
 #include "massmigration/record_store.h"
 #include "mutex.h"
 
@@ -20,6 +21,10 @@ DriverTable& drivers() {
 }
 
 }  // namespace
+
+std::unique_ptr<SqlSession> DatabaseDriver::begin_session(const DatabaseTarget& target) const {
+  throw RecordStoreError(target.alias, "this database's driver does not run SQL");
+}
 
 void register_database_driver(std::string scheme, std::shared_ptr<const DatabaseDriver> driver) {
   DriverTable& table = drivers();

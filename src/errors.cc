@@ -22,7 +22,10 @@ std::string not_applied_message(const std::string& key, const std::vector<std::s
 // Long registries would make the message unreadable; the accessor keeps the full list.
 std::string known_keys_summary(const std::vector<std::string>& known) {
   constexpr size_t kShown = 20;
-  if (known.empty()) return "no migrations are registered";
+  if (known.empty()) {
+    return "no migrations are registered (migrations in a static library are dropped by the "
+           "linker unless it is linked whole)";
+  }
   std::vector<std::string> shown(known.begin(), known.begin() + std::min(known.size(), kShown));
   std::string text = strings::cat("registered: ", absl::StrJoin(shown, ", "));
   if (known.size() > kShown) strings::append(text, ", and ", known.size() - kShown, " more");
@@ -77,7 +80,9 @@ UnknownMigration::UnknownMigration(std::string key, std::vector<std::string> kno
       known_keys_(std::move(known_keys)) {}
 
 InvalidMigrationKey::InvalidMigrationKey(std::string text, std::string reason)
-    : MigrationError(strings::cat("invalid migration key \"", text, "\": ", reason)),
+    : MigrationError(text.starts_with("{")
+                         ? strings::cat("invalid migration key ", text, ": ", reason)
+                         : strings::cat("invalid migration key \"", text, "\": ", reason)),
       text_(std::move(text)),
       reason_(std::move(reason)) {}
 
@@ -90,6 +95,12 @@ ConfigError::ConfigError(std::string entry, std::string detail)
     : MigrationError(strings::cat("configuration error at ", entry, ": ", detail)),
       entry_(std::move(entry)),
       detail_(std::move(detail)) {}
+
+BackendError::BackendError(std::string key, std::string backend, std::string detail)
+    : MigrationError(
+          strings::cat("cannot launch ", key, " on backend \"", backend, "\": ", detail)),
+      key_(std::move(key)),
+      backend_(std::move(backend)) {}
 
 RecordStoreError::RecordStoreError(std::string alias, std::string detail)
     : MigrationError(strings::cat("record store for database ", alias, ": ", detail)),

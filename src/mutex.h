@@ -7,6 +7,7 @@
 #ifndef MASSMIGRATION_SRC_MUTEX_H_
 #define MASSMIGRATION_SRC_MUTEX_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -35,6 +36,11 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
   // Releases the mutex while waiting on `cv`, holds it again on return. Spurious wake-ups
   // happen: wait in a loop on the condition.
   void wait(std::condition_variable& cv) { cv.wait(lock_); }
+  template <typename Clock, typename Duration>
+  void wait_until(std::condition_variable& cv,
+                  const std::chrono::time_point<Clock, Duration>& deadline) {
+    cv.wait_until(lock_, deadline);
+  }
 
  private:
   std::unique_lock<std::mutex> lock_;

@@ -45,6 +45,7 @@ std::shared_ptr<const Requirement::Resolved> Requirement::resolve(
   std::vector<std::string> runs_on = runtime->effective_aliases(migration);
   std::vector<std::string> required = options_.db_aliases.empty() ? runs_on : options_.db_aliases;
   for (const std::string& alias : options_.db_aliases) {
+    runtime->require_database(alias);  // UnknownDatabaseAlias first: the clearer mistake
     if (std::find(runs_on.begin(), runs_on.end(), alias) == runs_on.end()) {
       throw DbAliasNotAllowed(key.str(), alias, runs_on);
     }

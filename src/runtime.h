@@ -28,6 +28,8 @@ class AliasDatabase {
   const DatabaseTarget& target() const { return target_; }
   // Throws RecordStoreError when the store cannot be opened.
   RecordStore& store();
+  // A new transaction for a migration's operation. Throws RecordStoreError.
+  std::unique_ptr<SqlSession> begin_session() const { return driver_->begin_session(target_); }
 
  private:
   const DatabaseTarget target_;

@@ -38,7 +38,8 @@ std::string where(std::string_view source, const toml::source_region& region,
 }
 
 void read_string_table(const toml::table& root, std::string_view section, std::string_view source,
-                       std::map<std::string, std::string>& out) {
+                       std::map<std::string, std::string>& out,
+                       std::map<std::string, std::string>& origins) {
   const toml::node* node = root.get(section);
   if (!node) return;
   const toml::table* table = node->as_table();
@@ -54,6 +55,8 @@ void read_string_table(const toml::table& root, std::string_view section, std::s
                         strings::cat("expected a string, found ", type_name(value.type())));
     }
     out[std::string(name.str())] = *text;
+    origins[strings::cat(section, ".", name.str())] =
+        strings::cat(source, ":", value.source().begin.line);
   }
 }
 
@@ -73,10 +76,10 @@ Config parse(std::string_view text, std::string_view source) {
     }
   }
   Config config;
-  read_string_table(root, "databases", source, config.databases);
-  read_string_table(root, "routing", source, config.routing);
+  read_string_table(root, "databases", source, config.databases, config.origins);
+  read_string_table(root, "routing", source, config.routing, config.origins);
   std::map<std::string, std::string> backend;
-  read_string_table(root, "backend", source, backend);
+  read_string_table(root, "backend", source, backend, config.origins);
   for (const auto& [name, value] : backend) {
     if (name != "default") {
       throw ConfigError(

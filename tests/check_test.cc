@@ -56,6 +56,14 @@ TEST(Check, ForgetsGuardsThatNoLongerExist) {
   EXPECT_TRUE(problems_about("gone_guard").empty());
 }
 
+TEST(Check, ReportsRoutingForAnAppWithoutMigrations) {
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  mm::configure(dbs.config({{"sohp", "shop_db"}}));
+  std::vector<std::string> typo = problems_about("routing sohp");
+  ASSERT_EQ(typo.size(), 1u);
+  EXPECT_NE(typo[0].find("no registered migrations"), std::string::npos);
+}
+
 TEST(Check, ReportsMigrationsThatMayRunNowhere) {
   mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
   // accounts migrations are allowed on default only; routing accounts elsewhere strands them.

@@ -94,6 +94,17 @@ TEST(ConfigToml, RelativeSqlitePathsResolveAgainstTheFilesDirectory) {
   EXPECT_TRUE(std::filesystem::exists(dir.directory() / "data.db"));
 }
 
+TEST(ConfigToml, ValueErrorsFromAFileNameItsLine) {
+  mm::testing::TemporaryDatabases dir({"default", "shop_db"});
+  std::ofstream(dir.directory() / "massmigration.toml")
+      << "[databases]\ndefault = \"sqlite:default.db\"\nshop_db = \"sqlite:shop_db.db\"\n\n"
+         "[routing]\nblog = \"blogdb\"\n";
+  mm::Config config = mm::Config::from_toml_file(dir.directory() / "massmigration.toml");
+  Caught e = config_error([&] { mm::configure(config); });
+  EXPECT_EQ(e.entry, (dir.directory() / "massmigration.toml").string() + ":6 [routing] blog");
+  EXPECT_NE(e.what.find("\"blogdb\", which is not configured"), std::string::npos) << e.what;
+}
+
 class Configure : public ::testing::Test {
  protected:
   mm::testing::TemporaryDatabases dbs_{{"default", "shop_db"}};
@@ -110,7 +121,7 @@ TEST_F(Configure, UnknownSchemeNamesTheAliasAndHintsAtTheAdapter) {
   Caught e = config_error([&] { mm::configure(config); });
   EXPECT_EQ(e.entry, "databases.shop_db");
   EXPECT_NE(e.what.find("unknown database scheme \"postgresql\""), std::string::npos) << e.what;
-  EXPECT_NE(e.what.find("massmigration::postgres"), std::string::npos) << e.what;
+  EXPECT_NE(e.what.find("massmigration::postgres adapter"), std::string::npos) << e.what;
 }
 
 TEST_F(Configure, RoutingToAnUnknownAliasNamesTheApp) {
@@ -139,6 +150,16 @@ TEST_F(Configure, MalformedEntriesAreRejected) {
     EXPECT_EQ(e.entry, "databases." + c.alias) << c.url;
     EXPECT_NE(e.what.find(c.expected_in_message), std::string::npos) << c.url << ": " << e.what;
   }
+}
+
+TEST_F(Configure, UnknownDefaultBackendIsAnError) {
+  mm::Config config = dbs_.config();
+  config.default_backend = "celery";
+  Caught e = config_error([&] { mm::configure(config); });
+  EXPECT_EQ(e.entry, "backend.default");
+  EXPECT_NE(e.what.find("unknown backend \"celery\" (registered: inline, threads"),
+            std::string::npos)
+      << e.what;
 }
 
 TEST_F(Configure, NoDatabasesIsAnError) {

@@ -176,7 +176,7 @@ TEST_F(Enforcement, MigrationIsAppliedAnswersPerAliasAndForAll) {
   EXPECT_FALSE(mm::migration_is_applied(kInitial));
   mm::testing::mark_applied(kInitial, "default");
   EXPECT_TRUE(mm::migration_is_applied({"shop", "0001_initial"}));
-  EXPECT_THROW(mm::migration_is_applied(kInitial, "elsewhere"), mm::DbAliasNotAllowed);
+  EXPECT_THROW(mm::migration_is_applied(kInitial, "elsewhere"), mm::UnknownDatabaseAlias);
 }
 
 TEST_F(Enforcement, UnopenableStoreFailsClosedWithTheCause) {

@@ -42,18 +42,28 @@ class SqliteStore : public ::testing::Test {
   std::filesystem::path path_ = dbs_.path("default");
 };
 
-TEST_F(SqliteStore, ReadsNeverCreateTheFile) {
+TEST_F(SqliteStore, AMissingFileReadsAsNothingRecordedAndIsNotCreated) {
   std::filesystem::remove(path_);
   auto store = open();
-  try {
-    store->is_applied(kInitial);
-    FAIL() << "a guard must learn that the file is missing";
-  } catch (const mm::RecordStoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
-  }
+  EXPECT_FALSE(store->is_applied(kInitial));
   EXPECT_EQ(store->get(kInitial), std::nullopt);
   EXPECT_TRUE(store->list().empty());
   EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+TEST_F(SqliteStore, AMissingDirectoryIsAnErrorForReadsAndWrites) {
+  auto store = mm::sqlite::open_record_store("default", {.path = dbs_.directory() / "no" / "x.db"});
+  const std::string expected =
+      "the directory " + (dbs_.directory() / "no").string() + " does not exist";
+  for (auto attempt : {+[](mm::RecordStore& s) { s.is_applied(kInitial); },
+                       +[](mm::RecordStore& s) { s.upsert(running(kInitial)); }}) {
+    try {
+      attempt(*store);
+      FAIL();
+    } catch (const mm::RecordStoreError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST_F(SqliteStore, FirstWriteCreatesFileTableAndWal) {
@@ -106,17 +116,20 @@ TEST_F(SqliteStore, InsertIfAbsentCreatesOnce) {
   EXPECT_EQ(store->get(kInitial)->attempt_uuid, first.attempt_uuid);
 }
 
-TEST_F(SqliteStore, ReplaceIfAttemptIgnoresStaleAttempts) {
+TEST_F(SqliteStore, ReplaceIfComparesAttemptAndStatus) {
   auto store = open();
   mm::MigrationRecord record = running(kInitial);
   ASSERT_TRUE(store->insert_if_absent(record));
   mm::MigrationRecord finished = record;
   finished.is_applied = true;
   finished.applied_at = mm::now_timestamp();
-  EXPECT_FALSE(store->replace_if_attempt(finished, "some-other-attempt"));
+  EXPECT_FALSE(store->replace_if(finished, "some-other-attempt", mm::MigrationStatus::kRunning));
+  EXPECT_FALSE(store->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kErrored));
   EXPECT_FALSE(store->get(kInitial)->is_applied);
-  EXPECT_TRUE(store->replace_if_attempt(finished, record.attempt_uuid));
+  EXPECT_TRUE(store->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kRunning));
   EXPECT_EQ(store->get(kInitial)->status(), mm::MigrationStatus::kApplied);
+  // Applied now: a second finish of the same attempt finds the status changed.
+  EXPECT_FALSE(store->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kRunning));
 }
 
 TEST_F(SqliteStore, RemoveDeletesAndReportsWhetherThereWasARecord) {
@@ -212,9 +225,17 @@ TEST_F(GuardOnBrokenFile, RefusesWhenThePathIsUnreadable) {
   EXPECT_NE(refusal_cause().find("unable to open"), std::string::npos) << refusal_cause();
 }
 
-TEST_F(GuardOnBrokenFile, RefusesWhenTheFileIsMissing) {
+TEST_F(GuardOnBrokenFile, RefusesWithoutACauseWhenTheFileIsMissing) {
   std::filesystem::remove(dbs_.path("default"));
-  EXPECT_NE(refusal_cause().find("does not exist"), std::string::npos);
+  EXPECT_EQ(refusal_cause(), "");  // nothing recorded yet: plainly not applied
+  EXPECT_FALSE(mm::migration_is_applied(kInitial, "default"));
+}
+
+TEST_F(GuardOnBrokenFile, RefusesNamingTheMissingDirectory) {
+  mm::Config config = dbs_.config();
+  config.databases["default"] = "sqlite://" + (dbs_.directory() / "gone" / "x.db").string();
+  mm::configure(config);
+  EXPECT_NE(refusal_cause().find("gone does not exist"), std::string::npos) << refusal_cause();
 }
 
 class RecordApi : public ::testing::Test {

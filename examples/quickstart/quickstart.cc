@@ -24,10 +24,11 @@ int main(int argc, char** argv) {
   mm::Config config;
   config.databases["default"] = std::string("sqlite://") + (argc > 1 ? argv[1] : "/tmp/shop.db");
   mm::configure(config);
-  for (const mm::CheckProblem& problem : mm::check()) {  // misconfigured guards, before traffic
+  std::vector<mm::CheckProblem> problems = mm::check();  // misconfigured guards, before traffic
+  for (const mm::CheckProblem& problem : problems) {
     std::cerr << problem.where << ": " << problem.message << "\n";
-    return 1;
   }
+  if (!problems.empty()) return 1;
 
   try {
     guarded_product_path("blue-mug");

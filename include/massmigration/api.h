@@ -1,7 +1,11 @@
-// Record APIs for one migration on one alias: read, fake, delete. Launching comes with the
-// backends. Every function validates first and changes nothing on bad input:
-// UnknownMigration for an unregistered key, UnknownDatabaseAlias for an alias that is not
-// configured, RecordStoreError when the database cannot answer.
+// Launch and record APIs for one migration on one alias. Every function validates first and
+// changes nothing on bad input: UnknownMigration for an unregistered key, UnknownDatabaseAlias
+// for an alias that is not configured, RecordStoreError when the database cannot answer.
+//
+// Record status moves only along these transitions (anything else is refused):
+//   NOT_RUN -start-> RUNNING -finish-> APPLIED      NOT_RUN/ERRORED -fake-> APPLIED
+//                    RUNNING -fail--> ERRORED       any -delete-> NOT_RUN
+//   (fake on APPLIED changes nothing)
 //
 // Thread safety: all functions may be called concurrently.
 #ifndef MASSMIGRATION_API_H_
@@ -15,11 +19,27 @@
 
 namespace massmigration::api {
 
+// Launches the migration on `alias` and returns the new attempt's UUID. In order:
+// CannotRunOnDB when the migration may not run there; DependentMigrationNotApplied when a
+// dependency is not applied there (or is not registered); MigrationAlreadyStarted when it has
+// a record (of any number of concurrent launches, exactly one creates it); BackendError when
+// its backend is unknown or lacks its custom method. Then the record says RUNNING and the
+// backend runs it: with "inline", before this returns.
+std::string initiate_migration(const MigrationKey& key, std::string_view alias);
+
+// A record exists (RUNNING, APPLIED or ERRORED).
+bool migration_was_started(const MigrationKey& key, std::string_view alias);
+// The record says RUNNING.
+bool migration_is_in_progress(const MigrationKey& key, std::string_view alias);
+// initiate_migration would launch it: allowed there, dependencies applied, not started.
+bool can_start_migration(const MigrationKey& key, std::string_view alias);
+
 // The record, or nullopt when the migration has not been run there (NOT_RUN).
 std::optional<MigrationRecord> get_record(const MigrationKey& key, std::string_view alias);
 
-// Marks the migration applied without running it (was_faked = true), replacing any record.
-// Throws CannotRunOnDB when the migration may not run on `alias`.
+// Marks the migration applied without running it (was_faked = true). Throws CannotRunOnDB
+// when the migration may not run on `alias`, MigrationAlreadyStarted while it is RUNNING;
+// an APPLIED record is left as it is.
 void fake_migration(const MigrationKey& key, std::string_view alias);
 
 // Deletes the record so the migration can run again; true when there was one. Guards in this

@@ -33,6 +33,9 @@ struct Config {
   std::string default_backend = "inline";
   // Where relative database paths are resolved; empty means the current directory.
   std::filesystem::path base_directory;
+  // Where each entry was read, for error messages: "databases.default" -> "app.toml:3".
+  // Filled by from_toml_*; entries without an origin are named "databases.default".
+  std::map<std::string, std::string> origins;
 
   // Throws ConfigError naming the file and line of a malformed, unknown or mistyped entry.
   static Config from_toml_file(const std::filesystem::path& path);

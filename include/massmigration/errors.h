@@ -139,6 +139,19 @@ class ConfigError : public MigrationError {
   std::string detail_;
 };
 
+// A launch the backend cannot take: the backend is not registered, or a custom migration names
+// a method the backend does not have. Nothing is recorded.
+class BackendError : public MigrationError {
+ public:
+  BackendError(std::string key, std::string backend, std::string detail);
+  const std::string& key() const { return key_; }
+  const std::string& backend() const { return backend_; }
+
+ private:
+  std::string key_;
+  std::string backend_;
+};
+
 // A record store could not answer or could not write (database down, file unreadable,
 // locked past the timeout). The driver's own message is kept in detail().
 class RecordStoreError : public MigrationError {

@@ -4,6 +4,7 @@
 #define MASSMIGRATION_MASSMIGRATION_H_
 
 #include "massmigration/api.h"
+#include "massmigration/backend.h"
 #include "massmigration/check.h"
 #include "massmigration/config.h"
 #include "massmigration/enforcement.h"
@@ -15,5 +16,6 @@
 #include "massmigration/record.h"
 #include "massmigration/record_store.h"
 #include "massmigration/registry.h"
+#include "massmigration/sql.h"
 
 #endif  // MASSMIGRATION_MASSMIGRATION_H_

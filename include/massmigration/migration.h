@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "massmigration/key.h"
+#include "massmigration/migration_params.h"
 #include "massmigration/operation_context.h"
 
 namespace massmigration {
@@ -32,9 +33,6 @@ enum class MigrationType { kSimple, kMapper, kCustom };
 
 // "simple", "mapper", "custom".
 std::string_view to_string(MigrationType type);
-
-// Free-form settings a migration passes to its backend (e.g. chunk_size for mappers).
-using BackendParams = std::map<std::string, std::string>;
 
 namespace internal {
 struct MigrationAccess;

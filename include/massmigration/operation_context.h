@@ -1,20 +1,36 @@
-// What a running migration is handed: the alias it runs on. Issue-3 work extends this with
-// SQL on that alias's database; migrations written today keep compiling.
+// What a running migration is handed: the alias it runs on and SQL on that alias's database,
+// inside one transaction. If the operation throws, the transaction is rolled back and the
+// record becomes ERRORED; if it returns, the changes and the APPLIED record commit together.
+//
+//   void operation(mm::OperationContext& ctx) override {
+//     for (const mm::SqlRow& row : ctx.query("SELECT id, name FROM product WHERE slug IS NULL"))
+//       ctx.execute("UPDATE product SET slug = $1 WHERE id = $2", slugify(row[1]), row[0]);
+//   }
+//
+// Thread safety: use it from the thread that runs the operation only.
 #ifndef MASSMIGRATION_OPERATION_CONTEXT_H_
 #define MASSMIGRATION_OPERATION_CONTEXT_H_
 
+#include <any>
+#include <array>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "massmigration/key.h"
+#include "massmigration/migration_params.h"
+#include "massmigration/sql.h"
 
 namespace massmigration {
 
 class OperationContext {
  public:
-  OperationContext(MigrationKey key, std::string alias)
-      : key_(std::move(key)), alias_(std::move(alias)) {}
-  virtual ~OperationContext() = default;
+  // REQUIRES: `session` outlives the context.
+  OperationContext(MigrationKey key, std::string alias, BackendParams params, SqlSession& session)
+      : key_(std::move(key)),
+        alias_(std::move(alias)),
+        params_(std::move(params)),
+        session_(&session) {}
   OperationContext(const OperationContext&) = delete;
   OperationContext& operator=(const OperationContext&) = delete;
 
@@ -22,10 +38,30 @@ class OperationContext {
   const MigrationKey& key() const { return key_; }
   // The database alias it runs on.
   const std::string& alias() const { return alias_; }
+  // The migration's backend_params.
+  const BackendParams& params() const { return params_; }
+
+  // Runs a statement with $1..$N bound to `args`; returns the number of rows changed.
+  template <typename... Args>
+  std::int64_t execute(std::string_view sql, Args&&... args) {
+    const std::array<SqlValue, sizeof...(Args)> values{to_sql_value(std::forward<Args>(args))...};
+    return session_->execute(sql, values);
+  }
+  // Runs a query with $1..$N bound to `args`; returns every row.
+  template <typename... Args>
+  std::vector<SqlRow> query(std::string_view sql, Args&&... args) {
+    const std::array<SqlValue, sizeof...(Args)> values{to_sql_value(std::forward<Args>(args))...};
+    return session_->query(sql, values);
+  }
+  // The driver's handle for this transaction: std::any_cast<sqlite3*>(ctx.native_handle()).
+  std::any native_handle() { return session_->native_handle(); }
+  SqlSession& session() { return *session_; }
 
  private:
   MigrationKey key_;
   std::string alias_;
+  BackendParams params_;
+  SqlSession* session_;
 };
 
 }  // namespace massmigration

@@ -18,6 +18,7 @@
 
 #include "massmigration/key.h"
 #include "massmigration/record.h"
+#include "massmigration/sql.h"
 
 namespace massmigration {
 
@@ -33,9 +34,11 @@ class RecordStore {
   // Creates the record unless one exists for its key; true when this call created it. Of any
   // number of concurrent callers (threads or processes) exactly one gets true.
   virtual bool insert_if_absent(const MigrationRecord& record) = 0;
-  // Overwrites the record for record.key only while its attempt_uuid equals `attempt_uuid`;
-  // true when it did. Stale work from a deleted or replaced attempt changes nothing.
-  virtual bool replace_if_attempt(const MigrationRecord& record, std::string_view attempt_uuid) = 0;
+  // Overwrites the record for record.key only while it belongs to attempt `attempt_uuid` and
+  // has status `status` (compare and set); true when it did. Stale work from a deleted or
+  // replaced attempt changes nothing. REQUIRES: `status` is not kNotRun.
+  virtual bool replace_if(const MigrationRecord& record, std::string_view attempt_uuid,
+                          MigrationStatus status) = 0;
   // Creates or overwrites the record for record.key.
   virtual void upsert(const MigrationRecord& record) = 0;
   // Deletes the record; true when one existed.
@@ -56,6 +59,9 @@ class DatabaseDriver {
   virtual void validate(const DatabaseTarget& target) const = 0;
   // A store for the target; may connect lazily. Throws RecordStoreError.
   virtual std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const = 0;
+  // A new transaction on the target's database, for a migration's operation; the record table
+  // exists when it returns. Throws RecordStoreError. The default says the driver runs no SQL.
+  virtual std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const;
 };
 
 // Registers the driver for URLs "scheme:..."; a later registration of the same scheme replaces

@@ -34,8 +34,9 @@ class FaultyStore : public RecordStore {
   std::optional<MigrationRecord> get(const MigrationKey& key) override { return real_->get(key); }
   std::vector<MigrationRecord> list() override { return real_->list(); }
   bool insert_if_absent(const MigrationRecord& r) override { return real_->insert_if_absent(r); }
-  bool replace_if_attempt(const MigrationRecord& r, std::string_view attempt) override {
-    return real_->replace_if_attempt(r, attempt);
+  bool replace_if(const MigrationRecord& r, std::string_view attempt,
+                  MigrationStatus status) override {
+    return real_->replace_if(r, attempt, status);
   }
   void upsert(const MigrationRecord& r) override { real_->upsert(r); }
   bool remove(const MigrationKey& key) override { return real_->remove(key); }

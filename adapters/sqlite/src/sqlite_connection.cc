@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
+#include <variant>
+
 #include "absl/strings/match.h"
 #include "string_building.h"
 
@@ -25,8 +28,67 @@ bool SqliteFailure::is_missing_table() const {
 }
 
 Statement::~Statement() {
+  if (owned_) {
+    sqlite3_finalize(stmt_);
+    return;
+  }
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+}
+
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+
+SqlValue Statement::value(int column) const {
+  switch (sqlite3_column_type(stmt_, column)) {
+    case SQLITE_INTEGER:
+      return integer(column);
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt_, column);
+    case SQLITE_NULL:
+      return nullptr;
+    default:
+      return text(column);
+  }
+}
+
+void Statement::bind_all(std::span<const SqlValue> values) {
+  const int count = sqlite3_bind_parameter_count(stmt_);
+  if (count != static_cast<int>(values.size())) {
+    throw SqliteFailure(SQLITE_RANGE, strings::cat("\"", sqlite3_sql(stmt_), "\" takes ", count,
+                                                   " parameter(s), ", values.size(), " given"));
+  }
+  for (int index = 1; index <= count; ++index) {
+    const char* name = sqlite3_bind_parameter_name(stmt_, index);
+    size_t value_index = index - 1;
+    if (name && (name[0] == '$' || name[0] == '?')) {
+      int number = 0;
+      std::string_view digits(name + 1);
+      auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+      if (error != std::errc() || end != digits.data() + digits.size() || number < 1 ||
+          number > count) {
+        throw SqliteFailure(SQLITE_RANGE,
+                            strings::cat("parameter ", name, " in \"", sqlite3_sql(stmt_),
+                                         "\" is not $1..$", count));
+      }
+      value_index = number - 1;
+    } else if (name) {
+      throw SqliteFailure(SQLITE_RANGE,
+                          strings::cat("parameter ", name, " is not supported; write $1..$N"));
+    }
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::nullptr_t>) {
+            bind(index, std::nullopt);
+          } else if constexpr (std::is_same_v<V, double>) {
+            int rc = sqlite3_bind_double(stmt_, index, v);
+            if (rc != SQLITE_OK) throw_failure(db_, rc, "binding a parameter");
+          } else {
+            bind(index, v);
+          }
+        },
+        values[value_index]);
+  }
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
@@ -79,11 +141,15 @@ Connection::Connection(const std::filesystem::path& path, bool create,
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string doing = "opening the file";
-    if (rc == SQLITE_CANTOPEN && !create && !std::filesystem::exists(path)) {
+    if (rc == SQLITE_CANTOPEN && !std::filesystem::exists(path)) {
       sqlite3_close(db_);
       db_ = nullptr;
-      throw SqliteFailure(SQLITE_CANTOPEN,
-                          "the file does not exist (nothing has been recorded there yet)");
+      if (!std::filesystem::is_directory(path.parent_path())) {
+        throw SqliteFailure(
+            SQLITE_CANTOPEN,
+            strings::cat("the directory ", path.parent_path().string(), " does not exist"));
+      }
+      throw SqliteFailure(SQLITE_CANTOPEN, "the file does not exist");
     }
     try {
       throw_failure(db_, rc, doing);
@@ -121,6 +187,16 @@ Statement Connection::statement(const char* sql) {
     }
   }
   return Statement(stmt, db_);
+}
+
+std::optional<Statement> Connection::prepare_once(std::string_view sql, std::string_view* rest) {
+  sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
+  if (rc != SQLITE_OK) fail(rc, strings::cat("preparing \"", sql, "\""));
+  *rest = sql.substr(tail - sql.data());
+  if (!stmt) return std::nullopt;  // only whitespace or comments
+  return std::optional<Statement>(std::in_place, stmt, db_, /*owned=*/true);
 }
 
 int Connection::changes() const { return sqlite3_changes(db_); }

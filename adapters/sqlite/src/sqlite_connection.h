@@ -11,7 +11,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <span>
 #include <string_view>
+
+#include "massmigration/sql.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -34,7 +37,9 @@ class SqliteFailure : public std::runtime_error {
 // A prepared statement in use: bind, step, read columns. Resets itself when destroyed.
 class Statement {
  public:
-  explicit Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  // An `owned` statement is finalized on destruction; a cached one is only reset.
+  Statement(sqlite3_stmt* stmt, sqlite3* db, bool owned = false)
+      : stmt_(stmt), db_(db), owned_(owned) {}
   ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -48,10 +53,17 @@ class Statement {
   std::optional<std::string> optional_text(int column) const;
   std::int64_t integer(int column) const;
   std::optional<std::int64_t> optional_integer(int column) const;
+  // Column `column` of the current row as the value SQLite holds.
+  SqlValue value(int column) const;
+  int column_count() const;
+  // Binds values to the statement's parameters: $N and ?N take value N, a bare ? the next.
+  // Throws SqliteFailure when the counts differ.
+  void bind_all(std::span<const SqlValue> values);
 
  private:
   sqlite3_stmt* stmt_;
   sqlite3* db_;
+  bool owned_;
 };
 
 class Connection {
@@ -66,6 +78,10 @@ class Connection {
   void exec(const char* sql);
   // A cached prepared statement, ready to bind.
   Statement statement(const char* sql);
+  // A statement prepared for one use from the start of `sql`; `*rest` gets the text after it.
+  // Returns nullopt when `sql` holds only whitespace or comments.
+  std::optional<Statement> prepare_once(std::string_view sql, std::string_view* rest);
+  sqlite3* handle() const { return db_; }
   // Rows changed by the last statement.
   int changes() const;
 

@@ -1,4 +1,5 @@
 #include "massmigration/sqlite.h"
+#include "sqlite_session.h"
 
 namespace massmigration::sqlite {
 namespace {
@@ -8,6 +9,9 @@ class SqliteDriver : public DatabaseDriver {
   void validate(const DatabaseTarget& target) const override { parse_url(target); }
   std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const override {
     return sqlite::open_record_store(target.alias, parse_url(target));
+  }
+  std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const override {
+    return internal::begin_session(target.alias, parse_url(target));
   }
 };
 

@@ -1,0 +1,33 @@
+// Internal: the massmigration_record table on SQLite, shared by the record store and by
+// migration sessions (which update the record inside their own transaction). Not API.
+#ifndef MASSMIGRATION_ADAPTERS_SQLITE_RECORD_SQL_H_
+#define MASSMIGRATION_ADAPTERS_SQLITE_RECORD_SQL_H_
+
+#include <chrono>
+
+#include "massmigration/record.h"
+#include "sqlite_connection.h"
+
+namespace massmigration::sqlite::internal {
+
+extern const char* const kIsApplied;
+extern const char* const kGet;
+extern const char* const kList;
+extern const char* const kInsertIfAbsent;
+extern const char* const kReplaceIfAttempt;  // ?14..?16: see bind_expected
+extern const char* const kUpsert;
+extern const char* const kRemove;
+
+// Binds ?1..?13 to the record's columns.
+void bind_record(Statement& statement, const MigrationRecord& record);
+// Binds ?14..?16 of kReplaceIfAttempt: the attempt and status the record must have.
+void bind_expected(Statement& statement, std::string_view attempt_uuid, MigrationStatus status);
+// Reads a row selected with the columns of kGet.
+MigrationRecord read_record(const Statement& statement);
+// Puts the file in WAL mode and creates the table if missing. Retries while other connections
+// hold the locks it needs, up to `busy_timeout`.
+void ensure_schema(Connection& connection, std::chrono::milliseconds busy_timeout);
+
+}  // namespace massmigration::sqlite::internal
+
+#endif  // MASSMIGRATION_ADAPTERS_SQLITE_RECORD_SQL_H_

@@ -1,0 +1,117 @@
+#include "sqlite_session.h"
+
+#include <sqlite3.h>
+
+#include "massmigration/errors.h"
+#include "record_sql.h"
+#include "string_building.h"
+
+namespace massmigration::sqlite::internal {
+namespace {
+
+// A migration's transaction on its own connection. BEGIN IMMEDIATE takes the write lock up
+// front, so the transaction never has to upgrade (and deadlock) halfway through.
+class SqliteSession : public SqlSession {
+ public:
+  SqliteSession(std::string alias, const Location& location)
+      : alias_(std::move(alias)), path_(location.path.string()) {
+    guarded("starting a transaction", [&] {
+      connection_ =
+          std::make_unique<Connection>(location.path, /*create=*/true, location.busy_timeout);
+      ensure_schema(*connection_, location.busy_timeout);
+      connection_->exec("BEGIN IMMEDIATE");
+      open_ = true;
+      return 0;
+    });
+  }
+
+  ~SqliteSession() override {
+    if (!open_) return;
+    try {
+      connection_->exec("ROLLBACK");
+    } catch (const SqliteFailure&) {
+      // Closing the connection rolls back whatever is left; nothing more to do here.
+    }
+  }
+
+  std::int64_t execute(std::string_view sql, std::span<const SqlValue> params) override {
+    return guarded(strings::cat("running \"", sql, "\""), [&]() -> std::int64_t {
+      std::string_view rest = sql;
+      std::int64_t changed = 0;
+      bool first = true;
+      // Several statements may be given at once (a script) when there are no parameters.
+      while (std::optional<Statement> statement = connection_->prepare_once(rest, &rest)) {
+        if (first) {
+          statement->bind_all(params);
+        } else if (!params.empty()) {
+          throw SqliteFailure(SQLITE_MISUSE, "parameters are bound to a single statement only");
+        }
+        first = false;
+        while (statement->step()) {
+        }
+        changed = connection_->changes();
+      }
+      return changed;
+    });
+  }
+
+  std::vector<SqlRow> query(std::string_view sql, std::span<const SqlValue> params) override {
+    return guarded(strings::cat("running \"", sql, "\""), [&] {
+      std::string_view rest;
+      std::optional<Statement> statement = connection_->prepare_once(sql, &rest);
+      if (!statement) throw SqliteFailure(SQLITE_MISUSE, "no statement to run");
+      statement->bind_all(params);
+      std::vector<SqlRow> rows;
+      while (statement->step()) {
+        SqlRow row;
+        for (int c = 0; c < statement->column_count(); ++c) row.push_back(statement->value(c));
+        rows.push_back(std::move(row));
+      }
+      return rows;
+    });
+  }
+
+  bool replace_record_if(const MigrationRecord& record, std::string_view attempt_uuid,
+                         MigrationStatus status) override {
+    return guarded("updating the migration record", [&] {
+      Statement s = connection_->statement(kReplaceIfAttempt);
+      bind_record(s, record);
+      bind_expected(s, attempt_uuid, status);
+      s.step();
+      return connection_->changes() == 1;
+    });
+  }
+
+  void commit() override {
+    guarded("committing", [&] {
+      connection_->exec("COMMIT");
+      open_ = false;
+      return 0;
+    });
+  }
+
+  std::any native_handle() override { return connection_->handle(); }
+
+ private:
+  template <typename Fn>
+  auto guarded(const std::string& doing, Fn fn) -> decltype(fn()) {
+    try {
+      return fn();
+    } catch (const SqliteFailure& e) {
+      throw RecordStoreError(alias_, strings::cat(doing, " in ", path_, ": ", e.what()));
+    }
+  }
+
+  const std::string alias_;
+  const std::string path_;
+  std::unique_ptr<Connection> connection_;
+  bool open_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<SqlSession> begin_session(const std::string& alias, const Location& location) {
+  return std::make_unique<SqliteSession>(alias, location);
+}
+
+}  // namespace massmigration::sqlite::internal

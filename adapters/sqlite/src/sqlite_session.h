@@ -1,0 +1,17 @@
+// Internal: migration sessions (one transaction each) on SQLite. Not API.
+#ifndef MASSMIGRATION_ADAPTERS_SQLITE_SESSION_H_
+#define MASSMIGRATION_ADAPTERS_SQLITE_SESSION_H_
+
+#include <memory>
+#include <string>
+
+#include "massmigration/sql.h"
+#include "massmigration/sqlite.h"
+
+namespace massmigration::sqlite::internal {
+
+std::unique_ptr<SqlSession> begin_session(const std::string& alias, const Location& location);
+
+}  // namespace massmigration::sqlite::internal
+
+#endif  // MASSMIGRATION_ADAPTERS_SQLITE_SESSION_H_

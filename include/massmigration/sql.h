@@ -1,0 +1,61 @@
+// SQL on a configured database, as migrations see it through OperationContext, and the seam a
+// database driver implements for it.
+//
+// Parameters are written $1, $2, ... in every engine and bound in order from the values given.
+// Values are NULL (nullptr), 64-bit integers, doubles and text.
+#ifndef MASSMIGRATION_SQL_H_
+#define MASSMIGRATION_SQL_H_
+
+#include <any>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "massmigration/record.h"
+
+namespace massmigration {
+
+using SqlValue = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+using SqlRow = std::vector<SqlValue>;
+
+// Turns a C++ value into a SqlValue: integers, floating point, strings, nullptr.
+template <typename T>
+SqlValue to_sql_value(T&& value) {
+  using V = std::remove_cvref_t<T>;
+  if constexpr (std::is_same_v<V, SqlValue> || std::is_same_v<V, std::nullptr_t>) {
+    return SqlValue(std::forward<T>(value));
+  } else if constexpr (std::is_same_v<V, bool> || std::is_integral_v<V>) {
+    return SqlValue(static_cast<std::int64_t>(value));
+  } else if constexpr (std::is_floating_point_v<V>) {
+    return SqlValue(static_cast<double>(value));
+  } else {
+    return SqlValue(std::string(std::string_view(value)));
+  }
+}
+
+// One transaction on one database. Driver-implemented; used by one thread at a time.
+// Destroying a session that was not committed rolls its transaction back. Every method throws
+// RecordStoreError (naming the alias and keeping the driver's message) on failure.
+class SqlSession {
+ public:
+  virtual ~SqlSession() = default;
+  // Runs a statement; returns the number of rows it changed.
+  virtual std::int64_t execute(std::string_view sql, std::span<const SqlValue> params) = 0;
+  // Runs a query; returns every row.
+  virtual std::vector<SqlRow> query(std::string_view sql, std::span<const SqlValue> params) = 0;
+  // RecordStore::replace_if inside this transaction: the data change and its record commit
+  // together or not at all.
+  virtual bool replace_record_if(const MigrationRecord& record, std::string_view attempt_uuid,
+                                 MigrationStatus status) = 0;
+  virtual void commit() = 0;
+  // The driver's own handle (sqlite3* for SQLite), for what the portable calls cannot do.
+  virtual std::any native_handle() = 0;
+};
+
+}  // namespace massmigration
+
+#endif  // MASSMIGRATION_SQL_H_

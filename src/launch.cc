@@ -1,0 +1,110 @@
+// initiate_migration and the lifecycle queries: validate in the documented order, create the
+// RUNNING record atomically, hand the run to its backend.
+#include <algorithm>
+
+#include "absl/strings/str_join.h"
+#include "massmigration/api.h"
+#include "massmigration/backend.h"
+#include "massmigration/errors.h"
+#include "massmigration/registry.h"
+#include "run_state.h"
+#include "string_building.h"
+#include "transitions.h"
+
+namespace massmigration::api {
+namespace {
+
+struct Target {
+  std::shared_ptr<internal::Runtime> runtime;
+  const Migration* migration;
+  internal::AliasDatabase* database;
+};
+
+// Checks 1 and 2 of initiate_migration: the alias is allowed, every dependency is applied
+// there. Throws as documented.
+Target checked_target(const MigrationKey& key, std::string_view alias) {
+  const Migration& migration = get_migration(key);
+  std::shared_ptr<internal::Runtime> runtime = internal::require_runtime();
+  internal::AliasDatabase& database = runtime->require_database(alias);
+  std::vector<std::string> allowed = runtime->effective_aliases(migration);
+  if (std::find(allowed.begin(), allowed.end(), alias) == allowed.end()) {
+    throw CannotRunOnDB(key.str(), std::string(alias), std::move(allowed));
+  }
+  for (const MigrationKey& dependency : migration.dependencies()) {
+    if (!find_migration(dependency)) {
+      throw DependentMigrationNotApplied(key.str(), dependency.str(), std::string(alias),
+                                         "is not a registered migration");
+    }
+    if (internal::status_of(database.store().get(dependency)) != MigrationStatus::kApplied) {
+      throw DependentMigrationNotApplied(key.str(), dependency.str(), std::string(alias));
+    }
+  }
+  return {std::move(runtime), &migration, &database};
+}
+
+std::shared_ptr<Backend> checked_backend(const Migration& migration, const Config& config) {
+  const std::string name = migration.backend().value_or(config.default_backend);
+  std::shared_ptr<Backend> backend = find_backend(name);
+  if (!backend) {
+    throw BackendError(migration.key().str(), name,
+                       strings::cat("no backend of that name is registered (registered: ",
+                                    absl::StrJoin(backend_names(), ", "), ")"));
+  }
+  if (migration.type() == MigrationType::kCustom) {
+    const std::string method = static_cast<const CustomMigration&>(migration).backend_method();
+    if (!backend->has_method(method)) {
+      throw BackendError(migration.key().str(), name,
+                         strings::cat("it has no method \"", method, "\""));
+    }
+  }
+  if (migration.type() == MigrationType::kMapper) {
+    throw BackendError(migration.key().str(), name,
+                       "mapper migrations cannot run yet: the mapper runner is not built");
+  }
+  return backend;
+}
+
+}  // namespace
+
+std::string initiate_migration(const MigrationKey& key, std::string_view alias) {
+  Target target = checked_target(key, alias);
+  RecordStore& store = target.database->store();
+  if (store.get(key)) throw MigrationAlreadyStarted(key.str(), std::string(alias));
+  std::shared_ptr<Backend> backend = checked_backend(*target.migration, target.runtime->config());
+
+  MigrationRecord running{
+      .key = key, .attempt_uuid = new_attempt_uuid(), .initiated_at = now_timestamp()};
+  internal::start_record(store, running, alias);  // the race is decided here
+  const std::string attempt = running.attempt_uuid;
+  auto state = std::make_unique<internal::RunState>(internal::RunState{
+      .runtime = target.runtime,
+      .migration = target.migration,
+      .database = target.database,
+      .backend = backend,
+      .params = target.migration->backend_params(),
+      .record = std::move(running),
+  });
+  backend->submit(MigrationRun(std::move(state)));
+  return attempt;
+}
+
+bool migration_was_started(const MigrationKey& key, std::string_view alias) {
+  return get_record(key, alias).has_value();
+}
+
+bool migration_is_in_progress(const MigrationKey& key, std::string_view alias) {
+  return internal::status_of(get_record(key, alias)) == MigrationStatus::kRunning;
+}
+
+bool can_start_migration(const MigrationKey& key, std::string_view alias) {
+  try {
+    Target target = checked_target(key, alias);
+    return !target.database->store().get(key).has_value();
+  } catch (const CannotRunOnDB&) {
+    return false;
+  } catch (const DependentMigrationNotApplied&) {
+    return false;
+  }
+}
+
+}  // namespace massmigration::api

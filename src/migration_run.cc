@@ -1,0 +1,136 @@
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <exception>
+#include <typeinfo>
+
+#include "massmigration/backend.h"
+#include "massmigration/errors.h"
+#include "massmigration/log.h"
+#include "run_state.h"
+#include "string_building.h"
+#include "transitions.h"
+
+namespace massmigration {
+namespace {
+
+std::string type_name(const std::type_info& type) {
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled ? demangled : type.name();
+  std::free(demangled);
+  return name;
+}
+
+// "ExceptionType: message", for last_error.
+std::string describe_current_exception() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return strings::cat(type_name(typeid(e)), ": ", e.what());
+  } catch (...) {
+    return "unknown exception: not derived from std::exception";
+  }
+}
+
+void run_operation(internal::RunState& state, OperationContext& ctx) {
+  const Migration& migration = *state.migration;
+  switch (migration.type()) {
+    case MigrationType::kSimple:
+      // The registry's instance is shared; operation() is not const because migrations may
+      // keep state while they run, which their authors must make safe.
+      const_cast<SimpleMigration&>(static_cast<const SimpleMigration&>(migration)).operation(ctx);
+      return;
+    case MigrationType::kCustom: {
+      const auto& custom = static_cast<const CustomMigration&>(migration);
+      state.backend->run_method(custom.backend_method(), custom, ctx);
+      return;
+    }
+    case MigrationType::kMapper:
+      throw MigrationError("mapper migrations cannot run yet: the mapper runner is not built");
+  }
+}
+
+}  // namespace
+
+MigrationRun::MigrationRun(std::unique_ptr<internal::RunState> state) : state_(std::move(state)) {}
+MigrationRun::MigrationRun(MigrationRun&&) noexcept = default;
+MigrationRun& MigrationRun::operator=(MigrationRun&& other) noexcept {
+  if (this != &other) {
+    if (state_ && !state_->done) abandon("the backend dropped the run");
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+MigrationRun::~MigrationRun() {
+  if (state_ && !state_->done) abandon("the backend dropped the run without running it");
+}
+
+const Migration& MigrationRun::migration() const { return *state_->migration; }
+const std::string& MigrationRun::alias() const { return state_->database->alias(); }
+const std::string& MigrationRun::attempt_uuid() const { return state_->record.attempt_uuid; }
+const BackendParams& MigrationRun::params() const { return state_->params; }
+
+void MigrationRun::run() {
+  internal::RunState& state = *state_;
+  state.done = true;
+  const std::string where = strings::cat(state.record.key.str(), " on ", alias());
+  std::string error;
+  try {
+    std::unique_ptr<SqlSession> session = state.database->begin_session();
+    OperationContext ctx(state.record.key, alias(), state.params, *session);
+    run_operation(state, ctx);
+    MigrationRecord applied = state.record;
+    applied.is_applied = true;
+    applied.applied_at = now_timestamp();
+    if (!session->replace_record_if(applied, applied.attempt_uuid, MigrationStatus::kRunning)) {
+      log(LogLevel::kWarning,
+          strings::cat("migration ", where, " finished, but its attempt ", applied.attempt_uuid,
+                       " was deleted or replaced meanwhile; its changes "
+                       "were rolled back"));
+      return;  // the session rolls back
+    }
+    session->commit();
+    return;
+  } catch (...) {
+    error = describe_current_exception();
+  }
+  MigrationRecord errored = state.record;
+  errored.has_error = true;
+  errored.last_error = error;
+  try {
+    if (!internal::fail_record(state.database->store(), errored)) {
+      log(LogLevel::kWarning, strings::cat("migration ", where, " failed (", error,
+                                           ") after its record was deleted or replaced"));
+      return;
+    }
+  } catch (const std::exception& e) {
+    log(LogLevel::kError, strings::cat("migration ", where, " failed (", error,
+                                       ") and its record could not be marked ERRORED, so it "
+                                       "still says RUNNING: ",
+                                       e.what()));
+    return;
+  }
+  log(LogLevel::kWarning, strings::cat("migration ", where, " failed: ", error));
+}
+
+void MigrationRun::abandon(std::string_view reason) {
+  internal::RunState& state = *state_;
+  state.done = true;
+  MigrationRecord errored = state.record;
+  errored.has_error = true;
+  errored.last_error = strings::cat("not run: ", reason);
+  const std::string where = strings::cat(state.record.key.str(), " on ", alias());
+  try {
+    if (internal::fail_record(state.database->store(), errored)) {
+      log(LogLevel::kWarning, strings::cat("migration ", where, " abandoned: ", reason));
+    }
+  } catch (const std::exception& e) {
+    log(LogLevel::kError, strings::cat("migration ", where, " abandoned (", reason,
+                                       ") and its record could not be marked ERRORED, so it "
+                                       "still says RUNNING: ",
+                                       e.what()));
+  }
+}
+
+}  // namespace massmigration

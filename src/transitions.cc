@@ -1,0 +1,75 @@
+#include "transitions.h"
+
+#include "massmigration/errors.h"
+#include "string_building.h"
+
+namespace massmigration::internal {
+
+std::string_view to_string(RecordEvent event) {
+  switch (event) {
+    case RecordEvent::kStart:
+      return "start";
+    case RecordEvent::kFinish:
+      return "finish";
+    case RecordEvent::kFail:
+      return "fail";
+    case RecordEvent::kFake:
+      return "fake";
+    case RecordEvent::kDelete:
+      return "delete";
+  }
+  return "unknown";
+}
+
+std::optional<MigrationStatus> next_status(MigrationStatus from, RecordEvent event) {
+  for (const Transition& t : kTransitions) {
+    if (t.from == from && t.event == event) return t.to;
+  }
+  return std::nullopt;
+}
+
+MigrationStatus status_of(const std::optional<MigrationRecord>& record) {
+  return record ? record->status() : MigrationStatus::kNotRun;
+}
+
+void start_record(RecordStore& store, const MigrationRecord& running, std::string_view alias) {
+  // NOT_RUN is the only status a start may leave; the insert itself decides races.
+  if (!store.insert_if_absent(running)) {
+    throw MigrationAlreadyStarted(running.key.str(), std::string(alias));
+  }
+}
+
+bool finish_record(RecordStore& store, const MigrationRecord& applied) {
+  return store.replace_if(applied, applied.attempt_uuid, MigrationStatus::kRunning);
+}
+
+bool fail_record(RecordStore& store, const MigrationRecord& errored) {
+  return store.replace_if(errored, errored.attempt_uuid, MigrationStatus::kRunning);
+}
+
+void fake_record(RecordStore& store, const MigrationKey& key, std::string_view alias) {
+  // Read, decide by the table, compare-and-set; a lost race re-reads and decides again.
+  for (;;) {
+    std::optional<MigrationRecord> current = store.get(key);
+    const MigrationStatus from = status_of(current);
+    if (!next_status(from, RecordEvent::kFake)) {
+      throw MigrationAlreadyStarted(key.str(), std::string(alias));
+    }
+    if (from == MigrationStatus::kApplied) return;
+    const Timestamp now = now_timestamp();
+    MigrationRecord faked{.key = key,
+                          .attempt_uuid = new_attempt_uuid(),
+                          .initiated_at = now,
+                          .is_applied = true,
+                          .applied_at = now,
+                          .was_faked = true};
+    if (from == MigrationStatus::kNotRun ? store.insert_if_absent(faked)
+                                         : store.replace_if(faked, current->attempt_uuid, from)) {
+      return;
+    }
+  }
+}
+
+bool delete_record(RecordStore& store, const MigrationKey& key) { return store.remove(key); }
+
+}  // namespace massmigration::internal
