@@ -1,0 +1,421 @@
+// Launching migrations: the checks and their order, records through every outcome, simple
+// migrations' SQL in one transaction, backends (inline, threads, custom) and their params.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <latch>
+#include <mutex>
+#include <semaphore>
+
+#include "massmigration/massmigration.h"
+#include "massmigration/testing.h"
+
+namespace mm = massmigration;
+
+namespace {
+
+std::atomic<bool> g_explode{false};
+
+class CreateItems : public mm::SimpleMigration {
+ public:
+  void operation(mm::OperationContext& ctx) override {
+    ctx.execute(
+        "CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL, slug TEXT);"
+        "INSERT INTO item (name) VALUES ('Blue Mug'), ('Red Pen'), ('Tea Pot');");
+  }
+};
+MASSMIGRATION_REGISTER(CreateItems, "inv", "0001_create");
+
+class Slugs : public mm::SimpleMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"inv", "0001_create"}}; }
+  void operation(mm::OperationContext& ctx) override {
+    for (const mm::SqlRow& row : ctx.query("SELECT id, name FROM item WHERE slug IS NULL")) {
+      std::string slug = std::get<std::string>(row[1]);
+      for (char& c : slug) c = c == ' ' ? '-' : static_cast<char>(std::tolower(c));
+      ctx.execute("UPDATE item SET slug = $1 WHERE id = $2", slug, row[0]);
+    }
+  }
+};
+MASSMIGRATION_REGISTER(Slugs, "inv", "0002_slugs");
+
+class Explode : public mm::SimpleMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"inv", "0001_create"}}; }
+  void operation(mm::OperationContext& ctx) override {
+    ctx.execute("INSERT INTO item (name) VALUES ($1)", "written before the failure");
+    if (g_explode) throw std::invalid_argument("price must be positive");
+  }
+};
+MASSMIGRATION_REGISTER(Explode, "inv", "0003_explode");
+
+class Export : public mm::CustomMigration {
+ public:
+  std::optional<std::string> backend() const override { return "recording"; }
+  mm::BackendParams backend_params() const override { return {{"batch", "7"}}; }
+  std::string backend_method() const override { return "export"; }
+};
+MASSMIGRATION_REGISTER(Export, "inv", "0004_export");
+
+class NoMethod : public mm::CustomMigration {
+ public:
+  std::optional<std::string> backend() const override { return "recording"; }
+  std::string backend_method() const override { return "teleport"; }
+};
+MASSMIGRATION_REGISTER(NoMethod, "inv", "0005_no_method");
+
+class UnknownBackend : public mm::SimpleMigration {
+ public:
+  std::optional<std::string> backend() const override { return "celery"; }
+  void operation(mm::OperationContext&) override {}
+};
+MASSMIGRATION_REGISTER(UnknownBackend, "inv", "0006_unknown_backend");
+
+class Dangling : public mm::SimpleMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"inv", "0099_gone"}}; }
+  void operation(mm::OperationContext&) override {}
+};
+MASSMIGRATION_REGISTER(Dangling, "inv", "0007_dangling");
+
+class OnlyOnB : public mm::SimpleMigration {
+ public:
+  std::optional<std::vector<std::string>> allowed_db_aliases() const override { return {{"b"}}; }
+  void operation(mm::OperationContext&) override {}
+};
+MASSMIGRATION_REGISTER(OnlyOnB, "inv", "0008_only_b");
+
+class Mapper : public mm::MapperMigration {};
+MASSMIGRATION_REGISTER(Mapper, "inv", "0009_mapper");
+
+// Blocks until released, so tests can see a migration RUNNING.
+std::counting_semaphore<64> g_release{0};
+std::atomic<int> g_started{0};
+class Slow : public mm::SimpleMigration {
+ public:
+  std::optional<std::string> backend() const override { return "pool"; }
+  void operation(mm::OperationContext& ctx) override {
+    ++g_started;
+    g_release.acquire();
+    ctx.execute("CREATE TABLE IF NOT EXISTS slow_done (x)");
+  }
+};
+MASSMIGRATION_REGISTER(Slow, "inv", "0010_slow");
+
+// A backend that keeps what it is given; runs custom method "export".
+class RecordingBackend : public mm::Backend {
+ public:
+  void submit(mm::MigrationRun run) override {
+    std::lock_guard lock(mu);
+    params.push_back(run.params());
+    if (hold) {
+      held.push_back(std::move(run));
+    } else {
+      run.run();
+    }
+  }
+  bool has_method(std::string_view method) const override { return method == "export"; }
+  void run_method(std::string_view, const mm::CustomMigration&, mm::OperationContext& ctx) override {
+    ctx.execute("CREATE TABLE exported (batch TEXT)");
+    ctx.execute("INSERT INTO exported VALUES ($1)", ctx.params().at("batch"));
+  }
+  std::mutex mu;
+  bool hold = false;
+  std::vector<mm::MigrationRun> held;
+  std::vector<mm::BackendParams> params;
+};
+
+auto g_recording = std::make_shared<RecordingBackend>();
+auto g_pool = std::make_shared<mm::ThreadPoolBackend>(2);
+[[maybe_unused]] const bool kBackendsRegistered = [] {
+  mm::register_backend("recording", g_recording);
+  mm::register_backend("pool", g_pool);
+  return true;
+}();
+
+class Lifecycle : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    g_explode = false;
+    mm::configure(dbs_.config());
+    captured_ = mm::set_log_sink([this](mm::LogLevel, std::string_view m) {
+      std::lock_guard lock(log_mu_);
+      log_.emplace_back(m);
+    });
+  }
+  void TearDown() override { mm::set_log_sink(captured_); }
+
+  mm::MigrationStatus status(const char* key, const char* alias = "a") {
+    auto record = mm::api::get_record(key, alias);
+    return record ? record->status() : mm::MigrationStatus::kNotRun;
+  }
+  std::string scalar(const std::string& sql, const char* alias = "a") {
+    sqlite3* db = nullptr;
+    sqlite3_open(dbs_.path(alias).c_str(), &db);
+    sqlite3_stmt* stmt = nullptr;
+    std::string out = "<error>";
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+      out = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0)
+                ? reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))
+                : "";
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  }
+
+  mm::testing::TemporaryDatabases dbs_{{"a", "b"}};
+  mm::LogSink captured_;
+  std::mutex log_mu_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(Lifecycle, InlineRunAppliesWithDataAndRecordTogether) {
+  std::string attempt = mm::api::initiate_migration("inv:0001_create", "a");
+  auto record = mm::api::get_record("inv:0001_create", "a");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->status(), mm::MigrationStatus::kApplied);
+  EXPECT_EQ(record->attempt_uuid, attempt);
+  EXPECT_FALSE(record->was_faked);
+  ASSERT_TRUE(record->applied_at);
+  EXPECT_GE(*record->applied_at, record->initiated_at);
+  EXPECT_EQ(scalar("SELECT count(*) FROM item"), "3");
+  EXPECT_EQ(status("inv:0001_create", "b"), mm::MigrationStatus::kNotRun);
+}
+
+TEST_F(Lifecycle, OperationsBindParametersAndQuery) {
+  mm::api::initiate_migration("inv:0001_create", "a");
+  mm::api::initiate_migration("inv:0002_slugs", "a");
+  EXPECT_EQ(scalar("SELECT group_concat(slug, ',') FROM item ORDER BY id"),
+            "blue-mug,red-pen,tea-pot");
+}
+
+TEST_F(Lifecycle, EachStartGetsAFreshAttempt) {
+  std::string first = mm::api::initiate_migration("inv:0001_create", "a");
+  std::string second = mm::api::initiate_migration("inv:0001_create", "b");
+  EXPECT_NE(first, second);
+  EXPECT_EQ(first.size(), 36u);
+}
+
+TEST_F(Lifecycle, AnExceptionRollsBackAndRecordsTypeAndMessage) {
+  mm::api::initiate_migration("inv:0001_create", "a");
+  g_explode = true;
+  mm::api::initiate_migration("inv:0003_explode", "a");  // inline: the failure is recorded
+  auto record = mm::api::get_record("inv:0003_explode", "a");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(record->last_error, "std::invalid_argument: price must be positive");
+  EXPECT_FALSE(record->is_applied);
+  EXPECT_EQ(scalar("SELECT count(*) FROM item"), "3");  // the insert was rolled back
+  std::lock_guard lock(log_mu_);
+  ASSERT_FALSE(log_.empty());
+  EXPECT_NE(log_.back().find("inv:0003_explode on a failed"), std::string::npos) << log_.back();
+}
+
+TEST_F(Lifecycle, DeletingAnErroredRecordAllowsARerun) {
+  mm::api::initiate_migration("inv:0001_create", "a");
+  g_explode = true;
+  mm::api::initiate_migration("inv:0003_explode", "a");
+  EXPECT_THROW(mm::api::initiate_migration("inv:0003_explode", "a"), mm::MigrationAlreadyStarted);
+  EXPECT_TRUE(mm::api::delete_record("inv:0003_explode", "a"));
+  g_explode = false;
+  mm::api::initiate_migration("inv:0003_explode", "a");
+  EXPECT_EQ(status("inv:0003_explode"), mm::MigrationStatus::kApplied);
+  EXPECT_EQ(scalar("SELECT count(*) FROM item"), "4");
+}
+
+TEST_F(Lifecycle, ChecksRunInTheDocumentedOrder) {
+  // 1: alias before dependencies (inv:0008 is not allowed on a; its dependencies are fine).
+  try {
+    mm::api::initiate_migration("inv:0008_only_b", "a");
+    FAIL();
+  } catch (const mm::CannotRunOnDB& e) {
+    EXPECT_EQ(e.allowed(), std::vector<std::string>{"b"});
+  }
+  // 2: dependencies before "already started".
+  mm::api::fake_migration("inv:0002_slugs", "a");
+  try {
+    mm::api::initiate_migration("inv:0002_slugs", "a");
+    FAIL();
+  } catch (const mm::DependentMigrationNotApplied& e) {
+    EXPECT_EQ(e.dependency(), "inv:0001_create");
+    EXPECT_EQ(e.alias(), "a");
+  }
+  // 3: already started.
+  mm::api::initiate_migration("inv:0001_create", "a");
+  try {
+    mm::api::initiate_migration("inv:0001_create", "a");
+    FAIL();
+  } catch (const mm::MigrationAlreadyStarted& e) {
+    EXPECT_EQ(e.key(), "inv:0001_create");
+    EXPECT_EQ(e.alias(), "a");
+  }
+  EXPECT_THROW(mm::api::initiate_migration("inv:0001_create", "nowhere"), mm::UnknownDatabaseAlias);
+}
+
+TEST_F(Lifecycle, DependenciesCountOnTheSameAliasOnly) {
+  mm::api::initiate_migration("inv:0001_create", "b");
+  EXPECT_THROW(mm::api::initiate_migration("inv:0002_slugs", "a"),
+               mm::DependentMigrationNotApplied);
+  EXPECT_FALSE(mm::api::can_start_migration("inv:0002_slugs", "a"));
+  EXPECT_TRUE(mm::api::can_start_migration("inv:0002_slugs", "b"));
+}
+
+TEST_F(Lifecycle, AnUnregisteredDependencyIsAnError) {
+  try {
+    mm::api::initiate_migration("inv:0007_dangling", "a");
+    FAIL();
+  } catch (const mm::DependentMigrationNotApplied& e) {
+    EXPECT_NE(std::string(e.what()).find("inv:0099_gone, which is not a registered migration"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(status("inv:0007_dangling"), mm::MigrationStatus::kNotRun);
+}
+
+TEST_F(Lifecycle, BackendProblemsLeaveNoRecord) {
+  try {
+    mm::api::initiate_migration("inv:0005_no_method", "a");
+    FAIL();
+  } catch (const mm::BackendError& e) {
+    EXPECT_EQ(e.backend(), "recording");
+    EXPECT_NE(std::string(e.what()).find("no method \"teleport\""), std::string::npos);
+  }
+  try {
+    mm::api::initiate_migration("inv:0006_unknown_backend", "a");
+    FAIL();
+  } catch (const mm::BackendError& e) {
+    EXPECT_EQ(e.backend(), "celery");
+    EXPECT_NE(std::string(e.what()).find("registered: inline, pool, recording, threads"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(mm::api::initiate_migration("inv:0009_mapper", "a"), mm::BackendError);
+  for (const char* key : {"inv:0005_no_method", "inv:0006_unknown_backend", "inv:0009_mapper"}) {
+    EXPECT_EQ(status(key), mm::MigrationStatus::kNotRun) << key;
+  }
+}
+
+TEST_F(Lifecycle, CustomMigrationsRunTheirBackendMethodWithItsParams) {
+  size_t before = g_recording->params.size();
+  mm::api::initiate_migration("inv:0004_export", "a");
+  ASSERT_EQ(g_recording->params.size(), before + 1);
+  EXPECT_EQ(g_recording->params.back(), (mm::BackendParams{{"batch", "7"}}));
+  EXPECT_EQ(scalar("SELECT batch FROM exported"), "7");
+  EXPECT_EQ(status("inv:0004_export"), mm::MigrationStatus::kApplied);
+}
+
+TEST_F(Lifecycle, DefaultBackendComesFromTheConfiguration) {
+  mm::Config config = dbs_.config();
+  config.default_backend = "recording";
+  mm::configure(config);
+  size_t before = g_recording->params.size();
+  mm::api::initiate_migration("inv:0001_create", "a");
+  EXPECT_EQ(g_recording->params.size(), before + 1);
+}
+
+TEST_F(Lifecycle, StaleRunsChangeNothing) {
+  mm::Config config = dbs_.config();
+  config.default_backend = "recording";
+  mm::configure(config);
+  {
+    std::lock_guard lock(g_recording->mu);
+    g_recording->hold = true;
+  }
+  std::string first = mm::api::initiate_migration("inv:0001_create", "a");
+  EXPECT_TRUE(mm::api::migration_is_in_progress("inv:0001_create", "a"));
+  // Cancel: delete the record, start again; then the first attempt finally runs.
+  mm::api::delete_record("inv:0001_create", "a");
+  std::string second = mm::api::initiate_migration("inv:0001_create", "a");
+  std::vector<mm::MigrationRun> held;
+  {
+    std::lock_guard lock(g_recording->mu);
+    g_recording->hold = false;
+    held.swap(g_recording->held);
+  }
+  ASSERT_EQ(held.size(), 2u);
+  ASSERT_EQ(held[0].attempt_uuid(), first);
+  held[0].run();
+  EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE name = 'item'"), "0");
+  EXPECT_EQ(mm::api::get_record("inv:0001_create", "a")->attempt_uuid, second);
+  EXPECT_TRUE(mm::api::migration_is_in_progress("inv:0001_create", "a"));
+  held[1].run();
+  EXPECT_EQ(status("inv:0001_create"), mm::MigrationStatus::kApplied);
+  EXPECT_EQ(scalar("SELECT count(*) FROM item"), "3");
+}
+
+TEST_F(Lifecycle, ADroppedRunIsRecordedAsErroredNotLeftRunning) {
+  mm::Config config = dbs_.config();
+  config.default_backend = "recording";
+  mm::configure(config);
+  {
+    std::lock_guard lock(g_recording->mu);
+    g_recording->hold = true;
+  }
+  mm::api::initiate_migration("inv:0001_create", "a");
+  {
+    std::lock_guard lock(g_recording->mu);
+    g_recording->hold = false;
+    g_recording->held.clear();  // the backend loses it
+  }
+  auto record = mm::api::get_record("inv:0001_create", "a");
+  EXPECT_EQ(record->status(), mm::MigrationStatus::kErrored);
+  EXPECT_NE(record->last_error.find("not run: the backend dropped the run"), std::string::npos);
+}
+
+TEST_F(Lifecycle, ThreadsBackendReturnsAtOnceAndRunsInTheBackground) {
+  g_started = 0;
+  mm::api::initiate_migration("inv:0010_slow", "a");
+  EXPECT_TRUE(mm::api::migration_is_in_progress("inv:0010_slow", "a"));
+  EXPECT_TRUE(mm::api::migration_was_started("inv:0010_slow", "a"));
+  g_release.release();
+  g_pool->wait_idle();
+  EXPECT_EQ(g_started.load(), 1);
+  EXPECT_EQ(status("inv:0010_slow"), mm::MigrationStatus::kApplied);
+  EXPECT_FALSE(mm::api::migration_is_in_progress("inv:0010_slow", "a"));
+}
+
+TEST_F(Lifecycle, QueriesAnswerPerStatus) {
+  EXPECT_FALSE(mm::api::migration_was_started("inv:0001_create", "a"));
+  EXPECT_TRUE(mm::api::can_start_migration("inv:0001_create", "a"));
+  mm::api::initiate_migration("inv:0001_create", "a");
+  EXPECT_TRUE(mm::api::migration_was_started("inv:0001_create", "a"));
+  EXPECT_FALSE(mm::api::migration_is_in_progress("inv:0001_create", "a"));
+  EXPECT_FALSE(mm::api::can_start_migration("inv:0001_create", "a"));
+  EXPECT_FALSE(mm::api::can_start_migration("inv:0008_only_b", "a"));
+}
+
+TEST(ThreadPoolShutdown, AbandonsQueuedRunsWaitsForRunningOnesAndNeverHangs) {
+  mm::testing::TemporaryDatabases dbs({"a", "b"});
+  mm::configure(dbs.config());
+  auto pool = std::make_shared<mm::ThreadPoolBackend>(1);
+  mm::register_backend("pool", pool);
+  g_started = 0;
+  mm::api::initiate_migration("inv:0010_slow", "a");  // runs, blocks
+  mm::api::initiate_migration("inv:0010_slow", "b");  // queued behind it
+  while (g_started.load() < 1) std::this_thread::yield();
+  std::vector<std::string> logged;
+  mm::LogSink previous = mm::set_log_sink(
+      [&](mm::LogLevel, std::string_view m) { logged.emplace_back(m); });
+  EXPECT_FALSE(pool->shutdown(std::chrono::milliseconds(10)));  // one is still running
+  mm::set_log_sink(previous);
+  auto queued = mm::api::get_record("inv:0010_slow", "b");
+  EXPECT_EQ(queued->status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(queued->last_error, "not run: the backend shut down before it ran");
+  EXPECT_TRUE(mm::api::migration_is_in_progress("inv:0010_slow", "a"));
+  ASSERT_FALSE(logged.empty());
+  EXPECT_NE(logged.back().find("still running: inv:0010_slow on a"), std::string::npos)
+      << logged.back();
+  g_release.release();
+  EXPECT_TRUE(pool->shutdown(std::chrono::seconds(60)));  // returns once it finished
+  EXPECT_EQ(mm::api::get_record("inv:0010_slow", "a")->status(), mm::MigrationStatus::kApplied);
+  // After shutdown, launches are abandoned rather than lost.
+  mm::api::delete_record("inv:0010_slow", "b");
+  mm::api::initiate_migration("inv:0010_slow", "b");
+  EXPECT_EQ(mm::api::get_record("inv:0010_slow", "b")->last_error,
+            "not run: the threads backend was shut down");
+  mm::register_backend("pool", g_pool);
+}
+
+}  // namespace

@@ -1,0 +1,143 @@
+// Every (status, event) pair against the record lifecycle table, on a real SQLite store: the
+// allowed ones reach the documented status, the forbidden ones are refused and change nothing.
+#include "transitions.h"
+
+#include <gtest/gtest.h>
+
+#include "massmigration/massmigration.h"
+#include "massmigration/sqlite.h"
+#include "massmigration/testing.h"
+#include "support/test_migrations.h"
+
+namespace mm = massmigration;
+using mm::MigrationStatus;
+using mm::internal::RecordEvent;
+
+namespace {
+
+struct Case {
+  MigrationStatus from;
+  RecordEvent event;
+  std::optional<MigrationStatus> expected;  // nullopt: forbidden
+};
+
+// Written out here, independently of the table in transitions.h, so that a change to the
+// table fails a test until this list agrees.
+const Case kCases[] = {
+    {MigrationStatus::kNotRun, RecordEvent::kStart, MigrationStatus::kRunning},
+    {MigrationStatus::kNotRun, RecordEvent::kFinish, std::nullopt},
+    {MigrationStatus::kNotRun, RecordEvent::kFail, std::nullopt},
+    {MigrationStatus::kNotRun, RecordEvent::kFake, MigrationStatus::kApplied},
+    {MigrationStatus::kNotRun, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kRunning, RecordEvent::kStart, std::nullopt},
+    {MigrationStatus::kRunning, RecordEvent::kFinish, MigrationStatus::kApplied},
+    {MigrationStatus::kRunning, RecordEvent::kFail, MigrationStatus::kErrored},
+    {MigrationStatus::kRunning, RecordEvent::kFake, std::nullopt},
+    {MigrationStatus::kRunning, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kApplied, RecordEvent::kStart, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kFinish, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kFail, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kFake, MigrationStatus::kApplied},
+    {MigrationStatus::kApplied, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kErrored, RecordEvent::kStart, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kFinish, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kFail, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kFake, MigrationStatus::kApplied},
+    {MigrationStatus::kErrored, RecordEvent::kDelete, MigrationStatus::kNotRun},
+};
+
+class Transition : public ::testing::TestWithParam<Case> {
+ protected:
+  // A record in status `from`, belonging to attempt kAttempt.
+  void put(MigrationStatus from) {
+    if (from == MigrationStatus::kNotRun) return;
+    mm::MigrationRecord r{.key = key_, .attempt_uuid = kAttempt, .initiated_at = mm::now_timestamp()};
+    r.is_applied = from == MigrationStatus::kApplied;
+    r.has_error = from == MigrationStatus::kErrored;
+    if (r.is_applied) r.applied_at = r.initiated_at;
+    store_->upsert(r);
+  }
+  // The same attempt's outcome, as its runner would write it.
+  mm::MigrationRecord outcome(bool applied) {
+    mm::MigrationRecord r{.key = key_, .attempt_uuid = kAttempt, .initiated_at = mm::now_timestamp()};
+    r.is_applied = applied;
+    r.has_error = !applied;
+    return r;
+  }
+  // Applies the event; true when the store accepted it.
+  bool apply(RecordEvent event) {
+    switch (event) {
+      case RecordEvent::kStart:
+        try {
+          mm::internal::start_record(
+              *store_, {.key = key_, .attempt_uuid = "new", .initiated_at = mm::now_timestamp()},
+              "default");
+          return true;
+        } catch (const mm::MigrationAlreadyStarted&) {
+          return false;
+        }
+      case RecordEvent::kFinish:
+        return mm::internal::finish_record(*store_, outcome(true));
+      case RecordEvent::kFail:
+        return mm::internal::fail_record(*store_, outcome(false));
+      case RecordEvent::kFake:
+        try {
+          mm::internal::fake_record(*store_, key_, "default");
+          return true;
+        } catch (const mm::MigrationAlreadyStarted&) {
+          return false;
+        }
+      case RecordEvent::kDelete:
+        mm::internal::delete_record(*store_, key_);
+        return true;
+    }
+    return false;
+  }
+  MigrationStatus status() { return mm::internal::status_of(store_->get(key_)); }
+
+  static constexpr char kAttempt[] = "attempt-1";
+  mm::testing::TemporaryDatabases dbs_;
+  std::unique_ptr<mm::RecordStore> store_ =
+      mm::sqlite::open_record_store("default", {.path = dbs_.path("default")});
+  mm::MigrationKey key_{mm::test::kInitial};
+};
+
+TEST_P(Transition, FollowsTheTable) {
+  const Case& c = GetParam();
+  EXPECT_EQ(mm::internal::next_status(c.from, c.event), c.expected);
+  put(c.from);
+  std::optional<mm::MigrationRecord> before = store_->get(key_);
+  bool accepted = apply(c.event);
+  if (c.expected) {
+    EXPECT_TRUE(accepted);
+    EXPECT_EQ(status(), *c.expected);
+    // Faking what is applied keeps the real record (its attempt, was_faked = false).
+    if (c.from == MigrationStatus::kApplied) EXPECT_EQ(store_->get(key_), before);
+  } else {
+    EXPECT_FALSE(accepted);
+    EXPECT_EQ(store_->get(key_), before);  // refused: the record is untouched
+  }
+}
+
+std::string name(const ::testing::TestParamInfo<Case>& info) {
+  std::string status(mm::to_string(info.param.from));
+  status.erase(std::remove(status.begin(), status.end(), '_'), status.end());
+  std::string event(mm::internal::to_string(info.param.event));
+  event[0] = static_cast<char>(std::toupper(event[0]));
+  return status + "On" + event;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStatusAndEvent, Transition, ::testing::ValuesIn(kCases), name);
+
+TEST(TransitionTable, ListsEachPairOnce) {
+  for (const auto& a : mm::internal::kTransitions) {
+    int seen = 0;
+    for (const auto& b : mm::internal::kTransitions) {
+      seen += a.from == b.from && a.event == b.event;
+    }
+    EXPECT_EQ(seen, 1);
+  }
+  EXPECT_EQ(std::size(kCases), 20u);
+}
+
+}  // namespace
