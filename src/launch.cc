@@ -1,5 +1,7 @@
 // initiate_migration and the lifecycle queries: validate in the documented order, create the
 // RUNNING record atomically, hand the run to its backend.
+#include "launch.h"
+
 #include <algorithm>
 
 #include "absl/strings/str_join.h"
@@ -11,21 +13,21 @@
 #include "string_building.h"
 #include "transitions.h"
 
-namespace massmigration::api {
+namespace massmigration::internal {
 namespace {
 
 struct Target {
-  std::shared_ptr<internal::Runtime> runtime;
+  std::shared_ptr<Runtime> runtime;
   const Migration* migration;
-  internal::AliasDatabase* database;
+  AliasDatabase* database;
 };
 
 // Checks 1 and 2 of initiate_migration: the alias is allowed, every dependency is applied
 // there. Throws as documented.
 Target checked_target(const MigrationKey& key, std::string_view alias) {
   const Migration& migration = get_migration(key);
-  std::shared_ptr<internal::Runtime> runtime = internal::require_runtime();
-  internal::AliasDatabase& database = runtime->require_database(alias);
+  std::shared_ptr<Runtime> runtime = require_runtime();
+  AliasDatabase& database = runtime->require_database(alias);
   std::vector<std::string> allowed = runtime->effective_aliases(migration);
   if (std::find(allowed.begin(), allowed.end(), alias) == allowed.end()) {
     throw CannotRunOnDB(key.str(), std::string(alias), std::move(allowed));
@@ -35,15 +37,18 @@ Target checked_target(const MigrationKey& key, std::string_view alias) {
       throw DependentMigrationNotApplied(key.str(), dependency.str(), std::string(alias),
                                          "is not a registered migration");
     }
-    if (internal::status_of(database.store().get(dependency)) != MigrationStatus::kApplied) {
+    if (status_of(database.store().get(dependency)) != MigrationStatus::kApplied) {
       throw DependentMigrationNotApplied(key.str(), dependency.str(), std::string(alias));
     }
   }
   return {std::move(runtime), &migration, &database};
 }
 
-std::shared_ptr<Backend> checked_backend(const Migration& migration, const Config& config) {
-  const std::string name = migration.backend().value_or(config.default_backend);
+// Check 4, before anything is recorded: the backend exists and can run the migration.
+std::shared_ptr<Backend> checked_backend(const Migration& migration, const Config& config,
+                                         const std::optional<std::string>& chosen) {
+  std::string name = migration.backend().value_or(config.default_backend);
+  if (chosen && migration.type() != MigrationType::kCustom) name = *chosen;
   std::shared_ptr<Backend> backend = find_backend(name);
   if (!backend) {
     throw BackendError(migration.key().str(), name,
@@ -66,17 +71,19 @@ std::shared_ptr<Backend> checked_backend(const Migration& migration, const Confi
 
 }  // namespace
 
-std::string initiate_migration(const MigrationKey& key, std::string_view alias) {
+std::string launch(const MigrationKey& key, std::string_view alias,
+                   const std::optional<std::string>& backend_name) {
   Target target = checked_target(key, alias);
   RecordStore& store = target.database->store();
   if (store.get(key)) throw MigrationAlreadyStarted(key.str(), std::string(alias));
-  std::shared_ptr<Backend> backend = checked_backend(*target.migration, target.runtime->config());
+  std::shared_ptr<Backend> backend =
+      checked_backend(*target.migration, target.runtime->config(), backend_name);
 
   MigrationRecord running{
       .key = key, .attempt_uuid = new_attempt_uuid(), .initiated_at = now_timestamp()};
-  internal::start_record(store, running, alias);  // the race is decided here
+  start_record(store, running, alias);  // the race between launches is decided here
   const std::string attempt = running.attempt_uuid;
-  auto state = std::make_unique<internal::RunState>(internal::RunState{
+  auto state = std::make_unique<RunState>(RunState{
       .runtime = target.runtime,
       .migration = target.migration,
       .database = target.database,
@@ -88,6 +95,25 @@ std::string initiate_migration(const MigrationKey& key, std::string_view alias) 
   return attempt;
 }
 
+bool can_start(const MigrationKey& key, std::string_view alias) {
+  try {
+    Target target = checked_target(key, alias);
+    return !target.database->store().get(key).has_value();
+  } catch (const CannotRunOnDB&) {
+    return false;
+  } catch (const DependentMigrationNotApplied&) {
+    return false;
+  }
+}
+
+}  // namespace massmigration::internal
+
+namespace massmigration::api {
+
+std::string initiate_migration(const MigrationKey& key, std::string_view alias) {
+  return internal::launch(key, alias, std::nullopt);
+}
+
 bool migration_was_started(const MigrationKey& key, std::string_view alias) {
   return get_record(key, alias).has_value();
 }
@@ -97,14 +123,7 @@ bool migration_is_in_progress(const MigrationKey& key, std::string_view alias) {
 }
 
 bool can_start_migration(const MigrationKey& key, std::string_view alias) {
-  try {
-    Target target = checked_target(key, alias);
-    return !target.database->store().get(key).has_value();
-  } catch (const CannotRunOnDB&) {
-    return false;
-  } catch (const DependentMigrationNotApplied&) {
-    return false;
-  }
+  return internal::can_start(key, alias);
 }
 
 }  // namespace massmigration::api

@@ -1,0 +1,40 @@
+// Internal: a small parser for "positional --flag --option value --option=value" arguments.
+#ifndef MASSMIGRATION_SRC_CLI_ARGS_H_
+#define MASSMIGRATION_SRC_CLI_ARGS_H_
+
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace massmigration::cli::internal {
+
+// Bad usage: the message says what and is followed by the command's usage.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Args {
+ public:
+  // `options` take a value; `flags` do not. Throws UsageError for anything else.
+  Args(const std::vector<std::string>& args, const std::set<std::string>& options,
+       const std::set<std::string>& flags);
+
+  const std::vector<std::string>& positional() const { return positional_; }
+  std::optional<std::string> option(const std::string& name) const;
+  bool flag(const std::string& name) const { return flags_.contains(name); }
+  // Throws UsageError unless there are exactly `count` positional arguments, named in `names`.
+  void expect_positional(const std::vector<std::string>& names) const;
+
+ private:
+  std::vector<std::string> positional_;
+  std::map<std::string, std::string> options_;
+  std::set<std::string> flags_;
+};
+
+}  // namespace massmigration::cli::internal
+
+#endif  // MASSMIGRATION_SRC_CLI_ARGS_H_

@@ -1,0 +1,94 @@
+#include "cli/context.h"
+
+#include <algorithm>
+#include <queue>
+#include <set>
+
+#include "absl/strings/str_join.h"
+#include "massmigration/config.h"
+#include "massmigration/registry.h"
+#include "runtime.h"
+#include "string_building.h"
+
+namespace massmigration::cli::internal {
+
+MigrationStatus AliasRecords::status(const MigrationKey& key) const {
+  auto it = by_key.find(key.str());
+  return it == by_key.end() ? MigrationStatus::kNotRun : it->second.status();
+}
+
+AliasRecords read_records(const std::string& alias) {
+  AliasRecords records;
+  try {
+    for (MigrationRecord& record :
+         massmigration::internal::require_runtime()->require_database(alias).store().list()) {
+      std::string key = record.key.str();
+      records.by_key.emplace(std::move(key), std::move(record));
+    }
+  } catch (const std::exception& e) {
+    records.error = e.what();
+  }
+  return records;
+}
+
+std::vector<std::string> selected_aliases(const std::optional<std::string>& only) {
+  std::vector<std::string> aliases = massmigration::internal::require_runtime()->aliases();
+  if (!only) return aliases;
+  if (std::find(aliases.begin(), aliases.end(), *only) == aliases.end()) {
+    throw UsageError(strings::cat("unknown database \"", *only,
+                                  "\" (configured: ", absl::StrJoin(aliases, ", "), ")"));
+  }
+  return {*only};
+}
+
+std::vector<const Migration*> selected_migrations(const std::optional<std::string>& only) {
+  std::vector<const Migration*> all = get_all_migrations();
+  // Kahn's algorithm; the ready set is ordered by key so the order is stable.
+  std::map<MigrationKey, const Migration*> by_key;
+  for (const Migration* m : all) by_key.emplace(m->key(), m);
+  std::map<MigrationKey, int> waiting_on;
+  std::map<MigrationKey, std::vector<MigrationKey>> dependents;
+  for (const Migration* m : all) {
+    int count = 0;
+    for (const MigrationKey& dependency : m->dependencies()) {
+      if (!by_key.contains(dependency)) continue;  // check reports it; launch refuses it
+      ++count;
+      dependents[dependency].push_back(m->key());
+    }
+    waiting_on[m->key()] = count;
+  }
+  std::set<MigrationKey> ready;
+  for (const auto& [key, count] : waiting_on) {
+    if (count == 0) ready.insert(key);
+  }
+  std::vector<const Migration*> ordered;
+  while (!ready.empty()) {
+    MigrationKey key = *ready.begin();
+    ready.erase(ready.begin());
+    ordered.push_back(by_key.at(key));
+    for (const MigrationKey& dependent : dependents[key]) {
+      if (--waiting_on[dependent] == 0) ready.insert(dependent);
+    }
+  }
+  // Migrations in a dependency cycle never become ready; list them last so they show up.
+  for (const Migration* m : all) {
+    if (std::find(ordered.begin(), ordered.end(), m) == ordered.end()) ordered.push_back(m);
+  }
+  if (!only) return ordered;
+  std::vector<const Migration*> selected;
+  for (const Migration* m : ordered) {
+    if (m->key().app_label() == *only) selected.push_back(m);
+  }
+  if (selected.empty()) {
+    throw UsageError(strings::cat("app \"", *only, "\" has no registered migrations"));
+  }
+  return selected;
+}
+
+bool runs_on(const Migration& migration, const std::string& alias) {
+  std::vector<std::string> aliases =
+      massmigration::internal::require_runtime()->effective_aliases(migration);
+  return std::find(aliases.begin(), aliases.end(), alias) != aliases.end();
+}
+
+}  // namespace massmigration::cli::internal

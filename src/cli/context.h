@@ -1,0 +1,70 @@
+// Internal: what every command gets, and helpers they share. Not API.
+#ifndef MASSMIGRATION_SRC_CLI_CONTEXT_H_
+#define MASSMIGRATION_SRC_CLI_CONTEXT_H_
+
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "massmigration/cli.h"
+#include "massmigration/migration.h"
+#include "massmigration/record.h"
+
+namespace massmigration::cli::internal {
+
+inline constexpr int kOk = 0;
+inline constexpr int kFailed = 1;
+inline constexpr int kUsage = 2;
+
+struct Context {
+  std::string program;
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+  const Options& options;
+};
+
+// The records of one alias by key, or why they could not be read.
+struct AliasRecords {
+  std::map<std::string, MigrationRecord> by_key;
+  std::optional<std::string> error;
+  MigrationStatus status(const MigrationKey& key) const;
+};
+AliasRecords read_records(const std::string& alias);
+
+// Configured aliases, narrowed to `only` when given; UsageError for an unknown one.
+std::vector<std::string> selected_aliases(const std::optional<std::string>& only);
+// Registered migrations in dependency order (dependencies first, ties by key), narrowed to app
+// `only` when given; UsageError for an app without migrations.
+std::vector<const Migration*> selected_migrations(const std::optional<std::string>& only);
+// Whether `migration` may run on `alias` (allowed_db_aliases and routing).
+bool runs_on(const Migration& migration, const std::string& alias);
+
+// Commands. Each returns an exit status; UsageError escapes for the dispatcher to report.
+int showmigrations(Context& ctx, const std::vector<std::string>& args);
+int migrate_all(Context& ctx, const std::vector<std::string>& args);
+int migrator(Context& ctx, const std::vector<std::string>& args);
+int run_one(Context& ctx, const std::vector<std::string>& args);
+int fake_one(Context& ctx, const std::vector<std::string>& args);
+int delete_one(Context& ctx, const std::vector<std::string>& args);
+int makemassmigration(Context& ctx, const std::vector<std::string>& args);
+int check_command(Context& ctx, const std::vector<std::string>& args);
+
+// migrate_all's work, shared with migrator.
+struct MigrateOptions {
+  std::optional<std::string> database;
+  std::optional<std::string> app;
+  bool dry_run = false;
+  bool fake = false;
+};
+int migrate(Context& ctx, const MigrateOptions& options);
+// showmigrations' table, shared with migrator.
+int print_status_table(Context& ctx, const std::optional<std::string>& database,
+                       const std::optional<std::string>& app);
+
+}  // namespace massmigration::cli::internal
+
+#endif  // MASSMIGRATION_SRC_CLI_CONTEXT_H_

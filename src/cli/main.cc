@@ -1,0 +1,169 @@
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "absl/strings/str_join.h"
+#include "cli/context.h"
+#include "massmigration/cli.h"
+#include "massmigration/config.h"
+#include "massmigration/errors.h"
+#include "runtime.h"
+#include "string_building.h"
+
+namespace massmigration::cli {
+namespace {
+
+using internal::Context;
+using internal::kFailed;
+using internal::kOk;
+using internal::kUsage;
+using internal::UsageError;
+
+struct BuiltIn {
+  const char* name;
+  const char* usage;
+  const char* summary;
+  int (*run)(Context&, const std::vector<std::string>&);
+  bool needs_configuration;
+};
+
+constexpr BuiltIn kBuiltIns[] = {
+    {"showmigrations", "showmigrations [--database A] [--app X] [--format table|json]",
+     "every migration on every database with its status", internal::showmigrations, true},
+    {"migrate_all", "migrate_all [--database A] [--app X] [--dry-run] [--fake]",
+     "apply every pending migration, in dependency order, on every database it may run on",
+     internal::migrate_all, true},
+    {"migrator", "migrator [--auto] [--database A] [--app X]",
+     "interactive menu (migrate all, one database, status, configuration); --auto runs "
+     "migrate_all",
+     internal::migrator, true},
+    {"run", "run KEY --database A", "run one migration on one database", internal::run_one, true},
+    {"fake", "fake KEY --database A", "record one migration as applied without running it",
+     internal::fake_one, true},
+    {"delete", "delete KEY --database A",
+     "delete one migration's record on one database, so that it can run again",
+     internal::delete_one, true},
+    {"makemassmigration", "makemassmigration APP NAME [--template simple|mapper|custom]",
+     "write APP/massmigrations/NNNN_NAME.cc, numbered after the app's last migration",
+     internal::makemassmigration, false},
+    {"check", "check",
+     "validate configuration, registry, dependencies (unknown or cyclic) and guards",
+     internal::check_command, true},
+};
+
+void print_help(Context& ctx) {
+  ctx.out << "usage: " << ctx.program << " [--config FILE] COMMAND [ARGS]\n\nCommands:\n";
+  for (const BuiltIn& c : kBuiltIns) ctx.out << "  " << c.usage << "\n      " << c.summary << "\n";
+  for (const Command& c : ctx.options.commands) {
+    ctx.out << "  " << c.name << "\n      " << c.summary << "\n";
+  }
+  ctx.out << "\nConfiguration: --config FILE, else $MASSMIGRATION_CONFIG, else "
+             "./massmigration.toml.\n"
+             "Exit status: 0 success, 1 something failed, 2 bad usage or configuration.\n"
+             "Run '"
+          << ctx.program << " COMMAND --help' for one command.\n";
+}
+
+// Installs the configuration the command line names, or keeps what the program installed.
+void load_configuration(const std::optional<std::string>& flag) {
+  std::optional<std::string> path = flag;
+  if (!path) {
+    if (const char* env = std::getenv("MASSMIGRATION_CONFIG"); env && *env) path = env;
+  }
+  if (!path && std::filesystem::exists("massmigration.toml")) path = "massmigration.toml";
+  if (path) {
+    configure(Config::from_toml_file(*path));
+    return;
+  }
+  if (!massmigration::internal::current_runtime()) {
+    throw ConfigError("command line",
+                      "no configuration: pass --config FILE, set MASSMIGRATION_CONFIG, or put "
+                      "massmigration.toml in the current directory");
+  }
+}
+
+bool wants_help(const std::vector<std::string>& args) {
+  return std::any_of(args.begin(), args.end(),
+                     [](const std::string& a) { return a == "--help" || a == "-h"; });
+}
+
+}  // namespace
+
+int run(const std::string& program, const std::vector<std::string>& all_args, std::istream& in,
+        std::ostream& out, std::ostream& err, const Options& options) {
+  Context ctx{program, in, out, err, options};
+  // --config is global: it may come before or after the command.
+  std::optional<std::string> config_path;
+  std::vector<std::string> args;
+  for (size_t i = 0; i < all_args.size(); ++i) {
+    if (all_args[i] == "--config") {
+      if (i + 1 >= all_args.size()) {
+        err << program << ": --config needs a value\n";
+        return kUsage;
+      }
+      config_path = all_args[++i];
+    } else if (all_args[i].starts_with("--config=")) {
+      config_path = all_args[i].substr(std::string_view("--config=").size());
+    } else {
+      args.push_back(all_args[i]);
+    }
+  }
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    if (args.empty()) {
+      print_help(ctx);
+      return kUsage;
+    }
+    print_help(ctx);
+    return kOk;
+  }
+  const std::string command = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  const BuiltIn* built_in = nullptr;
+  for (const BuiltIn& c : kBuiltIns) {
+    if (command == c.name) built_in = &c;
+  }
+  const Command* app_command = nullptr;
+  for (const Command& c : options.commands) {
+    if (command == c.name) app_command = &c;
+  }
+  if (!built_in && !app_command) {
+    std::vector<std::string> names;
+    for (const BuiltIn& c : kBuiltIns) names.emplace_back(c.name);
+    for (const Command& c : options.commands) names.push_back(c.name);
+    err << program << ": unknown command \"" << command
+        << "\" (commands: " << absl::StrJoin(names, ", ") << ")\n";
+    return kUsage;
+  }
+  if (built_in && wants_help(rest)) {
+    out << "usage: " << program << " [--config FILE] " << built_in->usage << "\n  "
+        << built_in->summary << "\n";
+    return kOk;
+  }
+  try {
+    if (!built_in || built_in->needs_configuration) {
+      load_configuration(config_path);
+    }
+    if (app_command) return app_command->run(rest, out, err);
+    return built_in->run(ctx, rest);
+  } catch (const UsageError& e) {
+    err << program << " " << command << ": " << e.what() << "\nusage: " << program << " "
+        << (built_in ? built_in->usage : command.c_str()) << "\n";
+    return kUsage;
+  } catch (const ConfigError& e) {
+    err << program << ": " << e.what() << "\n";
+    return kUsage;
+  } catch (const std::exception& e) {
+    err << program << ": " << e.what() << "\n";
+    return kFailed;
+  }
+}
+
+int main(int argc, char** argv, const Options& options) {
+  std::string program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "manage";
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  return run(program, args, std::cin, std::cout, std::cerr, options);
+}
+
+}  // namespace massmigration::cli

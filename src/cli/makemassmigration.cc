@@ -1,0 +1,128 @@
+// makemassmigration APP NAME [--template simple|mapper|custom]: writes
+// APP/massmigrations/NNNN_NAME.cc with the next number and a dependency on the previous one.
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
+#include "cli/context.h"
+#include "massmigration/errors.h"
+#include "massmigration/registry.h"
+#include "string_building.h"
+
+namespace massmigration::cli::internal {
+namespace {
+
+std::string class_name(const std::string& name) {
+  std::string out;
+  bool upper = true;
+  for (char c : name) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? absl::ascii_toupper(static_cast<unsigned char>(c)) : c;
+    upper = false;
+  }
+  if (out.empty() || absl::ascii_isdigit(static_cast<unsigned char>(out[0]))) {
+    out = "Migration" + out;
+  }
+  return out;
+}
+
+std::string render(const std::string& tmpl, const std::string& app, const std::string& id,
+                   const std::string& cls, const std::optional<std::string>& previous) {
+  std::string dependencies =
+      previous ? strings::cat(
+                     "  std::vector<mm::MigrationKey> dependencies() const override {\n"
+                     "    return {{\"",
+                     app, "\", \"", *previous, "\"}};\n  }\n")
+               : std::string();
+  std::string head = strings::cat("// ", app, ":", id,
+                                  "\n#include <massmigration/massmigration.h>\n\n"
+                                  "namespace mm = massmigration;\n\nnamespace {\n\n");
+  std::string tail = strings::cat("};\n\n}  // namespace\n\nMASSMIGRATION_REGISTER(", cls, ", \"",
+                                  app, "\", \"", id, "\");\n");
+  std::string description =
+      "  std::string description() const override { return \"TODO: what this changes.\"; }\n";
+  if (tmpl == "mapper") {
+    return strings::cat(head, "// Runs over every row its query selects, in chunks.\n", "class ",
+                        cls, " : public mm::MapperMigration {\n public:\n", description,
+                        dependencies, tail);
+  }
+  if (tmpl == "custom") {
+    return strings::cat(
+        head, "// Run by its backend's method.\n", "class ", cls,
+        " : public mm::CustomMigration {\n public:\n", description, dependencies,
+        "  std::optional<std::string> backend() const override { return \"TODO_backend\"; }\n",
+        "  std::string backend_method() const override { return \"TODO_method\"; }\n", tail);
+  }
+  return strings::cat(
+      head, "class ", cls, " : public mm::SimpleMigration {\n public:\n", description, dependencies,
+      "  void operation([[maybe_unused]] mm::OperationContext& ctx) override {\n"
+      "    // ctx.execute(\"UPDATE product SET slug = $1 WHERE id = $2\", slug, id);\n  }\n",
+      tail);
+}
+
+}  // namespace
+
+int makemassmigration(Context& ctx, const std::vector<std::string>& args) {
+  Args parsed(args, {"template"}, {});
+  parsed.expect_positional({"APP", "NAME"});
+  const std::string& app = parsed.positional()[0];
+  const std::string& name = parsed.positional()[1];
+  const std::string tmpl = parsed.option("template").value_or("simple");
+  if (tmpl != "simple" && tmpl != "mapper" && tmpl != "custom") {
+    throw UsageError(strings::cat("unknown template \"", tmpl, "\" (simple, mapper or custom)"));
+  }
+  if (auto problem = app_label_problem(app)) throw UsageError(*problem);
+  if (auto problem = migration_id_problem("1_" + name)) {
+    throw UsageError(
+        strings::cat("bad migration name \"", name, "\": use lowercase letters, digits and _"));
+  }
+
+  // The highest number so far, among registered migrations and files already written; and no
+  // second migration of the same name.
+  int last = 0;
+  std::optional<std::string> previous;
+  auto consider = [&](int number, const std::string& id) {
+    if (id.substr(id.find('_') + 1) == name) {
+      throw UsageError(
+          strings::cat("app ", app, " already has a migration named ", name, " (", id, ")"));
+    }
+    if (number > last || (number == last && previous && id > *previous)) {
+      last = number;
+      previous = id;
+    }
+  };
+  for (const Migration* m : get_all_migrations()) {
+    if (m->key().app_label() == app) consider(m->key().number(), m->key().migration_id());
+  }
+  const std::filesystem::path directory = std::filesystem::path(app) / "massmigrations";
+  static const std::regex kFile(R"(^(\d{1,5})_[a-z0-9_]+\.cc$)");
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ignored)) {
+    std::string file = entry.path().filename().string();
+    std::smatch match;
+    if (std::regex_match(file, match, kFile)) {
+      consider(std::stoi(match[1]), entry.path().stem().string());
+    }
+  }
+  if (last >= 99999) throw UsageError("migration numbers are used up (99999)");
+  const std::string id = absl::StrFormat("%04d_%s", last + 1, name);
+  const std::filesystem::path path = directory / (id + ".cc");
+  if (std::filesystem::exists(path)) {
+    throw UsageError(strings::cat(path.string(), " already exists"));
+  }
+  std::filesystem::create_directories(directory);
+  std::ofstream file(path);
+  file << render(tmpl, app, id, class_name(name), previous);
+  file.close();
+  if (!file) throw MigrationError(strings::cat("could not write ", path.string()));
+  ctx.out << "Created " << path.string() << " (" << app << ":" << id
+          << (previous ? strings::cat(", after ", app, ":", *previous) : "") << ")\n";
+  return kOk;
+}
+
+}  // namespace massmigration::cli::internal

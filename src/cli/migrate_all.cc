@@ -1,0 +1,151 @@
+#include <chrono>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "cli/context.h"
+#include "launch.h"
+#include "massmigration/api.h"
+#include "massmigration/errors.h"
+#include "string_building.h"
+
+namespace massmigration::cli::internal {
+namespace {
+
+struct Tally {
+  int applied = 0;
+  int failed = 0;
+  int skipped = 0;
+  int already = 0;
+  int in_background = 0;
+};
+
+// The first dependency of `m` not applied on the alias, by the (possibly simulated) records.
+std::optional<std::string> unmet_dependency(const Migration& m,
+                                            const std::map<std::string, MigrationStatus>& status) {
+  for (const MigrationKey& dependency : m.dependencies()) {
+    auto it = status.find(dependency.str());
+    if (it == status.end() || it->second != MigrationStatus::kApplied) return dependency.str();
+  }
+  return std::nullopt;
+}
+
+// Runs (or fakes, or plans) every pending migration on one alias; one line per migration.
+Tally migrate_alias(Context& ctx, const std::string& alias,
+                    const std::vector<const Migration*>& migrations,
+                    const MigrateOptions& options) {
+  Tally tally;
+  AliasRecords records = read_records(alias);
+  if (records.error) {
+    ctx.out << "  FAILED   cannot read the records: " << *records.error << "\n";
+    ++tally.failed;
+    return tally;
+  }
+  std::map<std::string, MigrationStatus> status;
+  for (const auto& [key, record] : records.by_key) status[key] = record.status();
+  for (const Migration* m : migrations) {
+    if (!runs_on(*m, alias)) continue;
+    const std::string key = m->key().str();
+    switch (records.status(m->key())) {
+      case MigrationStatus::kApplied:
+        ++tally.already;
+        continue;
+      case MigrationStatus::kRunning:
+        ctx.out << "  RUNNING  " << key << " (started elsewhere; not waited for)\n";
+        ++tally.in_background;
+        continue;
+      case MigrationStatus::kErrored:
+        ctx.out << "  FAILED   " << key << " earlier: " << records.by_key.at(key).last_error
+                << " (delete its record to run it again)\n";
+        ++tally.failed;
+        continue;
+      case MigrationStatus::kNotRun:
+        break;
+    }
+    if (std::optional<std::string> waiting = unmet_dependency(*m, status)) {
+      ctx.out << "  SKIPPED  " << key << ": needs " << *waiting << " applied first\n";
+      ++tally.skipped;
+      continue;
+    }
+    if (options.dry_run) {
+      ctx.out << (options.fake ? "  WOULD FAKE " : "  WOULD RUN  ") << key << "\n";
+      status[key] = MigrationStatus::kApplied;  // so that the plan continues past it
+      ++tally.applied;
+      continue;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      if (options.fake) {
+        api::fake_migration(m->key(), alias);
+      } else {
+        massmigration::internal::launch(m->key(), alias, "inline");
+      }
+    } catch (const MigrationError& e) {
+      ctx.out << "  FAILED   " << key << ": " << e.what() << "\n";
+      ++tally.failed;
+      continue;
+    }
+    std::optional<MigrationRecord> after = api::get_record(m->key(), alias);
+    const MigrationStatus now = after ? after->status() : MigrationStatus::kNotRun;
+    status[key] = now;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (now == MigrationStatus::kApplied) {
+      ctx.out << (options.fake ? "  FAKED    " : "  OK       ") << key
+              << absl::StrFormat(" (%.2f s)", seconds) << "\n";
+      ++tally.applied;
+    } else if (now == MigrationStatus::kRunning) {
+      ctx.out << "  STARTED  " << key << " (its backend runs it in the background)\n";
+      ++tally.in_background;
+    } else {
+      ctx.out << "  FAILED   " << key << ": " << (after ? after->last_error : "record missing")
+              << "\n";
+      ++tally.failed;
+    }
+    ctx.out.flush();
+  }
+  return tally;
+}
+
+}  // namespace
+
+int migrate(Context& ctx, const MigrateOptions& options) {
+  std::vector<std::string> aliases = selected_aliases(options.database);
+  std::vector<const Migration*> migrations = selected_migrations(options.app);
+  bool any_failed = false;
+  std::vector<std::string> summaries;
+  for (const std::string& alias : aliases) {
+    ctx.out << "Database " << alias << (options.dry_run ? " (dry run)" : "") << ":\n";
+    Tally t = migrate_alias(ctx, alias, migrations, options);
+    any_failed |= t.failed > 0;
+    std::string summary = strings::cat(alias, ": ", t.failed > 0 ? "FAILED" : "OK", " - ");
+    std::vector<std::string> parts;
+    if (t.applied) {
+      parts.push_back(strings::cat(t.applied, options.dry_run ? " to apply"
+                                              : options.fake  ? " faked"
+                                                              : " applied"));
+    }
+    if (t.failed) parts.push_back(strings::cat(t.failed, " failed"));
+    if (t.skipped) parts.push_back(strings::cat(t.skipped, " skipped"));
+    if (t.in_background) parts.push_back(strings::cat(t.in_background, " running"));
+    parts.push_back(strings::cat(t.already, " already applied"));
+    summary += absl::StrJoin(parts, ", ");
+    summaries.push_back(summary);
+    if (t.applied == 0 && t.failed == 0 && t.skipped == 0 && t.in_background == 0) {
+      ctx.out << "  nothing to do\n";
+    }
+  }
+  ctx.out << "\n";
+  for (const std::string& summary : summaries) ctx.out << summary << "\n";
+  return any_failed ? kFailed : kOk;
+}
+
+int migrate_all(Context& ctx, const std::vector<std::string>& args) {
+  Args parsed(args, {"database", "app"}, {"dry-run", "fake"});
+  parsed.expect_positional({});
+  return migrate(ctx, {.database = parsed.option("database"),
+                       .app = parsed.option("app"),
+                       .dry_run = parsed.flag("dry-run"),
+                       .fake = parsed.flag("fake")});
+}
+
+}  // namespace massmigration::cli::internal

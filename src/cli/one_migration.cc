@@ -1,0 +1,84 @@
+// run / fake / delete: one migration on one database.
+#include "cli/context.h"
+#include "launch.h"
+#include "massmigration/api.h"
+#include "massmigration/errors.h"
+#include "massmigration/registry.h"
+
+namespace massmigration::cli::internal {
+namespace {
+
+struct Target {
+  MigrationKey key;
+  std::string alias;
+};
+
+// KEY --database A. A malformed key, an unregistered one or an unknown database is bad input.
+Target parse_target(const std::vector<std::string>& args) {
+  Args parsed(args, {"database"}, {});
+  parsed.expect_positional({"KEY"});
+  std::optional<std::string> alias = parsed.option("database");
+  if (!alias) throw UsageError("missing --database");
+  try {
+    MigrationKey key(parsed.positional()[0]);
+    get_migration(key);
+    selected_aliases(alias);
+    return {key, *alias};
+  } catch (const InvalidMigrationKey& e) {
+    throw UsageError(e.what());
+  } catch (const UnknownMigration& e) {
+    throw UsageError(e.what());
+  }
+}
+
+}  // namespace
+
+int run_one(Context& ctx, const std::vector<std::string>& args) {
+  Target target = parse_target(args);
+  try {
+    massmigration::internal::launch(target.key, target.alias, "inline");
+  } catch (const MigrationError& e) {
+    ctx.err << ctx.program << ": " << e.what() << "\n";
+    return kFailed;
+  }
+  std::optional<MigrationRecord> record = api::get_record(target.key, target.alias);
+  if (record && record->status() == MigrationStatus::kApplied) {
+    ctx.out << "OK " << target.key.str() << " on " << target.alias << "\n";
+    return kOk;
+  }
+  if (record && record->status() == MigrationStatus::kRunning) {
+    ctx.out << "STARTED " << target.key.str() << " on " << target.alias
+            << " (its backend runs it in the background)\n";
+    return kOk;
+  }
+  ctx.out << "FAILED " << target.key.str() << " on " << target.alias << ": "
+          << (record ? record->last_error : "record missing") << "\n";
+  return kFailed;
+}
+
+int fake_one(Context& ctx, const std::vector<std::string>& args) {
+  Target target = parse_target(args);
+  try {
+    api::fake_migration(target.key, target.alias);
+  } catch (const MigrationError& e) {
+    ctx.err << ctx.program << ": " << e.what() << "\n";
+    return kFailed;
+  }
+  ctx.out << "FAKED " << target.key.str() << " on " << target.alias << "\n";
+  return kOk;
+}
+
+int delete_one(Context& ctx, const std::vector<std::string>& args) {
+  Target target = parse_target(args);
+  try {
+    bool removed = api::delete_record(target.key, target.alias);
+    ctx.out << (removed ? "DELETED the record of " : "NO RECORD to delete for ") << target.key.str()
+            << " on " << target.alias << "\n";
+  } catch (const MigrationError& e) {
+    ctx.err << ctx.program << ": " << e.what() << "\n";
+    return kFailed;
+  }
+  return kOk;
+}
+
+}  // namespace massmigration::cli::internal

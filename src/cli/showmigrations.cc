@@ -1,0 +1,121 @@
+#include <algorithm>
+
+#include "cli/context.h"
+#include "cli/json.h"
+#include "string_building.h"
+
+namespace massmigration::cli::internal {
+namespace {
+
+constexpr std::string_view kNotAllowed = "NOT_ALLOWED";
+constexpr std::string_view kUnknown = "UNKNOWN";
+
+struct StatusGrid {
+  std::vector<std::string> aliases;
+  std::vector<const Migration*> migrations;
+  std::vector<AliasRecords> records;            // per alias
+  std::vector<std::vector<std::string>> cells;  // [migration][alias]
+  bool unreadable = false;
+};
+
+StatusGrid build_grid(const std::optional<std::string>& database,
+                      const std::optional<std::string>& app) {
+  StatusGrid grid;
+  grid.aliases = selected_aliases(database);
+  grid.migrations = selected_migrations(app);
+  std::sort(grid.migrations.begin(), grid.migrations.end(),
+            [](const Migration* a, const Migration* b) { return a->key() < b->key(); });
+  for (const std::string& alias : grid.aliases) {
+    grid.records.push_back(read_records(alias));
+    grid.unreadable |= grid.records.back().error.has_value();
+  }
+  for (const Migration* m : grid.migrations) {
+    std::vector<std::string>& row = grid.cells.emplace_back();
+    for (size_t a = 0; a < grid.aliases.size(); ++a) {
+      if (!runs_on(*m, grid.aliases[a])) {
+        row.emplace_back(kNotAllowed);
+      } else if (grid.records[a].error) {
+        row.emplace_back(kUnknown);
+      } else {
+        row.emplace_back(to_string(grid.records[a].status(m->key())));
+      }
+    }
+  }
+  return grid;
+}
+
+void report_unreadable(Context& ctx, const StatusGrid& grid) {
+  for (size_t a = 0; a < grid.aliases.size(); ++a) {
+    if (grid.records[a].error) {
+      ctx.err << ctx.program << ": cannot read the records of " << grid.aliases[a] << ": "
+              << *grid.records[a].error << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+int print_status_table(Context& ctx, const std::optional<std::string>& database,
+                       const std::optional<std::string>& app) {
+  StatusGrid grid = build_grid(database, app);
+  size_t key_width = std::string_view("MIGRATION").size();
+  for (const Migration* m : grid.migrations) key_width = std::max(key_width, m->key().str().size());
+  std::vector<size_t> widths;
+  for (size_t a = 0; a < grid.aliases.size(); ++a) {
+    size_t width = std::max(grid.aliases[a].size(), kNotAllowed.size());
+    widths.push_back(width);
+  }
+  // Columns padded to their widths; the last one is not, so lines carry no trailing blanks.
+  auto print_row = [&](const std::string& first, const std::vector<std::string>& cells) {
+    std::string line = first + std::string(key_width - first.size(), ' ');
+    for (size_t a = 0; a < cells.size(); ++a) {
+      line += "  " + cells[a];
+      if (a + 1 < cells.size()) line += std::string(widths[a] - cells[a].size(), ' ');
+    }
+    ctx.out << line << "\n";
+  };
+  print_row("MIGRATION", grid.aliases);
+  for (size_t i = 0; i < grid.migrations.size(); ++i) {
+    print_row(grid.migrations[i]->key().str(), grid.cells[i]);
+  }
+  // What went wrong, where it did.
+  for (size_t i = 0; i < grid.migrations.size(); ++i) {
+    for (size_t a = 0; a < grid.aliases.size(); ++a) {
+      if (grid.cells[i][a] != "ERRORED") continue;
+      const MigrationRecord& record = grid.records[a].by_key.at(grid.migrations[i]->key().str());
+      ctx.out << "ERRORED " << record.key.str() << " on " << grid.aliases[a] << ": "
+              << record.last_error << "\n";
+    }
+  }
+  report_unreadable(ctx, grid);
+  return grid.unreadable ? kFailed : kOk;
+}
+
+int showmigrations(Context& ctx, const std::vector<std::string>& args) {
+  Args parsed(args, {"database", "app", "format"}, {});
+  parsed.expect_positional({});
+  std::string format = parsed.option("format").value_or("table");
+  if (format == "table")
+    return print_status_table(ctx, parsed.option("database"), parsed.option("app"));
+  if (format != "json") {
+    throw UsageError(strings::cat("unknown format \"", format, "\" (table or json)"));
+  }
+  StatusGrid grid = build_grid(parsed.option("database"), parsed.option("app"));
+  ctx.out << "[";
+  for (size_t i = 0; i < grid.migrations.size(); ++i) {
+    const MigrationKey& key = grid.migrations[i]->key();
+    ctx.out << (i == 0 ? "\n  " : ",\n  ") << "{\"key\": " << json_string(key.str())
+            << ", \"app\": " << json_string(key.app_label())
+            << ", \"name\": " << json_string(key.migration_id()) << ", \"databases\": {";
+    for (size_t a = 0; a < grid.aliases.size(); ++a) {
+      ctx.out << (a == 0 ? "" : ", ") << json_string(grid.aliases[a]) << ": "
+              << json_string(grid.cells[i][a]);
+    }
+    ctx.out << "}}";
+  }
+  ctx.out << (grid.migrations.empty() ? "]\n" : "\n]\n");
+  report_unreadable(ctx, grid);
+  return grid.unreadable ? kFailed : kOk;
+}
+
+}  // namespace massmigration::cli::internal
