@@ -10,10 +10,10 @@ echo "== ThreadSanitizer build: guards, stores and records under concurrency"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMASSMIGRATION_SANITIZE=thread \
   -DMASSMIGRATION_BUILD_BENCHMARKS=OFF -DMASSMIGRATION_BUILD_EXAMPLES=OFF \
   -DMASSMIGRATION_WITH_HTTPLIB=OFF >/dev/null
-cmake --build build-tsan --target concurrency_test race_starter core_test -j "$jobs"
+cmake --build build-tsan --target concurrency_test race_starter core_test lifecycle_test -j "$jobs"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
-  -R '^(GuardConcurrency|RecordConcurrency|FaultyEnforcement|SqliteStore|Enforcement)\.'
+  -R '^(GuardConcurrency|RecordConcurrency|FaultyEnforcement|SqliteStore|Enforcement|Lifecycle|ThreadPoolShutdown)\.'
 
 echo "== Full build and test suite"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

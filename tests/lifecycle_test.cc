@@ -116,7 +116,8 @@ class RecordingBackend : public mm::Backend {
     }
   }
   bool has_method(std::string_view method) const override { return method == "export"; }
-  void run_method(std::string_view, const mm::CustomMigration&, mm::OperationContext& ctx) override {
+  void run_method(std::string_view, const mm::CustomMigration&,
+                  mm::OperationContext& ctx) override {
     ctx.execute("CREATE TABLE exported (batch TEXT)");
     ctx.execute("INSERT INTO exported VALUES ($1)", ctx.params().at("batch"));
   }
@@ -396,8 +397,8 @@ TEST(ThreadPoolShutdown, AbandonsQueuedRunsWaitsForRunningOnesAndNeverHangs) {
   mm::api::initiate_migration("inv:0010_slow", "b");  // queued behind it
   while (g_started.load() < 1) std::this_thread::yield();
   std::vector<std::string> logged;
-  mm::LogSink previous = mm::set_log_sink(
-      [&](mm::LogLevel, std::string_view m) { logged.emplace_back(m); });
+  mm::LogSink previous =
+      mm::set_log_sink([&](mm::LogLevel, std::string_view m) { logged.emplace_back(m); });
   EXPECT_FALSE(pool->shutdown(std::chrono::milliseconds(10)));  // one is still running
   mm::set_log_sink(previous);
   auto queued = mm::api::get_record("inv:0010_slow", "b");

@@ -51,7 +51,8 @@ class Transition : public ::testing::TestWithParam<Case> {
   // A record in status `from`, belonging to attempt kAttempt.
   void put(MigrationStatus from) {
     if (from == MigrationStatus::kNotRun) return;
-    mm::MigrationRecord r{.key = key_, .attempt_uuid = kAttempt, .initiated_at = mm::now_timestamp()};
+    mm::MigrationRecord r{
+        .key = key_, .attempt_uuid = kAttempt, .initiated_at = mm::now_timestamp()};
     r.is_applied = from == MigrationStatus::kApplied;
     r.has_error = from == MigrationStatus::kErrored;
     if (r.is_applied) r.applied_at = r.initiated_at;
@@ -59,7 +60,8 @@ class Transition : public ::testing::TestWithParam<Case> {
   }
   // The same attempt's outcome, as its runner would write it.
   mm::MigrationRecord outcome(bool applied) {
-    mm::MigrationRecord r{.key = key_, .attempt_uuid = kAttempt, .initiated_at = mm::now_timestamp()};
+    mm::MigrationRecord r{
+        .key = key_, .attempt_uuid = kAttempt, .initiated_at = mm::now_timestamp()};
     r.is_applied = applied;
     r.has_error = !applied;
     return r;

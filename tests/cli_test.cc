@@ -1,0 +1,131 @@
+// The command line through its C++ entry point, mm::cli::run, in this process.
+#include "massmigration/cli.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "massmigration/massmigration.h"
+#include "massmigration/testing.h"
+
+namespace mm = massmigration;
+
+namespace {
+
+class First : public mm::SimpleMigration {
+ public:
+  void operation(mm::OperationContext& ctx) override { ctx.execute("CREATE TABLE t (x)"); }
+};
+MASSMIGRATION_REGISTER(First, "app", "0001_first");
+
+class Second : public mm::SimpleMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"app", "0001_first"}}; }
+  void operation(mm::OperationContext& ctx) override {
+    ctx.execute("INSERT INTO t VALUES ($1)", "a \"quoted\"\nvalue");
+    throw std::runtime_error("second \"failed\"\n on purpose");
+  }
+};
+MASSMIGRATION_REGISTER(Second, "app", "0002_second");
+
+class Third : public mm::SimpleMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"app", "0002_second"}}; }
+  void operation(mm::OperationContext&) override {}
+};
+MASSMIGRATION_REGISTER(Third, "app", "0003_third");
+
+struct Output {
+  int code;
+  std::string out, err;
+};
+
+class CliRun : public ::testing::Test {
+ protected:
+  void SetUp() override { mm::configure(dbs_.config()); }
+  Output run(std::vector<std::string> args, const std::string& input = "") {
+    std::istringstream in(input);
+    std::ostringstream out, err;
+    int code = mm::cli::run("manage", args, in, out, err, options_);
+    return {code, out.str(), err.str()};
+  }
+  mm::testing::TemporaryDatabases dbs_{{"default", "other"}};
+  mm::cli::Options options_;
+};
+
+TEST_F(CliRun, MigrateAllRunsInDependencyOrderAndSkipsWhatCannotRun) {
+  Output r = run({"migrate_all", "--database", "default"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out,
+            "Database default:\n"
+            "  OK       app:0001_first (" +
+                r.out.substr(r.out.find("(") + 1, 4) +
+                " s)\n"
+                "  FAILED   app:0002_second: std::runtime_error: second \"failed\"\n on purpose\n"
+                "  SKIPPED  app:0003_third: needs app:0002_second applied first\n"
+                "\n"
+                "default: FAILED - 1 applied, 1 failed, 1 skipped, 0 already applied\n");
+  EXPECT_EQ(mm::api::get_record("app:0001_first", "other"), std::nullopt);
+}
+
+TEST_F(CliRun, JsonEscapesWhatItQuotes) {
+  run({"migrate_all", "--database", "default"});
+  Output r = run({"showmigrations", "--format", "json", "--database", "default"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out,
+            "[\n"
+            "  {\"key\": \"app:0001_first\", \"app\": \"app\", \"name\": \"0001_first\", "
+            "\"databases\": {\"default\": \"APPLIED\"}},\n"
+            "  {\"key\": \"app:0002_second\", \"app\": \"app\", \"name\": \"0002_second\", "
+            "\"databases\": {\"default\": \"ERRORED\"}},\n"
+            "  {\"key\": \"app:0003_third\", \"app\": \"app\", \"name\": \"0003_third\", "
+            "\"databases\": {\"default\": \"NOT_RUN\"}}\n"
+            "]\n");
+}
+
+TEST_F(CliRun, TableListsErrorsUnderneath) {
+  run({"migrate_all"});
+  Output r = run({"showmigrations"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("ERRORED app:0002_second on default: std::runtime_error: second"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("ERRORED app:0002_second on other:"), std::string::npos);
+}
+
+TEST_F(CliRun, AnUnreadableDatabaseIsReportedAndExitsOne) {
+  mm::Config config = dbs_.config();
+  config.databases["other"] = "sqlite://" + (dbs_.directory() / "gone" / "x.db").string();
+  mm::configure(config);
+  Output r = run({"showmigrations"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("UNKNOWN"), std::string::npos);
+  EXPECT_NE(r.err.find("cannot read the records of other"), std::string::npos) << r.err;
+  Output m = run({"migrate_all", "--database", "other"});
+  EXPECT_EQ(m.code, 1);
+  EXPECT_NE(m.out.find("FAILED   cannot read the records"), std::string::npos) << m.out;
+}
+
+TEST_F(CliRun, ApplicationCommandsRunWithTheConfiguration) {
+  std::vector<std::string> seen;
+  options_.commands.push_back(
+      {"hello", "greets",
+       [&](const std::vector<std::string>& args, std::ostream& out, std::ostream&) {
+         seen = args;
+         out << mm::current_config().databases.size() << "\n";
+         return 3;
+       }});
+  Output r = run({"hello", "a", "b"});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.out, "2\n");
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST_F(CliRun, UsageErrorsNameTheCommandAndItsUsage) {
+  Output r = run({"run", "app:0001_first", "--database"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "manage run: --database needs a value\nusage: manage run KEY --database A\n");
+  EXPECT_EQ(mm::api::get_record("app:0001_first", "default"), std::nullopt);
+}
+
+}  // namespace

@@ -1,0 +1,35 @@
+# A migration written by `shop-manage makemassmigration` compiles into shop-manage and is
+# registered, with no edit to CMake: copies the example, scaffolds, builds it on its own
+# against this build tree, and asks the new program.
+#   cmake -DMANAGE=... -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... -P scaffold_test.cmake
+function(run)
+  cmake_parse_arguments(ARG "" "IN" "COMMAND" ${ARGN})
+  execute_process(COMMAND ${ARG_COMMAND} WORKING_DIRECTORY ${ARG_IN} RESULT_VARIABLE rc
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARG_COMMAND}\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+file(COPY ${SOURCE_DIR}/examples/shop DESTINATION ${WORK_DIR})
+set(shop ${WORK_DIR}/shop)
+run(IN ${shop} COMMAND ${MANAGE} makemassmigration shop add_stock)
+if(NOT EXISTS ${shop}/shop/massmigrations/0004_add_stock.cc)
+  message(FATAL_ERROR "makemassmigration wrote no file: ${last_output}")
+endif()
+run(IN ${shop} COMMAND ${CMAKE_COMMAND} -S ${shop} -B ${WORK_DIR}/build
+    -Dmassmigration_DIR=${BUILD_DIR} -DCMAKE_BUILD_TYPE=Release)
+run(IN ${shop} COMMAND ${CMAKE_COMMAND} --build ${WORK_DIR}/build -j 2)
+run(IN ${shop} COMMAND ${WORK_DIR}/build/shop-manage check)
+if(NOT last_output MATCHES "No problems found \\(7 migrations, 3 databases\\)")
+  message(FATAL_ERROR "the scaffolded migration is not registered: ${last_output}")
+endif()
+file(MAKE_DIRECTORY ${shop}/data)
+run(IN ${shop} COMMAND ${WORK_DIR}/build/shop-manage migrate_all --app shop)
+if(NOT last_output MATCHES "OK       shop:0004_add_stock")
+  message(FATAL_ERROR "the scaffolded migration did not run: ${last_output}")
+endif()
+message(STATUS "${last_output}")
