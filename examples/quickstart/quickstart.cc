@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
     std::cout << "refused: " << e.what() << "\n";
   }
 
-  // 4. Apply it. Here it is recorded as applied; a real deployment runs it (see below).
-  mm::api::fake_migration("shop:0001_backfill_slugs", "default");
+  // 4. Run it. The default "inline" backend has finished it when this returns; the change and
+  //    its APPLIED record commit together. (`fake_migration` records it without running.)
+  mm::api::initiate_migration("shop:0001_backfill_slugs", "default");
   std::cout << "allowed: " << guarded_product_path("blue-mug") << "\n";
 }
