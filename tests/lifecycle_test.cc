@@ -89,6 +89,22 @@ MASSMIGRATION_REGISTER(OnlyOnB, "inv", "0008_only_b");
 class Mapper : public mm::MapperMigration {};
 MASSMIGRATION_REGISTER(Mapper, "inv", "0009_mapper");
 
+// Uses the driver's own handle, inside the same transaction as the portable calls.
+class Native : public mm::SimpleMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"inv", "0001_create"}}; }
+  void operation(mm::OperationContext& ctx) override {
+    sqlite3* db = std::any_cast<sqlite3*>(ctx.native_handle());
+    if (sqlite3_exec(db, "UPDATE item SET name = upper(name)", nullptr, nullptr, nullptr) !=
+        SQLITE_OK) {
+      throw std::runtime_error(sqlite3_errmsg(db));
+    }
+    if (sqlite3_get_autocommit(db)) throw std::logic_error("not inside the transaction");
+    throw std::runtime_error("roll the native change back too");
+  }
+};
+MASSMIGRATION_REGISTER(Native, "inv", "0011_native");
+
 // Blocks until released, so tests can see a migration RUNNING.
 std::counting_semaphore<64> g_release{0};
 std::atomic<int> g_started{0};
@@ -190,6 +206,14 @@ TEST_F(Lifecycle, OperationsBindParametersAndQuery) {
   mm::api::initiate_migration("inv:0002_slugs", "a");
   EXPECT_EQ(scalar("SELECT group_concat(slug, ',') FROM item ORDER BY id"),
             "blue-mug,red-pen,tea-pot");
+}
+
+TEST_F(Lifecycle, TheNativeHandleIsTheSameTransaction) {
+  mm::api::initiate_migration("inv:0001_create", "a");
+  mm::api::initiate_migration("inv:0011_native", "a");
+  EXPECT_EQ(mm::api::get_record("inv:0011_native", "a")->last_error,
+            "std::runtime_error: roll the native change back too");
+  EXPECT_EQ(scalar("SELECT name FROM item WHERE id = 1"), "Blue Mug");
 }
 
 TEST_F(Lifecycle, EachStartGetsAFreshAttempt) {
