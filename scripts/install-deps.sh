@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libabsl-dev libsqlite3-dev libtomlplusplus-dev libcpp-httplib-dev
+  libabsl-dev libsqlite3-dev libtomlplusplus-dev libcpp-httplib-dev libpqxx-dev libpq-dev
+  postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

@@ -1,0 +1,47 @@
+// Internal: the massmigration_record table on PostgreSQL, shared by the record store and by
+// migration sessions. Not API.
+#ifndef MASSMIGRATION_ADAPTERS_POSTGRES_RECORD_SQL_H_
+#define MASSMIGRATION_ADAPTERS_POSTGRES_RECORD_SQL_H_
+
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "massmigration/record.h"
+
+namespace massmigration::postgres::internal {
+
+extern const char* const kIsApplied;
+extern const char* const kGet;
+extern const char* const kList;
+extern const char* const kInsertIfAbsent;
+extern const char* const kReplaceIf;  // $14..$16: the expected attempt and status
+extern const char* const kUpsert;
+extern const char* const kRemove;
+
+// Parameter values for a statement: owned text, and pointers (nullptr for NULL) for libpq.
+class Params {
+ public:
+  Params& text(std::string value);
+  Params& null();
+  Params& optional(const std::optional<std::string>& value);
+  // The record's 13 columns, $1..$13.
+  Params& record(const MigrationRecord& record);
+  // $14..$16 of kReplaceIf.
+  Params& expected(std::string_view attempt_uuid, MigrationStatus status);
+  const std::vector<const char*>& pointers();
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+  std::vector<const char*> pointers_;
+};
+
+MigrationRecord read_record(const pqxx::row& row);
+
+// Creates the table if missing, in its own committed transaction; an advisory lock keeps
+// concurrent creators (which PostgreSQL does not serialise for IF NOT EXISTS) in line.
+void ensure_schema(pqxx::connection& connection);
+
+}  // namespace massmigration::postgres::internal
+
+#endif  // MASSMIGRATION_ADAPTERS_POSTGRES_RECORD_SQL_H_

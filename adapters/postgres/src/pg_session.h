@@ -1,0 +1,16 @@
+// Internal: migration sessions (one transaction each) on PostgreSQL. Not API.
+#ifndef MASSMIGRATION_ADAPTERS_POSTGRES_SESSION_H_
+#define MASSMIGRATION_ADAPTERS_POSTGRES_SESSION_H_
+
+#include <memory>
+#include <string>
+
+#include "massmigration/sql.h"
+
+namespace massmigration::postgres::internal {
+
+std::unique_ptr<SqlSession> begin_session(const std::string& alias, const std::string& url);
+
+}  // namespace massmigration::postgres::internal
+
+#endif  // MASSMIGRATION_ADAPTERS_POSTGRES_SESSION_H_

@@ -1,0 +1,113 @@
+#include "postgres_cluster.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "process.h"
+
+namespace massmigration::test {
+namespace {
+
+std::filesystem::path postgres_bin() {
+  std::vector<std::filesystem::path> found;
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", ignored)) {
+    if (std::filesystem::exists(entry.path() / "bin" / "pg_ctl")) found.push_back(entry.path());
+  }
+  if (found.empty()) {
+    throw std::runtime_error(
+        "no PostgreSQL server under /usr/lib/postgresql: install postgresql-15 "
+        "(scripts/install-deps.sh does)");
+  }
+  std::sort(found.begin(), found.end());
+  return found.back() / "bin";
+}
+
+// Runs a PostgreSQL tool, as the postgres user when we are root.
+std::string run_tool(const std::string& tool, std::vector<std::string> args) {
+  std::vector<std::string> argv;
+  if (geteuid() == 0) argv = {"/usr/sbin/runuser", "-u", "postgres", "--"};
+  argv.push_back((postgres_bin() / tool).string());
+  argv.insert(argv.end(), args.begin(), args.end());
+  ProcessResult r = run_process(argv, "/");
+  if (r.exit_code != 0) {
+    throw std::runtime_error(tool + " failed (exit " + std::to_string(r.exit_code) + "):\n" +
+                             r.out + r.err);
+  }
+  return r.out;
+}
+
+}  // namespace
+
+int free_loopback_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) close(fd);
+    throw std::runtime_error("cannot find a free loopback port");
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+PostgresCluster::PostgresCluster() {
+  std::string dir = (std::filesystem::temp_directory_path() / "massmigration-pg-XXXXXX").string();
+  if (!mkdtemp(dir.data())) throw std::runtime_error("mkdtemp failed");
+  directory_ = dir;
+  if (geteuid() == 0) {
+    passwd* pg = getpwnam("postgres");
+    if (!pg) throw std::runtime_error("no postgres user: install postgresql-15");
+    if (chown(dir.c_str(), pg->pw_uid, pg->pw_gid) != 0) {
+      throw std::runtime_error("cannot hand " + dir + " to the postgres user");
+    }
+  }
+  run_tool("initdb", {"-D", (directory_ / "data").string(), "-U", "postgres", "-A", "trust",
+                      "-E", "UTF8", "--locale=C", "--no-sync"});
+  port_ = free_loopback_port();
+}
+
+PostgresCluster::PostgresCluster(std::filesystem::path directory, int port)
+    : directory_(std::move(directory)), port_(port) {}
+
+void PostgresCluster::start() {
+  // Durability is pointless for a throwaway cluster; speed is not.
+  std::string options = "-p " + std::to_string(port_) +
+                        " -c listen_addresses=127.0.0.1 -k " + directory_.string() +
+                        " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                        " -c max_connections=300";
+  run_tool("pg_ctl", {"-D", (directory_ / "data").string(), "-l",
+                      (directory_ / "server.log").string(), "-w", "-t", "120", "-o", options,
+                      "start"});
+}
+
+void PostgresCluster::stop() {
+  run_tool("pg_ctl", {"-D", (directory_ / "data").string(), "-m", "fast", "-w", "stop"});
+}
+
+void PostgresCluster::destroy() {
+  try {
+    stop();
+  } catch (const std::exception&) {
+    // Not running: nothing to stop.
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(directory_, ignored);
+}
+
+std::string PostgresCluster::url(const std::string& database) const {
+  return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + database;
+}
+
+}  // namespace massmigration::test
