@@ -58,8 +58,8 @@ std::map<std::string, std::shared_ptr<const DatabaseDriver>> validate(const Conf
     std::shared_ptr<const DatabaseDriver> driver = find_database_driver(scheme);
     if (!driver) {
       std::string hint = scheme == "postgresql" || scheme == "postgres"
-                             ? " (PostgreSQL needs the massmigration::postgres adapter, which "
-                               "this build does not include)"
+                             ? " (PostgreSQL URLs need the massmigration::postgres adapter: "
+                               "link it)"
                              : "";
       throw ConfigError(entry, strings::cat("unknown database scheme \"", scheme, "\"", hint));
     }

@@ -7,6 +7,7 @@
 
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
+#include "support/engines.h"
 
 namespace mm = massmigration;
 
@@ -14,7 +15,7 @@ namespace {
 
 class First : public mm::SimpleMigration {
  public:
-  void operation(mm::OperationContext& ctx) override { ctx.execute("CREATE TABLE t (x)"); }
+  void operation(mm::OperationContext& ctx) override { ctx.execute("CREATE TABLE t (x TEXT)"); }
 };
 MASSMIGRATION_REGISTER(First, "app", "0001_first");
 
@@ -40,7 +41,7 @@ struct Output {
   std::string out, err;
 };
 
-class CliRun : public ::testing::Test {
+class CliRun : public ::testing::TestWithParam<mm::test::Engine> {
  protected:
   void SetUp() override { mm::configure(dbs_.config()); }
   Output run(std::vector<std::string> args, const std::string& input = "") {
@@ -49,11 +50,11 @@ class CliRun : public ::testing::Test {
     int code = mm::cli::run("manage", args, in, out, err, options_);
     return {code, out.str(), err.str()};
   }
-  mm::testing::TemporaryDatabases dbs_{{"default", "other"}};
+  mm::test::TestDatabases dbs_{GetParam(), {"default", "other"}};
   mm::cli::Options options_;
 };
 
-TEST_F(CliRun, MigrateAllRunsInDependencyOrderAndSkipsWhatCannotRun) {
+TEST_P(CliRun, MigrateAllRunsInDependencyOrderAndSkipsWhatCannotRun) {
   Output r = run({"migrate_all", "--database", "default"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out,
@@ -68,7 +69,7 @@ TEST_F(CliRun, MigrateAllRunsInDependencyOrderAndSkipsWhatCannotRun) {
   EXPECT_EQ(mm::api::get_record("app:0001_first", "other"), std::nullopt);
 }
 
-TEST_F(CliRun, JsonEscapesWhatItQuotes) {
+TEST_P(CliRun, JsonEscapesWhatItQuotes) {
   run({"migrate_all", "--database", "default"});
   Output r = run({"showmigrations", "--format", "json", "--database", "default"});
   EXPECT_EQ(r.code, 0);
@@ -83,7 +84,7 @@ TEST_F(CliRun, JsonEscapesWhatItQuotes) {
             "]\n");
 }
 
-TEST_F(CliRun, TableListsErrorsUnderneath) {
+TEST_P(CliRun, TableListsErrorsUnderneath) {
   run({"migrate_all"});
   Output r = run({"showmigrations"});
   EXPECT_EQ(r.code, 0);
@@ -93,9 +94,9 @@ TEST_F(CliRun, TableListsErrorsUnderneath) {
   EXPECT_NE(r.out.find("ERRORED app:0002_second on other:"), std::string::npos);
 }
 
-TEST_F(CliRun, AnUnreadableDatabaseIsReportedAndExitsOne) {
+TEST_P(CliRun, AnUnreadableDatabaseIsReportedAndExitsOne) {
   mm::Config config = dbs_.config();
-  config.databases["other"] = "sqlite://" + (dbs_.directory() / "gone" / "x.db").string();
+  config.databases["other"] = dbs_.unreachable_url();
   mm::configure(config);
   Output r = run({"showmigrations"});
   EXPECT_EQ(r.code, 1);
@@ -106,7 +107,7 @@ TEST_F(CliRun, AnUnreadableDatabaseIsReportedAndExitsOne) {
   EXPECT_NE(m.out.find("FAILED   cannot read the records"), std::string::npos) << m.out;
 }
 
-TEST_F(CliRun, ApplicationCommandsRunWithTheConfiguration) {
+TEST_P(CliRun, ApplicationCommandsRunWithTheConfiguration) {
   std::vector<std::string> seen;
   options_.commands.push_back(
       {"hello", "greets",
@@ -121,11 +122,13 @@ TEST_F(CliRun, ApplicationCommandsRunWithTheConfiguration) {
   EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
 }
 
-TEST_F(CliRun, UsageErrorsNameTheCommandAndItsUsage) {
+TEST_P(CliRun, UsageErrorsNameTheCommandAndItsUsage) {
   Output r = run({"run", "app:0001_first", "--database"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "manage run: --database needs a value\nusage: manage run KEY --database A\n");
   EXPECT_EQ(mm::api::get_record("app:0001_first", "default"), std::nullopt);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, CliRun, mm::test::kEngines, mm::test::engine_name);
 
 }  // namespace

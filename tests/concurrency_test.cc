@@ -6,11 +6,13 @@
 #include <atomic>
 #include <cstdio>
 #include <latch>
+#include <sstream>
 #include <thread>
 
 #include "massmigration/massmigration.h"
 #include "massmigration/sqlite.h"
 #include "massmigration/testing.h"
+#include "support/engines.h"
 #include "support/test_migrations.h"
 
 namespace mm = massmigration;
@@ -20,14 +22,16 @@ namespace {
 
 std::filesystem::path g_race_starter;  // set from argv in main()
 
-TEST(GuardConcurrency, NothingRunsBeforeTheApplyAndEverythingRunsAfter) {
+class GuardConcurrency : public ::testing::TestWithParam<mm::test::Engine> {};
+
+TEST_P(GuardConcurrency, NothingRunsBeforeTheApplyAndEverythingRunsAfter) {
   constexpr int kThreads = 16;
 #if defined(__SANITIZE_THREAD__)
   constexpr int kCallsPerThread = 10'000;  // ThreadSanitizer is ~20x slower per access
 #else
   constexpr int kCallsPerThread = 100'000;
 #endif
-  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  mm::test::TestDatabases dbs(GetParam(), {"default", "shop_db"});
   mm::configure(dbs.config());
   mm::testing::ScopedEnforcement enforce;
 
@@ -41,11 +45,18 @@ TEST(GuardConcurrency, NothingRunsBeforeTheApplyAndEverythingRunsAfter) {
   });
 
   std::thread applier([&] {
-    // Apply only once refusals are certain to have happened, without sleeping.
+    // Apply only once refusals are certain to have happened, without sleeping; through
+    // connections of its own, as another process would.
     while (refused.load() < 1000) std::this_thread::yield();
     write_started = true;
-    mm::api::fake_migration(kInitial, "default");
-    mm::api::fake_migration(kInitial, "shop_db");
+    for (const char* alias : {"default", "shop_db"}) {
+      mm::Timestamp now = mm::now_timestamp();
+      dbs.open_store(alias)->upsert({.key = kInitial,
+                                     .attempt_uuid = mm::new_attempt_uuid(),
+                                     .initiated_at = now,
+                                     .is_applied = true,
+                                     .applied_at = now});
+    }
     write_done = true;
   });
   std::latch go(kThreads);
@@ -74,7 +85,9 @@ TEST(GuardConcurrency, NothingRunsBeforeTheApplyAndEverythingRunsAfter) {
   EXPECT_TRUE(write_done.load());
 }
 
-TEST(GuardConcurrency, ResetRacingWithCallersNeverLetsAnUnappliedCallThrough) {
+INSTANTIATE_TEST_SUITE_P(Engines, GuardConcurrency, mm::test::kEngines, mm::test::engine_name);
+
+TEST(GuardResets, RacingWithCallersNeverLetAnUnappliedCallThrough) {
   mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
   mm::configure(dbs.config());
   mm::testing::ScopedEnforcement enforce;
@@ -105,15 +118,20 @@ TEST(GuardConcurrency, ResetRacingWithCallersNeverLetsAnUnappliedCallThrough) {
   EXPECT_EQ(ran_after_delete_and_reset.load(), 0);
 }
 
-TEST(RecordConcurrency, EightProcessesRacingToStartCreateOneRecord) {
+class LaunchConcurrency : public ::testing::TestWithParam<mm::test::Engine> {};
+
+TEST_P(LaunchConcurrency, SixtyFourLaunchesFromEightProcessesRunOnce) {
   ASSERT_FALSE(g_race_starter.empty()) << "run through ctest, which passes the helper's path";
-  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
-  const std::filesystem::path db = dbs.path("default");
+  mm::test::TestDatabases dbs(GetParam(), {"default"});
+  dbs.execute("default", "CREATE TABLE race_runs (pid INTEGER)");
   constexpr int kProcesses = 8;
+  constexpr int kThreadsEach = 8;
   int go[2];
   ASSERT_EQ(pipe(go), 0);
   std::vector<pid_t> children;
   std::vector<int> outputs;
+  const std::string url = dbs.url("default");
+  const std::string threads = std::to_string(kThreadsEach);
   for (int i = 0; i < kProcesses; ++i) {
     int out[2];
     ASSERT_EQ(pipe(out), 0);
@@ -123,7 +141,7 @@ TEST(RecordConcurrency, EightProcessesRacingToStartCreateOneRecord) {
       dup2(go[0], STDIN_FILENO);
       dup2(out[1], STDOUT_FILENO);
       close(go[1]);
-      execl(g_race_starter.c_str(), g_race_starter.c_str(), db.c_str(), kInitial, nullptr);
+      execl(g_race_starter.c_str(), g_race_starter.c_str(), url.c_str(), threads.c_str(), nullptr);
       _exit(127);
     }
     close(out[1]);
@@ -132,30 +150,34 @@ TEST(RecordConcurrency, EightProcessesRacingToStartCreateOneRecord) {
   }
   close(go[0]);
   close(go[1]);  // every child's read returns now: all start together
-  int winners = 0, losers = 0;
-  std::string winning_uuid;
+  std::string all;
   for (int i = 0; i < kProcesses; ++i) {
-    std::string text;
-    char buffer[128];
-    for (ssize_t n; (n = read(outputs[i], buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+    char buffer[256];
+    for (ssize_t n; (n = read(outputs[i], buffer, sizeof buffer)) > 0;) all.append(buffer, n);
     close(outputs[i]);
     int status = 0;
     ASSERT_EQ(waitpid(children[i], &status, 0), children[i]);
-    ASSERT_TRUE(WIFEXITED(status));
-    if (WEXITSTATUS(status) == 0) {
-      ++winners;
-      winning_uuid = text;
-    } else {
-      EXPECT_EQ(WEXITSTATUS(status), 3) << text;
-      ++losers;
-    }
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << all;
   }
-  EXPECT_EQ(winners, 1);
-  EXPECT_EQ(losers, kProcesses - 1);
-  auto store = mm::sqlite::open_record_store("default", {.path = db});
-  ASSERT_EQ(store->list().size(), 1u);
-  EXPECT_EQ(store->get(kInitial)->attempt_uuid + "\n", winning_uuid);
+  std::vector<std::string> winners;
+  int losers = 0;
+  std::istringstream lines(all);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("won ")) winners.push_back(line.substr(4));
+    if (line == "lost") ++losers;
+  }
+  ASSERT_EQ(winners.size(), 1u) << all;
+  EXPECT_EQ(losers, kProcesses * kThreadsEach - 1);
+  EXPECT_EQ(dbs.scalar("default", "SELECT count(*) FROM race_runs"), "1");
+  EXPECT_EQ(dbs.scalar("default", "SELECT count(*) FROM massmigration_record"), "1");
+  EXPECT_EQ(dbs.scalar("default", "SELECT attempt_uuid FROM massmigration_record"), winners[0]);
+  EXPECT_EQ(dbs.scalar("default",
+                       "SELECT CASE WHEN is_applied THEN 'APPLIED' ELSE 'NOT' END FROM "
+                       "massmigration_record"),
+            "APPLIED");
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, LaunchConcurrency, mm::test::kEngines, mm::test::engine_name);
 
 }  // namespace
 

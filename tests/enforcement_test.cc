@@ -9,6 +9,7 @@
 #include "massmigration/massmigration.h"
 #include "massmigration/sqlite.h"
 #include "massmigration/testing.h"
+#include "support/engines.h"
 #include "support/faulty_store.h"
 #include "support/test_migrations.h"
 
@@ -19,13 +20,13 @@ using mm::test::kInitial;
 namespace {
 
 // Every test: fresh SQLite files for "default" and "shop_db", configured, guards enforced.
-class Enforcement : public ::testing::Test {
+class Enforcement : public ::testing::TestWithParam<mm::test::Engine> {
  protected:
   void SetUp() override { mm::configure(dbs_.config()); }
 
   // A record written through a connection of its own, as another process would.
   void apply_elsewhere(const mm::MigrationKey& key, const std::string& alias) {
-    auto store = mm::sqlite::open_record_store(alias, {.path = dbs_.path(alias)});
+    auto store = dbs_.open_store(alias);
     mm::Timestamp now = mm::now_timestamp();
     store->upsert({.key = key,
                    .attempt_uuid = mm::new_attempt_uuid(),
@@ -34,10 +35,10 @@ class Enforcement : public ::testing::Test {
                    .applied_at = now});
   }
   void delete_elsewhere(const mm::MigrationKey& key, const std::string& alias) {
-    ASSERT_TRUE(mm::sqlite::open_record_store(alias, {.path = dbs_.path(alias)})->remove(key));
+    ASSERT_TRUE(dbs_.open_store(alias)->remove(key));
   }
 
-  mm::testing::TemporaryDatabases dbs_{{"default", "shop_db"}};
+  mm::test::TestDatabases dbs_{GetParam(), {"default", "shop_db"}};
   mm::testing::ScopedEnforcement enforce_;
 };
 
@@ -47,7 +48,7 @@ int count_call(int x) {
   return x * 2;
 }
 
-TEST_F(Enforcement, RefusesBeforeAndAllowsAfterAnotherConnectionApplies) {
+TEST_P(Enforcement, RefusesBeforeAndAllowsAfterAnotherConnectionApplies) {
   auto guarded = mm::requires_migration(kInitial)(count_call);
   calls = 0;
   try {
@@ -69,7 +70,7 @@ TEST_F(Enforcement, RefusesBeforeAndAllowsAfterAnotherConnectionApplies) {
   EXPECT_EQ(calls, 1);
 }
 
-TEST_F(Enforcement, EveryAliasIsRequiredByDefault) {
+TEST_P(Enforcement, EveryAliasIsRequiredByDefault) {
   auto guarded = mm::requires_migration(kInitial)(count_call);
   apply_elsewhere(kInitial, "default");
   try {
@@ -80,7 +81,7 @@ TEST_F(Enforcement, EveryAliasIsRequiredByDefault) {
   }
 }
 
-TEST_F(Enforcement, DbAliasesNarrowsToASubset) {
+TEST_P(Enforcement, DbAliasesNarrowsToASubset) {
   auto guarded = mm::requires_migration(kInitial, {.db_aliases = {"shop_db"}})(count_call);
   apply_elsewhere(kInitial, "default");
   EXPECT_THROW(guarded(1), mm::RequiredMigrationNotApplied);
@@ -89,7 +90,7 @@ TEST_F(Enforcement, DbAliasesNarrowsToASubset) {
   EXPECT_EQ(guarded(2), 4);
 }
 
-TEST_F(Enforcement, DbAliasOutsideTheMigrationsAliasesIsRefusedEveryTime) {
+TEST_P(Enforcement, DbAliasOutsideTheMigrationsAliasesIsRefusedEveryTime) {
   mm::configure(dbs_.config({{"shop", "shop_db"}}));  // routing: shop runs on shop_db only
   auto guarded = mm::requires_migration(kInitial, {.db_aliases = {"default"}})(count_call);
   for (int i = 0; i < 2; ++i) {
@@ -103,13 +104,13 @@ TEST_F(Enforcement, DbAliasOutsideTheMigrationsAliasesIsRefusedEveryTime) {
   }
 }
 
-TEST_F(Enforcement, RoutingDecidesTheDefaultRequiredAliases) {
+TEST_P(Enforcement, RoutingDecidesTheDefaultRequiredAliases) {
   mm::configure(dbs_.config({{"shop", "shop_db"}}));
   apply_elsewhere(kInitial, "shop_db");
   EXPECT_NO_THROW(mm::MigrationGuard guard(kInitial));
 }
 
-TEST_F(Enforcement, UnknownKeyListsTheKnownKeys) {
+TEST_P(Enforcement, UnknownKeyListsTheKnownKeys) {
   auto guarded = mm::requires_migration("shop:0099_typo")(count_call);
   try {
     guarded(1);
@@ -121,14 +122,14 @@ TEST_F(Enforcement, UnknownKeyListsTheKnownKeys) {
   }
 }
 
-TEST_F(Enforcement, MalformedKeyIsReportedOnUseNotOnCreation) {
+TEST_P(Enforcement, MalformedKeyIsReportedOnUseNotOnCreation) {
   auto make = [] { return mm::requires_migration("Shop:1")(count_call); };
   auto guarded = make();  // no throw here: guards may be statics
   EXPECT_THROW(guarded(1), mm::InvalidMigrationKey);
   EXPECT_THROW(mm::MigrationGuard guard("shop:initial"), mm::InvalidMigrationKey);
 }
 
-TEST_F(Enforcement, PositiveAnswerSurvivesDeletionBehindItsBackUntilReset) {
+TEST_P(Enforcement, PositiveAnswerSurvivesDeletionBehindItsBackUntilReset) {
   apply_elsewhere(kInitial, "default");
   apply_elsewhere(kInitial, "shop_db");
   mm::MigrationRequirement requirement(kInitial);
@@ -140,7 +141,7 @@ TEST_F(Enforcement, PositiveAnswerSurvivesDeletionBehindItsBackUntilReset) {
   EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
 }
 
-TEST_F(Enforcement, MigrationGuardRefusesInItsConstructor) {
+TEST_P(Enforcement, MigrationGuardRefusesInItsConstructor) {
   int ran = 0;
   auto body = [&] {
     mm::MigrationGuard guard(kBackfill, {.db_aliases = {"shop_db"}});
@@ -153,7 +154,7 @@ TEST_F(Enforcement, MigrationGuardRefusesInItsConstructor) {
   EXPECT_EQ(ran, 1);
 }
 
-TEST_F(Enforcement, MigrationGuardNamesTheEnclosingFunction) {
+TEST_P(Enforcement, MigrationGuardNamesTheEnclosingFunction) {
   try {
     mm::MigrationGuard guard(kBackfill);
     FAIL();
@@ -168,7 +169,7 @@ TEST_F(Enforcement, MigrationGuardNamesTheEnclosingFunction) {
   }
 }
 
-TEST_F(Enforcement, MigrationIsAppliedAnswersPerAliasAndForAll) {
+TEST_P(Enforcement, MigrationIsAppliedAnswersPerAliasAndForAll) {
   EXPECT_FALSE(mm::migration_is_applied(kInitial));
   mm::testing::mark_applied(kInitial, "shop_db");
   EXPECT_TRUE(mm::migration_is_applied(kInitial, "shop_db"));
@@ -179,20 +180,22 @@ TEST_F(Enforcement, MigrationIsAppliedAnswersPerAliasAndForAll) {
   EXPECT_THROW(mm::migration_is_applied(kInitial, "elsewhere"), mm::UnknownDatabaseAlias);
 }
 
-TEST_F(Enforcement, UnopenableStoreFailsClosedWithTheCause) {
+TEST_P(Enforcement, AnUnreachableStoreFailsClosedWithTheCause) {
   mm::Config config = dbs_.config();
-  config.databases["default"] = "sqlite://" + dbs_.directory().string() + "/missing/x.db";
+  config.databases["default"] = dbs_.unreachable_url();
   mm::configure(config);
   try {
     mm::MigrationGuard guard(kInitial);
     FAIL();
   } catch (const mm::RequiredMigrationNotApplied& e) {
     EXPECT_EQ(e.missing_aliases(), (std::vector<std::string>{"default", "shop_db"}));
-    EXPECT_NE(e.cause().find("does not exist"), std::string::npos) << e.cause();
+    EXPECT_NE(e.cause().find("record store for database default: "), std::string::npos)
+        << e.cause();
+    EXPECT_EQ(e.cause().find("shop_db"), std::string::npos) << e.cause();  // shop_db answered
   }
 }
 
-TEST_F(Enforcement, ForcedEnforcementChecksGuardsThatSkipInTests) {
+TEST_P(Enforcement, ForcedEnforcementChecksGuardsThatSkipInTests) {
   int ran = 0;
   auto guarded = mm::requires_migration(kBackfill)([&] { ++ran; });
   auto strict = mm::requires_migration(kBackfill, {.skip_in_tests = false})([&] { ++ran; });
@@ -200,6 +203,8 @@ TEST_F(Enforcement, ForcedEnforcementChecksGuardsThatSkipInTests) {
   EXPECT_THROW(strict(), mm::RequiredMigrationNotApplied);
   EXPECT_EQ(ran, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, Enforcement, mm::test::kEngines, mm::test::engine_name);
 
 TEST(SkipInTests, TestModePassesGuardsWithoutAsking) {
   ASSERT_TRUE(mm::testing::test_mode());  // turned on by including testing.h
@@ -223,7 +228,7 @@ TEST(SkipInTests, TestModePassesGuardsWithoutAsking) {
   EXPECT_EQ(ran, 2);
 }
 
-class FaultyEnforcement : public ::testing::Test {
+class FaultyEnforcement : public ::testing::TestWithParam<mm::test::Engine> {
  protected:
   void SetUp() override {
     mm::test::FaultyStore::register_driver();
@@ -236,12 +241,12 @@ class FaultyEnforcement : public ::testing::Test {
     mm::testing::mark_applied(kInitial, "shop_db");
   }
 
-  mm::testing::TemporaryDatabases dbs_{{"default", "shop_db"}};
+  mm::test::TestDatabases dbs_{GetParam(), {"default", "shop_db"}};
   mm::testing::ScopedEnforcement enforce_;
   mm::test::FaultyStore* store_ = nullptr;
 };
 
-TEST_F(FaultyEnforcement, NegativeAnswersAreAskedAgainEveryTime) {
+TEST_P(FaultyEnforcement, NegativeAnswersAreAskedAgainEveryTime) {
   mm::MigrationRequirement requirement(kInitial);
   for (int i = 1; i <= 3; ++i) {
     EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
@@ -249,7 +254,7 @@ TEST_F(FaultyEnforcement, NegativeAnswersAreAskedAgainEveryTime) {
   }
 }
 
-TEST_F(FaultyEnforcement, PositiveAnswersAreAskedOnce) {
+TEST_P(FaultyEnforcement, PositiveAnswersAreAskedOnce) {
   mm::testing::mark_applied(kInitial, "default");
   mm::MigrationRequirement requirement(kInitial);
   for (int i = 0; i < 1000; ++i) requirement.ensure_applied();
@@ -260,7 +265,7 @@ TEST_F(FaultyEnforcement, PositiveAnswersAreAskedOnce) {
   EXPECT_EQ(store_->is_applied_calls.load(), 1);
 }
 
-TEST_F(FaultyEnforcement, StoreFailureFailsClosedAndRecovers) {
+TEST_P(FaultyEnforcement, StoreFailureFailsClosedAndRecovers) {
   mm::testing::mark_applied(kInitial, "default");
   store_->fail_reads = true;
   mm::MigrationRequirement requirement(kInitial);
@@ -276,7 +281,7 @@ TEST_F(FaultyEnforcement, StoreFailureFailsClosedAndRecovers) {
   EXPECT_NO_THROW(requirement.ensure_applied());
 }
 
-TEST_F(FaultyEnforcement, ConcurrentNegativeChecksShareOneQuery) {
+TEST_P(FaultyEnforcement, ConcurrentNegativeChecksShareOneQuery) {
   constexpr int kThreads = 8;
   std::latch arrived(kThreads);
   std::atomic<bool> first{true};
@@ -303,5 +308,7 @@ TEST_F(FaultyEnforcement, ConcurrentNegativeChecksShareOneQuery) {
   EXPECT_EQ(store_->max_concurrent_is_applied.load(), 1);
   EXPECT_LE(store_->is_applied_calls.load(), kThreads);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, FaultyEnforcement, mm::test::kEngines, mm::test::engine_name);
 
 }  // namespace

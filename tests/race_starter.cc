@@ -1,32 +1,68 @@
-// Helper for concurrency_test: waits for its standard input to close (the starting gun), then
-// tries to create the record of KEY in the SQLite file DB. Prints the attempt UUID it tried.
-// Exit status: 0 created it, 3 found one already there, 1 failed.
+// Helper for concurrency_test: race:0001_count_runs on database URL, launched by THREADS
+// threads at once after standard input closes (the starting gun). The migration appends a row
+// to race_runs, so the test can count how often it really ran. Prints one line per thread,
+// "won ATTEMPT" or "lost"; exit status 0, or 1 when something else went wrong.
 #include <unistd.h>
 
 #include <cstdio>
 #include <exception>
+#include <latch>
+#include <mutex>
+#include <thread>
 
 #include "massmigration/massmigration.h"
-#include "massmigration/sqlite.h"
 
 namespace mm = massmigration;
 
+namespace {
+
+class CountRuns : public mm::SimpleMigration {
+ public:
+  void operation(mm::OperationContext& ctx) override {
+    ctx.execute("INSERT INTO race_runs (pid) VALUES ($1)", static_cast<std::int64_t>(getpid()));
+  }
+};
+
+}  // namespace
+
+MASSMIGRATION_REGISTER(CountRuns, "race", "0001_count_runs");
+
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: race_starter DB KEY\n");
+    std::fprintf(stderr, "usage: race_starter URL THREADS\n");
     return 1;
   }
   try {
-    auto store = mm::sqlite::open_record_store("default", {.path = argv[1]});
-    mm::MigrationRecord record{.key = mm::MigrationKey(argv[2]),
-                               .attempt_uuid = mm::new_attempt_uuid(),
-                               .initiated_at = mm::now_timestamp()};
+    mm::Config config;
+    config.databases["default"] = argv[1];
+    mm::configure(config);
+    const int threads = std::atoi(argv[2]);
     char byte;
     while (read(STDIN_FILENO, &byte, 1) > 0) {
     }
-    bool created = store->insert_if_absent(record);
-    std::printf("%s\n", record.attempt_uuid.c_str());
-    return created ? 0 : 3;
+    std::latch go(threads);
+    std::mutex print;
+    int failures = 0;
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&] {
+        go.arrive_and_wait();
+        try {
+          std::string attempt = mm::api::initiate_migration("race:0001_count_runs", "default");
+          std::lock_guard lock(print);
+          std::printf("won %s\n", attempt.c_str());
+        } catch (const mm::MigrationAlreadyStarted&) {
+          std::lock_guard lock(print);
+          std::printf("lost\n");
+        } catch (const std::exception& e) {
+          std::lock_guard lock(print);
+          std::fprintf(stderr, "race_starter: %s\n", e.what());
+          ++failures;
+        }
+      });
+    }
+    for (auto& w : workers) w.join();
+    return failures == 0 ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "race_starter: %s\n", e.what());
     return 1;

@@ -53,6 +53,21 @@ TEST(RegistryProblems, ConfigureNamesBothSitesOfADuplicate) {
   }
 }
 
+TEST(Configuration, PostgresUrlWithoutTheAdapterSaysWhatToLink) {
+  mm::Config config;
+  config.databases["shop_db"] = "postgresql://shop@127.0.0.1:5432/shop";
+  try {
+    mm::configure(config);
+    FAIL();
+  } catch (const mm::ConfigError& e) {
+    EXPECT_EQ(e.entry(), "databases.shop_db");
+    EXPECT_NE(
+        std::string(e.what()).find("PostgreSQL URLs need the massmigration::postgres adapter"),
+        std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(RegistryProblems, FirstRegistrationWins) {
   EXPECT_NE(dynamic_cast<const First*>(&mm::get_migration("dup:0001_same")), nullptr);
   EXPECT_EQ(mm::registered_keys(),

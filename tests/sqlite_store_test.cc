@@ -92,54 +92,6 @@ TEST_F(SqliteStore, FileWithoutTheTableReadsAsNothingRecorded) {
   EXPECT_TRUE(store->list().empty());
 }
 
-TEST_F(SqliteStore, RecordRoundTripsEveryField) {
-  auto store = open();
-  mm::MigrationRecord record = running(kInitial);
-  record.is_applied = true;
-  record.applied_at = record.initiated_at + std::chrono::microseconds(1234567);
-  record.has_error = true;
-  record.last_error = "std::runtime_error: it's \"quoted\"";
-  record.was_faked = true;
-  record.rows_done = 42;
-  record.rows_total = 100;
-  record.checkpoint = "id-0042";
-  store->upsert(record);
-  EXPECT_EQ(store->get(kInitial), record);
-  EXPECT_EQ(store->list(), std::vector<mm::MigrationRecord>{record});
-}
-
-TEST_F(SqliteStore, InsertIfAbsentCreatesOnce) {
-  auto store = open();
-  mm::MigrationRecord first = running(kInitial);
-  EXPECT_TRUE(store->insert_if_absent(first));
-  EXPECT_FALSE(store->insert_if_absent(running(kInitial)));
-  EXPECT_EQ(store->get(kInitial)->attempt_uuid, first.attempt_uuid);
-}
-
-TEST_F(SqliteStore, ReplaceIfComparesAttemptAndStatus) {
-  auto store = open();
-  mm::MigrationRecord record = running(kInitial);
-  ASSERT_TRUE(store->insert_if_absent(record));
-  mm::MigrationRecord finished = record;
-  finished.is_applied = true;
-  finished.applied_at = mm::now_timestamp();
-  EXPECT_FALSE(store->replace_if(finished, "some-other-attempt", mm::MigrationStatus::kRunning));
-  EXPECT_FALSE(store->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kErrored));
-  EXPECT_FALSE(store->get(kInitial)->is_applied);
-  EXPECT_TRUE(store->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kRunning));
-  EXPECT_EQ(store->get(kInitial)->status(), mm::MigrationStatus::kApplied);
-  // Applied now: a second finish of the same attempt finds the status changed.
-  EXPECT_FALSE(store->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kRunning));
-}
-
-TEST_F(SqliteStore, RemoveDeletesAndReportsWhetherThereWasARecord) {
-  auto store = open();
-  store->upsert(running(kInitial));
-  EXPECT_TRUE(store->remove(kInitial));
-  EXPECT_FALSE(store->remove(kInitial));
-  EXPECT_EQ(store->get(kInitial), std::nullopt);
-}
-
 TEST_F(SqliteStore, CorruptFileIsAnErrorNamingTheFile) {
   std::ofstream(path_, std::ios::trunc) << std::string(8192, 'x');
   auto store = open();
@@ -173,28 +125,6 @@ TEST_F(SqliteStore, LockedPastTheTimeoutIsAnErrorThenRecovers) {
   ASSERT_EQ(sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(holder);
   EXPECT_TRUE(store->is_applied(kInitial));
-}
-
-TEST_F(SqliteStore, SixteenThreadsRacingToStartCreateOneRecord) {
-  constexpr int kThreads = 16;
-  std::latch go(kThreads);
-  std::atomic<int> winners{0};
-  std::vector<std::string> uuids(kThreads);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      auto store = open();  // a connection per thread, as separate processes would have
-      mm::MigrationRecord record = running(kInitial);
-      uuids[t] = record.attempt_uuid;
-      go.arrive_and_wait();
-      if (store->insert_if_absent(record)) ++winners;
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(winners.load(), 1);
-  std::string stored = open()->get(kInitial)->attempt_uuid;
-  EXPECT_EQ(std::count(uuids.begin(), uuids.end(), stored), 1);
-  EXPECT_EQ(sql_text("SELECT count(*) FROM massmigration_record"), "1");
 }
 
 class GuardOnBrokenFile : public ::testing::Test {
@@ -236,48 +166,6 @@ TEST_F(GuardOnBrokenFile, RefusesNamingTheMissingDirectory) {
   config.databases["default"] = "sqlite://" + (dbs_.directory() / "gone" / "x.db").string();
   mm::configure(config);
   EXPECT_NE(refusal_cause().find("gone does not exist"), std::string::npos) << refusal_cause();
-}
-
-class RecordApi : public ::testing::Test {
- protected:
-  void SetUp() override { mm::configure(dbs_.config()); }
-  mm::testing::TemporaryDatabases dbs_{{"default", "shop_db"}};
-};
-
-TEST_F(RecordApi, FakeMarksAppliedAndFaked) {
-  EXPECT_EQ(mm::api::get_record(kInitial, "shop_db"), std::nullopt);
-  mm::api::fake_migration(kInitial, "shop_db");
-  std::optional<mm::MigrationRecord> record = mm::api::get_record(kInitial, "shop_db");
-  ASSERT_TRUE(record);
-  EXPECT_EQ(record->status(), mm::MigrationStatus::kApplied);
-  EXPECT_TRUE(record->was_faked);
-  EXPECT_TRUE(record->applied_at.has_value());
-  EXPECT_EQ(record->attempt_uuid.size(), 36u);
-  EXPECT_EQ(mm::api::get_record(kInitial, "default"), std::nullopt);
-}
-
-TEST_F(RecordApi, DeleteAllowsARerunAndReportsWhetherThereWasOne) {
-  mm::api::fake_migration(kInitial, "default");
-  EXPECT_TRUE(mm::api::delete_record(kInitial, "default"));
-  EXPECT_FALSE(mm::api::delete_record(kInitial, "default"));
-  EXPECT_EQ(mm::api::get_record(kInitial, "default"), std::nullopt);
-}
-
-TEST_F(RecordApi, BadInputIsRejectedAndChangesNothing) {
-  EXPECT_THROW(mm::api::fake_migration("shop:0042_nope", "default"), mm::UnknownMigration);
-  EXPECT_THROW(mm::api::fake_migration(kInitial, "nowhere"), mm::UnknownDatabaseAlias);
-  EXPECT_THROW(mm::api::get_record(kInitial, "nowhere"), mm::UnknownDatabaseAlias);
-  EXPECT_THROW(mm::api::delete_record("shop:0042_nope", "default"), mm::UnknownMigration);
-  mm::configure(dbs_.config({{"shop", "shop_db"}}));
-  try {
-    mm::api::fake_migration(kInitial, "default");
-    FAIL();
-  } catch (const mm::CannotRunOnDB& e) {
-    EXPECT_EQ(e.alias(), "default");
-    EXPECT_EQ(e.allowed(), std::vector<std::string>{"shop_db"});
-  }
-  EXPECT_EQ(std::filesystem::file_size(dbs_.path("default")), 0u);
-  EXPECT_EQ(std::filesystem::file_size(dbs_.path("shop_db")), 0u);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "massmigration/massmigration.h"
 #include "massmigration/sqlite.h"
 #include "massmigration/testing.h"
+#include "support/engines.h"
 #include "support/test_migrations.h"
 
 namespace mm = massmigration;
@@ -46,7 +47,7 @@ const Case kCases[] = {
     {MigrationStatus::kErrored, RecordEvent::kDelete, MigrationStatus::kNotRun},
 };
 
-class Transition : public ::testing::TestWithParam<Case> {
+class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, Case>> {
  protected:
   // A record in status `from`, belonging to attempt kAttempt.
   void put(MigrationStatus from) {
@@ -98,14 +99,13 @@ class Transition : public ::testing::TestWithParam<Case> {
   MigrationStatus status() { return mm::internal::status_of(store_->get(key_)); }
 
   static constexpr char kAttempt[] = "attempt-1";
-  mm::testing::TemporaryDatabases dbs_;
-  std::unique_ptr<mm::RecordStore> store_ =
-      mm::sqlite::open_record_store("default", {.path = dbs_.path("default")});
+  mm::test::TestDatabases dbs_{std::get<0>(GetParam()), {"default"}};
+  std::unique_ptr<mm::RecordStore> store_ = dbs_.open_store("default");
   mm::MigrationKey key_{mm::test::kInitial};
 };
 
 TEST_P(Transition, FollowsTheTable) {
-  const Case& c = GetParam();
+  const Case& c = std::get<1>(GetParam());
   EXPECT_EQ(mm::internal::next_status(c.from, c.event), c.expected);
   put(c.from);
   std::optional<mm::MigrationRecord> before = store_->get(key_);
@@ -123,15 +123,17 @@ TEST_P(Transition, FollowsTheTable) {
   }
 }
 
-std::string name(const ::testing::TestParamInfo<Case>& info) {
-  std::string status(mm::to_string(info.param.from));
+std::string name(const ::testing::TestParamInfo<std::tuple<mm::test::Engine, Case>>& info) {
+  const Case& c = std::get<1>(info.param);
+  std::string status(mm::to_string(c.from));
   status.erase(std::remove(status.begin(), status.end(), '_'), status.end());
-  std::string event(mm::internal::to_string(info.param.event));
+  std::string event(mm::internal::to_string(c.event));
   event[0] = static_cast<char>(std::toupper(event[0]));
-  return status + "On" + event;
+  return mm::test::to_string(std::get<0>(info.param)) + status + "On" + event;
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryStatusAndEvent, Transition, ::testing::ValuesIn(kCases), name);
+INSTANTIATE_TEST_SUITE_P(EveryStatusAndEvent, Transition,
+                         ::testing::Combine(mm::test::kEngines, ::testing::ValuesIn(kCases)), name);
 
 TEST(TransitionTable, ListsEachPairOnce) {
   for (const auto& a : mm::internal::kTransitions) {

@@ -21,8 +21,8 @@ int main(int argc, char** argv) {
       cluster.start();
       std::ofstream(state) << cluster.directory().string() << " " << cluster.port() << " "
                            << cluster.url() << "\n";
-      std::cout << "PostgreSQL test server: " << cluster.url() << " (" << cluster.directory().string()
-                << ")\n";
+      std::cout << "PostgreSQL test server: " << cluster.url() << " ("
+                << cluster.directory().string() << ")\n";
       return 0;
     }
     if (command == "stop") {

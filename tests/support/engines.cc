@@ -13,9 +13,7 @@
 
 namespace massmigration::test {
 
-std::string to_string(Engine engine) {
-  return engine == Engine::kSqlite ? "Sqlite" : "Postgres";
-}
+std::string to_string(Engine engine) { return engine == Engine::kSqlite ? "Sqlite" : "Postgres"; }
 
 std::string engine_name(const ::testing::TestParamInfo<Engine>& info) {
   return to_string(info.param);

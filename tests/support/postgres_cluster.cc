@@ -73,8 +73,8 @@ PostgresCluster::PostgresCluster() {
       throw std::runtime_error("cannot hand " + dir + " to the postgres user");
     }
   }
-  run_tool("initdb", {"-D", (directory_ / "data").string(), "-U", "postgres", "-A", "trust",
-                      "-E", "UTF8", "--locale=C", "--no-sync"});
+  run_tool("initdb", {"-D", (directory_ / "data").string(), "-U", "postgres", "-A", "trust", "-E",
+                      "UTF8", "--locale=C", "--no-sync"});
   port_ = free_loopback_port();
 }
 
@@ -83,13 +83,13 @@ PostgresCluster::PostgresCluster(std::filesystem::path directory, int port)
 
 void PostgresCluster::start() {
   // Durability is pointless for a throwaway cluster; speed is not.
-  std::string options = "-p " + std::to_string(port_) +
-                        " -c listen_addresses=127.0.0.1 -k " + directory_.string() +
+  std::string options = "-p " + std::to_string(port_) + " -c listen_addresses=127.0.0.1 -k " +
+                        directory_.string() +
                         " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
                         " -c max_connections=300";
-  run_tool("pg_ctl", {"-D", (directory_ / "data").string(), "-l",
-                      (directory_ / "server.log").string(), "-w", "-t", "120", "-o", options,
-                      "start"});
+  run_tool("pg_ctl",
+           {"-D", (directory_ / "data").string(), "-l", (directory_ / "server.log").string(), "-w",
+            "-t", "120", "-o", options, "start"});
 }
 
 void PostgresCluster::stop() {

@@ -25,15 +25,15 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
 // An arbitrary constant: the advisory lock that serialises schema creation.
 constexpr long long kSchemaLock = 7264530186;
 
-#define MASSMIGRATION_PG_COLUMNS                                                           \
-  "key, attempt_uuid, "                                                                    \
-  "to_char(initiated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "        \
-  "is_applied, "                                                                           \
-  "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "          \
+#define MASSMIGRATION_PG_COLUMNS                                                    \
+  "key, attempt_uuid, "                                                             \
+  "to_char(initiated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), " \
+  "is_applied, "                                                                    \
+  "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "   \
   "has_error, last_error, was_faked, rows_done, rows_total, checkpoint"
 
-#define MASSMIGRATION_PG_VALUES                                                            \
-  "$1, $2, $3, $4, $5::timestamptz, $6::boolean, $7::timestamptz, $8::boolean, $9, "       \
+#define MASSMIGRATION_PG_VALUES                                                      \
+  "$1, $2, $3, $4, $5::timestamptz, $6::boolean, $7::timestamptz, $8::boolean, $9, " \
   "$10::boolean, $11::bigint, $12::bigint, $13"
 
 Timestamp timestamp(const pqxx::field& field) {
@@ -47,7 +47,8 @@ Timestamp timestamp(const pqxx::field& field) {
 const char* const kIsApplied = "SELECT is_applied FROM massmigration_record WHERE key = $1";
 const char* const kGet =
     "SELECT " MASSMIGRATION_PG_COLUMNS " FROM massmigration_record WHERE key = $1";
-const char* const kList = "SELECT " MASSMIGRATION_PG_COLUMNS " FROM massmigration_record ORDER BY key";
+const char* const kList =
+    "SELECT " MASSMIGRATION_PG_COLUMNS " FROM massmigration_record ORDER BY key";
 const char* const kInsertIfAbsent =
     "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
     "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint) "
@@ -62,7 +63,8 @@ const char* const kReplaceIf =
 const char* const kUpsert =
     "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
     "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint) "
-    "VALUES (" MASSMIGRATION_PG_VALUES ") ON CONFLICT (key) DO UPDATE SET "
+    "VALUES (" MASSMIGRATION_PG_VALUES
+    ") ON CONFLICT (key) DO UPDATE SET "
     "app_label = EXCLUDED.app_label, name = EXCLUDED.name, attempt_uuid = EXCLUDED.attempt_uuid, "
     "initiated_at = EXCLUDED.initiated_at, is_applied = EXCLUDED.is_applied, "
     "applied_at = EXCLUDED.applied_at, has_error = EXCLUDED.has_error, "
@@ -94,8 +96,7 @@ Params& Params::record(const MigrationRecord& r) {
                         : std::nullopt);
   text(boolean(r.has_error)).text(r.last_error).text(boolean(r.was_faked));
   text(std::to_string(r.rows_done));
-  optional(r.rows_total ? std::optional<std::string>(std::to_string(*r.rows_total))
-                        : std::nullopt);
+  optional(r.rows_total ? std::optional<std::string>(std::to_string(*r.rows_total)) : std::nullopt);
   return optional(r.checkpoint);
 }
 

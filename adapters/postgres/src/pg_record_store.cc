@@ -124,8 +124,8 @@ class PostgresRecordStore : public RecordStore {
       return fn();
     } catch (const pqxx::sql_error& e) {
       // The server answered with an error: the connection itself is fine.
-      throw RecordStoreError(alias_, strings::cat(doing, ": ", trimmed(e.what()), " (SQLSTATE ",
-                                                  e.sqlstate(), ")"));
+      throw RecordStoreError(
+          alias_, strings::cat(doing, ": ", trimmed(e.what()), " (SQLSTATE ", e.sqlstate(), ")"));
     } catch (const pqxx::failure& e) {
       connection_.reset();  // broken or in doubt: reconnect next time
       schema_ready_ = false;

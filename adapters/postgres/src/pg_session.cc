@@ -68,9 +68,8 @@ class PostgresSession : public SqlSession {
   }
 
   std::int64_t execute(std::string_view sql, std::span<const SqlValue> values) override {
-    return guarded(strings::cat("running \"", sql, "\""), [&] {
-      return static_cast<std::int64_t>(run(sql, values).affected_rows());
-    });
+    return guarded(strings::cat("running \"", sql, "\""),
+                   [&] { return static_cast<std::int64_t>(run(sql, values).affected_rows()); });
   }
 
   std::vector<SqlRow> query(std::string_view sql, std::span<const SqlValue> values) override {
@@ -121,8 +120,8 @@ class PostgresSession : public SqlSession {
     try {
       return fn();
     } catch (const pqxx::sql_error& e) {
-      throw RecordStoreError(alias_, strings::cat(doing, ": ", e.what(), " (SQLSTATE ",
-                                                  e.sqlstate(), ")"));
+      throw RecordStoreError(alias_,
+                             strings::cat(doing, ": ", e.what(), " (SQLSTATE ", e.sqlstate(), ")"));
     } catch (const pqxx::failure& e) {
       throw RecordStoreError(alias_, strings::cat(doing, ": ", e.what()));
     }

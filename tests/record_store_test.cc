@@ -1,0 +1,168 @@
+// The record store contract and the record APIs, on every engine.
+#include <gtest/gtest.h>
+
+#include <latch>
+#include <thread>
+
+#include "massmigration/massmigration.h"
+#include "support/engines.h"
+#include "support/test_migrations.h"
+
+namespace mm = massmigration;
+using mm::test::Engine;
+using mm::test::kInitial;
+
+namespace {
+
+mm::MigrationRecord running(const mm::MigrationKey& key) {
+  return {.key = key, .attempt_uuid = mm::new_attempt_uuid(), .initiated_at = mm::now_timestamp()};
+}
+
+class RecordStore : public ::testing::TestWithParam<Engine> {
+ protected:
+  mm::test::TestDatabases dbs_{GetParam(), {"default", "shop_db"}};
+  std::unique_ptr<mm::RecordStore> store_ = dbs_.open_store("default");
+};
+
+TEST_P(RecordStore, NothingRecordedReadsAsNothing) {
+  EXPECT_FALSE(store_->is_applied(kInitial));
+  EXPECT_EQ(store_->get(kInitial), std::nullopt);
+  EXPECT_TRUE(store_->list().empty());
+}
+
+TEST_P(RecordStore, FirstWriteCreatesTheTable) {
+  ASSERT_TRUE(store_->insert_if_absent(running(kInitial)));
+  EXPECT_EQ(dbs_.scalar("default", "SELECT key FROM massmigration_record"), "shop:0001_initial");
+  EXPECT_EQ(dbs_.scalar("default", "SELECT app_label || '/' || name FROM massmigration_record"),
+            "shop/0001_initial");
+}
+
+TEST_P(RecordStore, RecordRoundTripsEveryField) {
+  mm::MigrationRecord record = running(kInitial);
+  record.is_applied = true;
+  record.applied_at = record.initiated_at + std::chrono::microseconds(1234567);
+  record.has_error = true;
+  record.last_error = "std::runtime_error: it's \"quoted\"\nand ünïcode";
+  record.was_faked = true;
+  record.rows_done = 42;
+  record.rows_total = 5'000'000'000;
+  record.checkpoint = "id-0042";
+  store_->upsert(record);
+  EXPECT_EQ(store_->get(kInitial), record);
+  EXPECT_EQ(store_->list(), std::vector<mm::MigrationRecord>{record});
+  EXPECT_EQ(dbs_.open_store("default")->get(kInitial), record);  // another connection
+}
+
+TEST_P(RecordStore, InsertIfAbsentCreatesOnce) {
+  mm::MigrationRecord first = running(kInitial);
+  EXPECT_TRUE(store_->insert_if_absent(first));
+  EXPECT_FALSE(store_->insert_if_absent(running(kInitial)));
+  EXPECT_EQ(store_->get(kInitial)->attempt_uuid, first.attempt_uuid);
+}
+
+TEST_P(RecordStore, ReplaceIfComparesAttemptAndStatus) {
+  mm::MigrationRecord record = running(kInitial);
+  ASSERT_TRUE(store_->insert_if_absent(record));
+  mm::MigrationRecord finished = record;
+  finished.is_applied = true;
+  finished.applied_at = mm::now_timestamp();
+  EXPECT_FALSE(store_->replace_if(finished, "some-other-attempt", mm::MigrationStatus::kRunning));
+  EXPECT_FALSE(store_->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kErrored));
+  EXPECT_FALSE(store_->get(kInitial)->is_applied);
+  EXPECT_TRUE(store_->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kRunning));
+  EXPECT_EQ(store_->get(kInitial)->status(), mm::MigrationStatus::kApplied);
+  EXPECT_TRUE(store_->is_applied(kInitial));
+  // Applied now: a second finish of the same attempt finds the status changed.
+  EXPECT_FALSE(store_->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kRunning));
+}
+
+TEST_P(RecordStore, RemoveDeletesAndReportsWhetherThereWasARecord) {
+  store_->upsert(running(kInitial));
+  EXPECT_TRUE(store_->remove(kInitial));
+  EXPECT_FALSE(store_->remove(kInitial));
+  EXPECT_EQ(store_->get(kInitial), std::nullopt);
+}
+
+TEST_P(RecordStore, SixteenThreadsRacingToStartCreateOneRecord) {
+  constexpr int kThreads = 16;
+  std::latch go(kThreads);
+  std::atomic<int> winners{0};
+  std::vector<std::string> uuids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto store = dbs_.open_store("default");  // a connection per thread
+      mm::MigrationRecord record = running(kInitial);
+      uuids[t] = record.attempt_uuid;
+      go.arrive_and_wait();
+      if (store->insert_if_absent(record)) ++winners;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(winners.load(), 1);
+  std::string stored = store_->get(kInitial)->attempt_uuid;
+  EXPECT_EQ(std::count(uuids.begin(), uuids.end(), stored), 1);
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM massmigration_record"), "1");
+}
+
+TEST_P(RecordStore, AnUnreachableDatabaseIsAnErrorNamingTheAlias) {
+  mm::Config config = dbs_.config();
+  config.databases["default"] = dbs_.unreachable_url();
+  mm::configure(config);
+  try {
+    mm::api::fake_migration(kInitial, "default");
+    FAIL();
+  } catch (const mm::RecordStoreError& e) {
+    EXPECT_EQ(e.alias(), "default");
+    EXPECT_FALSE(e.detail().empty());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, RecordStore, mm::test::kEngines, mm::test::engine_name);
+
+class RecordApi : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override { mm::configure(dbs_.config()); }
+  mm::test::TestDatabases dbs_{GetParam(), {"default", "shop_db"}};
+};
+
+TEST_P(RecordApi, FakeMarksAppliedAndFaked) {
+  EXPECT_EQ(mm::api::get_record(kInitial, "shop_db"), std::nullopt);
+  mm::api::fake_migration(kInitial, "shop_db");
+  std::optional<mm::MigrationRecord> record = mm::api::get_record(kInitial, "shop_db");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->status(), mm::MigrationStatus::kApplied);
+  EXPECT_TRUE(record->was_faked);
+  EXPECT_TRUE(record->applied_at.has_value());
+  EXPECT_EQ(record->attempt_uuid.size(), 36u);
+  EXPECT_EQ(mm::api::get_record(kInitial, "default"), std::nullopt);
+}
+
+TEST_P(RecordApi, DeleteAllowsARerunAndReportsWhetherThereWasOne) {
+  mm::api::fake_migration(kInitial, "default");
+  EXPECT_TRUE(mm::api::delete_record(kInitial, "default"));
+  EXPECT_FALSE(mm::api::delete_record(kInitial, "default"));
+  EXPECT_EQ(mm::api::get_record(kInitial, "default"), std::nullopt);
+}
+
+TEST_P(RecordApi, BadInputIsRejectedAndChangesNothing) {
+  EXPECT_THROW(mm::api::fake_migration("shop:0042_nope", "default"), mm::UnknownMigration);
+  EXPECT_THROW(mm::api::fake_migration(kInitial, "nowhere"), mm::UnknownDatabaseAlias);
+  EXPECT_THROW(mm::api::get_record(kInitial, "nowhere"), mm::UnknownDatabaseAlias);
+  EXPECT_THROW(mm::api::delete_record("shop:0042_nope", "default"), mm::UnknownMigration);
+  mm::configure(dbs_.config({{"shop", "shop_db"}}));
+  try {
+    mm::api::fake_migration(kInitial, "default");
+    FAIL();
+  } catch (const mm::CannotRunOnDB& e) {
+    EXPECT_EQ(e.alias(), "default");
+    EXPECT_EQ(e.allowed(), std::vector<std::string>{"shop_db"});
+  }
+  EXPECT_TRUE(mm::api::get_record(kInitial, "default") == std::nullopt);
+  EXPECT_NE(dbs_.scalar("default", "SELECT count(*) FROM massmigration_record").find("<error"),
+            std::string::npos);  // no table: nothing was ever written
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, RecordApi, mm::test::kEngines, mm::test::engine_name);
+
+}  // namespace
