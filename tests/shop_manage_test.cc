@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "massmigration/testing.h"
+#include "support/engines.h"
 #include "support/process.h"
 
 namespace mm = massmigration;
@@ -89,7 +90,7 @@ TEST_F(ShopManage, GuardsRefuseThenMigrateAllAppliesEverythingThenTheyAllow) {
   EXPECT_EQ(scalar("shop.db", "SELECT group_concat(slug, ',') FROM product"),
             "blue-mug,red-pen,tea-pot");
   EXPECT_EQ(scalar("blog.db", "SELECT title FROM post WHERE id = 2"), "Mass Migrations In C++");
-  EXPECT_EQ(scalar("default.db", "SELECT email FROM user"), "ada@example.com");
+  EXPECT_EQ(scalar("default.db", "SELECT email FROM account"), "ada@example.com");
   EXPECT_EQ(status("shop.db", "shop:0003_check_prices"), "APPLIED");
   // Routing kept each app's records and tables in its own database.
   EXPECT_EQ(scalar("default.db", "SELECT count(*) FROM massmigration_record"), "1");
@@ -188,7 +189,7 @@ TEST_F(ShopManage, RunFakeAndDeleteOneMigration) {
             "DELETED the record of accounts:0001_create_users on default\n");
   ProcessResult run = manage({"run", "accounts:0001_create_users", "--database", "default"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(scalar("default.db", "SELECT email FROM user"), "ada@example.com");
+  EXPECT_EQ(scalar("default.db", "SELECT email FROM account"), "ada@example.com");
   ProcessResult not_allowed = manage({"run", "shop:0001_create_products", "--database", "default"});
   EXPECT_EQ(not_allowed.exit_code, 1);
   EXPECT_NE(not_allowed.err.find("cannot run on database default (it may run on: shop_db)"),
@@ -285,6 +286,29 @@ TEST_F(ShopManage, CheckFindsNoProblemsInTheExample) {
   ProcessResult r = manage({"check"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(r.out, "No problems found (6 migrations, 3 databases)\n");
+}
+
+TEST_F(ShopManage, SqliteAndPostgresTogether) {
+  mm::test::TestDatabases pg(mm::test::Engine::kPostgres, {"shop_db"});
+  std::ofstream(dir() / "massmigration.toml", std::ios::trunc)
+      << "[databases]\ndefault = \"sqlite:data/default.db\"\nblog_db = \"sqlite:data/blog.db\"\n"
+      << "shop_db = \"" << pg.url("shop_db") << "\"\n[routing]\nblog = \"blog_db\"\n"
+      << "shop = \"shop_db\"\n";
+  EXPECT_EQ(manage({"products"}).exit_code, 1);
+  ProcessResult migrate = manage({"migrate_all"});
+  EXPECT_EQ(migrate.exit_code, 0) << migrate.out << migrate.err;
+  EXPECT_NE(migrate.out.find("shop_db: OK - 3 applied"), std::string::npos) << migrate.out;
+  EXPECT_NE(migrate.out.find("blog_db: OK - 2 applied"), std::string::npos) << migrate.out;
+  EXPECT_EQ(pg.scalar("shop_db", "SELECT slug FROM product WHERE id = 1"), "blue-mug");
+  EXPECT_EQ(pg.scalar("shop_db", "SELECT count(*) FROM massmigration_record WHERE is_applied"),
+            "3");
+  EXPECT_EQ(status("blog.db", "blog:0002_title_case"), "APPLIED");
+  ProcessResult shown = manage({"showmigrations", "--format", "json", "--app", "shop"});
+  EXPECT_EQ(shown.exit_code, 0);
+  EXPECT_NE(shown.out.find("\"shop_db\": \"APPLIED\""), std::string::npos) << shown.out;
+  ProcessResult products = manage({"products"});
+  EXPECT_EQ(products.exit_code, 0) << products.err;
+  EXPECT_EQ(products.out, "blue-mug: 12.00\nred-pen: 2.50\ntea-pot: 34.00\n");
 }
 
 TEST_F(ShopManage, MakemassmigrationWritesTheNextNumberedFile) {

@@ -2,46 +2,42 @@
 
 #include <massmigration/httplib.h>
 #include <massmigration/massmigration.h>
-#include <massmigration/sqlite.h>
-#include <sqlite3.h>
 
-#include <stdexcept>
+#include <cstdio>
 
 namespace mm = massmigration;
 
 namespace shop {
 namespace {
 
-// The application's own data access: plain SQLite on the file configured for `alias`.
-std::vector<std::string> query_strings(const std::string& alias, const char* sql) {
+// The application's own data access, through massmigration's SQL session for the alias's
+// database, so that the same code runs on SQLite and on PostgreSQL.
+std::vector<mm::SqlRow> query(const std::string& alias, const char* sql) {
   mm::Config config = mm::current_config();
-  mm::sqlite::Location where = mm::sqlite::parse_url(
-      {.alias = alias, .url = config.databases.at(alias), .base_directory = config.base_directory});
-  sqlite3* db = nullptr;
-  std::vector<std::string> out;
-  if (sqlite3_open_v2(where.path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    throw std::runtime_error("cannot open " + where.path.string());
-  }
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-    }
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
+  const std::string& url = config.databases.at(alias);
+  std::shared_ptr<const mm::DatabaseDriver> driver = mm::find_database_driver(mm::url_scheme(url));
+  std::unique_ptr<mm::SqlSession> session =
+      driver->begin_session({.alias = alias, .url = url, .base_directory = config.base_directory});
+  return session->query(sql, {});  // read only: the transaction just ends
 }
 
 std::vector<std::string> list_products_unguarded() {
-  return query_strings("shop_db",
-                       "SELECT slug || ': ' || printf('%.2f', price_cents / 100.0) FROM product "
-                       "ORDER BY id");
+  std::vector<std::string> lines;
+  for (const mm::SqlRow& row :
+       query("shop_db", "SELECT slug, price_cents FROM product ORDER BY id")) {
+    char price[32];
+    std::snprintf(price, sizeof price, "%.2f", std::get<std::int64_t>(row[1]) / 100.0);
+    lines.push_back(std::get<std::string>(row[0]) + ": " + price);
+  }
+  return lines;
 }
 
 std::vector<std::string> list_posts_unguarded() {
-  return query_strings("blog_db", "SELECT title FROM post ORDER BY id");
+  std::vector<std::string> titles;
+  for (const mm::SqlRow& row : query("blog_db", "SELECT title FROM post ORDER BY id")) {
+    titles.push_back(std::get<std::string>(row[0]));
+  }
+  return titles;
 }
 
 // Guards live at namespace scope: they exist before main(), so `shop-manage check` sees them.

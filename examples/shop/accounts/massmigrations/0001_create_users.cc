@@ -7,14 +7,14 @@ namespace {
 
 class CreateUsers : public mm::SimpleMigration {
  public:
-  std::string description() const override { return "Create the user table."; }
+  std::string description() const override { return "Create the account table."; }
   std::optional<std::vector<std::string>> allowed_db_aliases() const override {
     return {{"default"}};
   }
   void operation(mm::OperationContext& ctx) override {
     ctx.execute(
-        "CREATE TABLE user (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);"
-        "INSERT INTO user (email) VALUES ('ada@example.com');");
+        "CREATE TABLE account (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);"
+        "INSERT INTO account (id, email) VALUES (1, 'ada@example.com');");
   }
 };
 

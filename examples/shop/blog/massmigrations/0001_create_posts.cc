@@ -11,7 +11,7 @@ class CreatePosts : public mm::SimpleMigration {
   void operation(mm::OperationContext& ctx) override {
     ctx.execute(
         "CREATE TABLE post (id INTEGER PRIMARY KEY, title TEXT NOT NULL);"
-        "INSERT INTO post (title) VALUES ('hello world'), ('mass migrations in c++');");
+        "INSERT INTO post (id, title) VALUES (1, 'hello world'), (2, 'mass migrations in c++');");
   }
 };
 

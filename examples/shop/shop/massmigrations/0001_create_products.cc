@@ -12,8 +12,8 @@ class CreateProducts : public mm::SimpleMigration {
     ctx.execute(
         "CREATE TABLE product (id INTEGER PRIMARY KEY, name TEXT NOT NULL, slug TEXT,"
         "                      price_cents INTEGER NOT NULL);"
-        "INSERT INTO product (name, price_cents) VALUES"
-        "  ('Blue Mug', 1200), ('Red Pen', 250), ('Tea Pot', 3400);");
+        "INSERT INTO product (id, name, price_cents) VALUES"
+        "  (1, 'Blue Mug', 1200), (2, 'Red Pen', 250), (3, 'Tea Pot', 3400);");
   }
 };
 
