@@ -27,25 +27,36 @@ StoreAnswer query(AliasDatabase& database, const MigrationKey& key) {
 
 StoreAnswer AppliedEntry::ask(AliasDatabase& database, const MigrationKey& key,
                               std::uint64_t epoch) {
-  if (applied_in(epoch)) return {StoreAnswer::Kind::kApplied, {}};
+  if (applied_in(epoch)) return {StoreAnswer::Kind::kApplied, {}, {}};
+  std::uint64_t flight = 0;
   {
     MutexLock lock(&mu_);
-    if (in_flight_) {
-      // Join the query under way rather than start another.
-      const std::uint64_t joined = flights_completed_;
-      while (flights_completed_ == joined) lock.wait(flight_done_);
-      return last_answer_;
+    const std::uint64_t started_before_arrival = flights_started_;
+    for (;;) {
+      // A flight that started after we arrived has finished: its answer is fresh enough.
+      if (flights_completed_ > started_before_arrival) return last_answer_;
+      if (!in_flight_) break;
+      // Wait for the flight under way; it may be one that started after we arrived.
+      const std::uint64_t under_way = flights_started_;
+      while (flights_completed_ < under_way) lock.wait(flight_done_);
     }
     in_flight_ = true;
+    flight = ++flights_started_;
   }
-  StoreAnswer answer = query(database, key);  // outside the lock: it may take a while
+  StoreAnswer answer;
+  try {
+    answer = query(database, key);  // outside the lock: it may take a while
+  } catch (...) {
+    answer = {StoreAnswer::Kind::kUnknown, "the record store failed unexpectedly",
+              std::current_exception()};
+  }
   if (answer.kind == StoreAnswer::Kind::kApplied) {
     flag_.applied_epoch.store(epoch, std::memory_order_release);
   }
   {
     MutexLock lock(&mu_);
     last_answer_ = answer;
-    ++flights_completed_;
+    flights_completed_ = flight;
     in_flight_ = false;
   }
   flight_done_.notify_all();

@@ -5,6 +5,10 @@
 // guard nearly free. "Not applied" and "could not ask" are never kept, because the next moment
 // may differ; instead concurrent askers share one query (single flight), so a hot guard that
 // keeps refusing sends the database one query at a time, not one per caller.
+//
+// A caller shares only a query that started after it asked: an answer read before a reset or
+// before a write committed must not reach a caller that came after them. A caller that finds
+// an older query under way waits for it to end, then starts (or joins) the next one.
 #ifndef MASSMIGRATION_SRC_APPLIED_CACHE_H_
 #define MASSMIGRATION_SRC_APPLIED_CACHE_H_
 
@@ -44,9 +48,11 @@ class AppliedEntry {
   AppliedFlag flag_;
   Mutex mu_;
   std::condition_variable flight_done_;
+  // Flights are numbered from 1 in the order they start; one at a time per entry.
   bool in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  std::uint64_t flights_started_ ABSL_GUARDED_BY(mu_) = 0;
   std::uint64_t flights_completed_ ABSL_GUARDED_BY(mu_) = 0;
-  StoreAnswer last_answer_ ABSL_GUARDED_BY(mu_);
+  StoreAnswer last_answer_ ABSL_GUARDED_BY(mu_);  // of flight flights_completed_
 };
 
 // Entries by (key, alias), created on first use; an entry's address never changes.

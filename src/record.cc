@@ -1,5 +1,7 @@
 #include "massmigration/record.h"
 
+#include <unistd.h>
+
 #include <random>
 
 #include "absl/strings/str_format.h"
@@ -46,11 +48,15 @@ std::optional<Timestamp> parse_timestamp(std::string_view text) {
 
 std::string new_attempt_uuid() {
   // One generator per thread, seeded from the OS: no lock, and no two threads share a stream.
-  thread_local std::mt19937_64 gen = [] {
+  // Reseeded in a forked child, which would otherwise repeat its parent's UUIDs.
+  thread_local std::mt19937_64 gen;
+  thread_local pid_t seeded_in = 0;
+  if (seeded_in != getpid()) {
     std::random_device os;
     std::seed_seq seed{os(), os(), os(), os(), os(), os(), os(), os()};
-    return std::mt19937_64(seed);
-  }();
+    gen.seed(seed);
+    seeded_in = getpid();
+  }
   uint64_t high = gen();
   uint64_t low = gen();
   high = (high & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4

@@ -141,8 +141,9 @@ LiveRequirements& live() {
 }  // namespace
 
 std::shared_ptr<Requirement> make_requirement(UncheckedKey key, GuardOptions options,
-                                              std::string guarded) {
+                                              std::string guarded, bool is_guard) {
   auto requirement = std::make_shared<Requirement>(key, std::move(options), std::move(guarded));
+  if (!is_guard) return requirement;
   LiveRequirements& l = live();
   MutexLock lock(&l.mu);
   // Forget dead ones now and then so that short-lived guards do not accumulate.

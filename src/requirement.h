@@ -67,9 +67,9 @@ class Requirement {
   std::shared_ptr<const Resolved> resolved_ ABSL_GUARDED_BY(mu_);
 };
 
-// A new requirement, remembered (weakly) for check().
+// A new requirement; a guard's is remembered (weakly) for check().
 std::shared_ptr<Requirement> make_requirement(UncheckedKey key, GuardOptions options,
-                                              std::string guarded);
+                                              std::string guarded, bool is_guard);
 // Every requirement still alive.
 std::vector<std::shared_ptr<Requirement>> live_requirements();
 

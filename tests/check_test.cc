@@ -46,6 +46,15 @@ TEST(Check, ReportsEveryMisconfiguredGuardBeforeAnyCall) {
   EXPECT_EQ(mm::check().size(), 3u);
 }
 
+TEST(Check, QueriesAreNotGuards) {
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  mm::configure(dbs.config());
+  EXPECT_THROW(mm::migration_is_applied("shop:0001_intial"), mm::UnknownMigration);
+  EXPECT_THROW(mm::migration_is_applied("not a key"), mm::InvalidMigrationKey);
+  EXPECT_FALSE(mm::migration_is_applied(mm::test::kInitial, "default"));
+  EXPECT_EQ(mm::check(), std::vector<mm::CheckProblem>{});
+}
+
 TEST(Check, ForgetsGuardsThatNoLongerExist) {
   mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
   mm::configure(dbs.config());

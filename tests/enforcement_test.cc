@@ -1,6 +1,8 @@
 #include "massmigration/enforcement.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <latch>
@@ -206,6 +208,37 @@ TEST_P(Enforcement, ForcedEnforcementChecksGuardsThatSkipInTests) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, Enforcement, mm::test::kEngines, mm::test::engine_name);
 
+// Guards in static destructors and atexit handlers run after this thread's thread_local
+// objects are gone; they must still work (refuse or pass), never touch freed memory.
+TEST(GuardsAtExit, WorkAfterThreadLocalsAreDestroyed) {
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    mm::configure(dbs.config());
+    mm::testing::mark_applied(kInitial, "default");
+    mm::testing::mark_applied(kInitial, "shop_db");
+    static struct AtExit {
+      ~AtExit() {
+        mm::testing::ScopedEnforcement enforce;
+        mm::MigrationGuard guard(kInitial);  // must not crash; applied, so it passes
+        if (!mm::migration_is_applied(kInitial, "default")) std::_Exit(3);
+        try {
+          mm::MigrationGuard refused(kBackfill);
+          std::_Exit(4);
+        } catch (const mm::RequiredMigrationNotApplied&) {
+        }
+      }
+    } at_exit;
+    mm::MigrationGuard warm(kInitial);  // fills this thread's index
+    std::exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
 TEST(SkipInTests, TestModePassesGuardsWithoutAsking) {
   ASSERT_TRUE(mm::testing::test_mode());  // turned on by including testing.h
   mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
@@ -307,6 +340,40 @@ TEST_P(FaultyEnforcement, ConcurrentNegativeChecksShareOneQuery) {
   EXPECT_EQ(refused.load(), kThreads);
   EXPECT_EQ(store_->max_concurrent_is_applied.load(), 1);
   EXPECT_LE(store_->is_applied_calls.load(), kThreads);
+}
+
+TEST_P(FaultyEnforcement, ACheckAfterAResetNeverSharesAnAnswerReadBeforeIt) {
+  mm::testing::mark_applied(kInitial, "default");
+  std::latch read_done(1), release(1);
+  std::atomic<bool> first{true};
+  // The first query reads "applied", then stays in flight until released.
+  store_->after_is_applied = [&] {
+    if (first.exchange(false)) {
+      read_done.count_down();
+      release.wait();
+    }
+  };
+  mm::MigrationRequirement early(kInitial);
+  std::thread a([&] { early.ensure_applied(); });
+  read_done.wait();
+  // The record goes away and the cache is reset while that query is still in flight.
+  dbs_.open_store("default")->remove(kInitial);
+  mm::reset_guard_cache();
+  mm::MigrationRequirement late(kInitial);
+  std::atomic<bool> late_refused{false};
+  std::thread b([&] {
+    try {
+      late.ensure_applied();
+    } catch (const mm::RequiredMigrationNotApplied&) {
+      late_refused = true;
+    }
+  });
+  release.count_down();  // before or after b joins the flight: b must not share its answer
+  a.join();
+  b.join();
+  EXPECT_TRUE(late_refused.load());
+  EXPECT_THROW(late.ensure_applied(), mm::RequiredMigrationNotApplied);
+  EXPECT_THROW(early.ensure_applied(), mm::RequiredMigrationNotApplied);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, FaultyEnforcement, mm::test::kEngines, mm::test::engine_name);

@@ -89,7 +89,10 @@ class OnlyOnB : public mm::SimpleMigration {
 };
 MASSMIGRATION_REGISTER(OnlyOnB, "inv", "0008_only_b");
 
-class Mapper : public mm::MapperMigration {};
+class Mapper : public mm::MapperMigration {
+ public:
+  mm::MapperQuery query(const std::string&) const override { return {.table = "item"}; }
+};
 MASSMIGRATION_REGISTER(Mapper, "inv", "0009_mapper");
 
 // Uses the driver's own handle, inside the same transaction as the portable calls.

@@ -1,5 +1,7 @@
 // The record store contract and the record APIs, on every engine.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <latch>
 #include <thread>
@@ -119,6 +121,30 @@ TEST_P(RecordStore, AnUnreachableDatabaseIsAnErrorNamingTheAlias) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, RecordStore, mm::test::kEngines, mm::test::engine_name);
+
+TEST(AttemptUuid, AForkedChildDoesNotRepeatItsParent) {
+  std::string parent_first = mm::new_attempt_uuid();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::string uuid = mm::new_attempt_uuid();
+    ssize_t written = write(fds[1], uuid.data(), uuid.size());
+    _exit(written == static_cast<ssize_t>(uuid.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  char buffer[64];
+  ssize_t n = read(fds[0], buffer, sizeof buffer);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_EQ(n, 36);
+  std::string child(buffer, n);
+  std::string parent_next = mm::new_attempt_uuid();
+  EXPECT_NE(child, parent_next);
+  EXPECT_NE(child, parent_first);
+}
 
 class RecordApi : public ::testing::TestWithParam<Engine> {
  protected:

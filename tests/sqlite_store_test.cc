@@ -92,6 +92,24 @@ TEST_F(SqliteStore, FileWithoutTheTableReadsAsNothingRecorded) {
   EXPECT_TRUE(store->list().empty());
 }
 
+TEST_F(SqliteStore, AReplacedFileIsReadAfresh) {
+  auto store = open();
+  store->upsert({.key = kInitial,
+                 .attempt_uuid = "a",
+                 .initiated_at = mm::now_timestamp(),
+                 .is_applied = true});
+  ASSERT_TRUE(store->is_applied(kInitial));
+  // A restore puts another database at the same path.
+  const std::filesystem::path other = dbs_.directory() / "restored.db";
+  std::ofstream(other).close();
+  std::filesystem::rename(other, path_);
+  std::filesystem::remove(path_.string() + "-wal");
+  std::filesystem::remove(path_.string() + "-shm");
+  EXPECT_FALSE(store->is_applied(kInitial));
+  std::filesystem::remove(path_);
+  EXPECT_FALSE(store->is_applied(kInitial));  // deleted: nothing recorded, not an error
+}
+
 TEST_F(SqliteStore, CorruptFileIsAnErrorNamingTheFile) {
   std::ofstream(path_, std::ios::trunc) << std::string(8192, 'x');
   auto store = open();

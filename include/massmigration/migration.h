@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "massmigration/key.h"
+#include "massmigration/mapper.h"
 #include "massmigration/migration_params.h"
 #include "massmigration/operation_context.h"
 
@@ -77,12 +78,23 @@ class SimpleMigration : public Migration {
   virtual void operation(OperationContext& ctx) = 0;
 };
 
-// An operation over every row a query selects, run in chunks in the background. The query
-// and row interfaces arrive with the mapper runner; today a mapper can be declared,
-// registered, guarded and faked.
+// An operation over every row a query selects (mapper.h), run a chunk at a time: one
+// transaction per chunk that also stores the checkpoint (the chunk's last key) and progress
+// (rows done; rows total counted at start) in the record. An exception rolls its chunk back
+// and marks the record ERRORED naming the row; launching it again resumes after the
+// checkpoint, so no committed chunk is processed twice. backend_params: "chunk_size" (rows
+// per chunk, default 1000) and, on PostgreSQL with the threads backend, "workers" (key ranges
+// processed in parallel, default 1).
 class MapperMigration : public Migration {
  public:
   MigrationType type() const final { return MigrationType::kMapper; }
+  // The rows to map on `alias`.
+  virtual MapperQuery query(const std::string& alias) const = 0;
+  // Called for each row, inside its chunk's transaction. Throw to fail the chunk.
+  virtual void operation(const MapperRow& row, OperationContext& ctx);
+  // Called once per chunk with its rows in key order; override for set-based speed. The
+  // default calls operation() for each row.
+  virtual void batch_operation(const std::vector<MapperRow>& rows, OperationContext& ctx);
 };
 
 // The backend does the work through a method it names.

@@ -27,8 +27,9 @@ class FaultyStore : public RecordStore {
   std::atomic<int> max_concurrent_is_applied{0};
   // While set, is_applied throws RecordStoreError with this text.
   std::atomic<bool> fail_reads{false};
-  // Called inside is_applied before the real read (tests block here).
+  // Called inside is_applied before and after the real read (tests block here).
   std::function<void()> before_is_applied;
+  std::function<void()> after_is_applied;
 
   bool is_applied(const MigrationKey& key) override;
   std::optional<MigrationRecord> get(const MigrationKey& key) override { return real_->get(key); }

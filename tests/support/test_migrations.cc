@@ -32,6 +32,7 @@ MASSMIGRATION_REGISTER(BlogTitles, "blog", "0001_titles");
 
 class Reindex : public mm::MapperMigration {
  public:
+  mm::MapperQuery query(const std::string&) const override { return {.table = "account"}; }
   std::optional<std::vector<std::string>> allowed_db_aliases() const override {
     return {{"default"}};
   }

@@ -97,6 +97,27 @@ class PostgresSession : public SqlSession {
     });
   }
 
+  bool advance_record(const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
+                      const std::function<std::string(const std::optional<std::string>&)>&
+                          next_checkpoint) override {
+    return guarded("recording progress", [&] {
+      // FOR UPDATE: parallel workers of one run take turns on the record row.
+      pqxx::result current = work_->exec_params(
+          "SELECT checkpoint FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 "
+          "AND NOT is_applied AND NOT has_error FOR UPDATE",
+          key.str(), std::string(attempt_uuid));
+      if (current.empty()) return false;  // stale: deleted, replaced or no longer running
+      std::optional<std::string> checkpoint;
+      if (!current[0][0].is_null()) checkpoint = std::string(current[0][0].c_str());
+      return work_
+                 ->exec_params(
+                     "UPDATE massmigration_record SET rows_done = rows_done + $3::bigint, "
+                     "checkpoint = $4 WHERE key = $1 AND attempt_uuid = $2",
+                     key.str(), std::string(attempt_uuid), rows, next_checkpoint(checkpoint))
+                 .affected_rows() == 1;
+    });
+  }
+
   void commit() override {
     guarded("committing", [&] {
       work_->commit();

@@ -60,6 +60,12 @@ const char* const kUpsert =
     "was_faked = excluded.was_faked, rows_done = excluded.rows_done, "
     "rows_total = excluded.rows_total, checkpoint = excluded.checkpoint";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = ?1";
+const char* const kReadCheckpoint =
+    "SELECT checkpoint FROM massmigration_record WHERE key = ?1 AND attempt_uuid = ?2 "
+    "AND is_applied = 0 AND has_error = 0";
+const char* const kAdvance =
+    "UPDATE massmigration_record SET rows_done = rows_done + ?3, checkpoint = ?4 "
+    "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0";
 
 void bind_record(Statement& s, const MigrationRecord& r) {
   s.bind(1, r.key.str())

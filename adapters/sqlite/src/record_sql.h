@@ -17,6 +17,10 @@ extern const char* const kInsertIfAbsent;
 extern const char* const kReplaceIfAttempt;  // ?14..?16: see bind_expected
 extern const char* const kUpsert;
 extern const char* const kRemove;
+// ?1 key, ?2 attempt: the checkpoint of a RUNNING record of that attempt.
+extern const char* const kReadCheckpoint;
+// ?1 key, ?2 attempt, ?3 rows to add, ?4 new checkpoint.
+extern const char* const kAdvance;
 
 // Binds ?1..?13 to the record's columns.
 void bind_record(Statement& statement, const MigrationRecord& record);

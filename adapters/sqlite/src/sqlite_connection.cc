@@ -201,4 +201,10 @@ std::optional<Statement> Connection::prepare_once(std::string_view sql, std::str
 
 int Connection::changes() const { return sqlite3_changes(db_); }
 
+bool Connection::file_has_moved() const {
+  int moved = 0;
+  return sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK &&
+         moved != 0;
+}
+
 }  // namespace massmigration::sqlite::internal

@@ -9,9 +9,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
-#include <span>
 #include <string_view>
 
 #include "massmigration/sql.h"
@@ -84,6 +84,8 @@ class Connection {
   sqlite3* handle() const { return db_; }
   // Rows changed by the last statement.
   int changes() const;
+  // True when the file this connection opened was deleted, renamed or replaced since.
+  bool file_has_moved() const;
 
  private:
   [[noreturn]] void fail(int code, std::string_view doing) const;

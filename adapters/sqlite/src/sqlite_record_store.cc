@@ -107,6 +107,7 @@ class SqliteRecordStore : public RecordStore {
   template <typename T, typename Fn>
   T read(const std::string& doing, T nothing, Fn fn) {
     MutexLock lock(&mu_);
+    if (connection_ && connection_->file_has_moved()) connection_.reset();
     if (!connection_ && !std::filesystem::exists(location_.path)) {
       const std::filesystem::path directory = location_.path.parent_path();
       if (!std::filesystem::is_directory(directory)) {
@@ -138,6 +139,8 @@ class SqliteRecordStore : public RecordStore {
   template <typename Fn>
   auto run(const std::string& doing, bool create, Fn fn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     try {
+      // A restored or remounted file is a different database: read the one at the path now.
+      if (connection_ && connection_->file_has_moved()) connection_.reset();
       if (!connection_ || (create && !may_create_)) {
         connection_.reset();
         schema_ready_ = false;

@@ -82,6 +82,27 @@ class SqliteSession : public SqlSession {
     });
   }
 
+  bool advance_record(const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
+                      const std::function<std::string(const std::optional<std::string>&)>&
+                          next_checkpoint) override {
+    return guarded("recording progress", [&] {
+      std::optional<std::string> current;
+      {
+        Statement read = connection_->statement(kReadCheckpoint);
+        read.bind(1, key.str()).bind(2, attempt_uuid);
+        if (!read.step()) return false;  // stale: deleted, replaced or no longer running
+        current = read.optional_text(0);
+      }
+      Statement write = connection_->statement(kAdvance);
+      write.bind(1, key.str())
+          .bind(2, attempt_uuid)
+          .bind(3, rows)
+          .bind(4, next_checkpoint(current));
+      write.step();
+      return connection_->changes() == 1;
+    });
+  }
+
   void commit() override {
     guarded("committing", [&] {
       connection_->exec("COMMIT");
