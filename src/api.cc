@@ -24,12 +24,14 @@ void fake_migration(const MigrationKey& key, std::string_view alias) {
     throw CannotRunOnDB(key.str(), std::string(alias), std::move(allowed));
   }
   internal::fake_record(database.store(), key, alias);
+  runtime->record_cache().invalidate(std::string(alias), key);
 }
 
 bool delete_record(const MigrationKey& key, std::string_view alias) {
   get_migration(key);
-  bool removed =
-      internal::delete_record(internal::require_runtime()->require_database(alias).store(), key);
+  std::shared_ptr<internal::Runtime> runtime = internal::require_runtime();
+  bool removed = internal::delete_record(runtime->require_database(alias).store(), key);
+  runtime->record_cache().invalidate(std::string(alias), key);
   reset_guard_cache();
   return removed;
 }

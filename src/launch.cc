@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_join.h"
+#include "mapper_runner.h"
 #include "massmigration/api.h"
 #include "massmigration/backend.h"
 #include "massmigration/errors.h"
@@ -62,11 +63,36 @@ std::shared_ptr<Backend> checked_backend(const Migration& migration, const Confi
                          strings::cat("it has no method \"", method, "\""));
     }
   }
-  if (migration.type() == MigrationType::kMapper) {
-    throw BackendError(migration.key().str(), name,
-                       "mapper migrations cannot run yet: the mapper runner is not built");
-  }
   return backend;
+}
+
+void submit(Target& target, std::shared_ptr<Backend> backend, MigrationRecord record) {
+  auto state = std::make_unique<RunState>(RunState{
+      .runtime = target.runtime,
+      .migration = target.migration,
+      .database = target.database,
+      .backend = std::move(backend),
+      .params = target.migration->backend_params(),
+      .record = std::move(record),
+  });
+  Backend& runner = *state->backend;
+  runner.submit(MigrationRun(std::move(state)));
+}
+
+// A mapper's query and params are checked before anything is recorded.
+void check_mapper(const Target& target) {
+  if (target.migration->type() != MigrationType::kMapper) return;
+  plan_mapper(static_cast<const MapperMigration&>(*target.migration), target.database->alias(),
+              target.migration->backend_params());
+}
+
+std::string resume_checked(Target& target, std::shared_ptr<Backend> backend) {
+  MigrationRecord resumed =
+      resume_record(target.database->store(), target.migration->key(), target.database->alias());
+  target.runtime->record_cache().invalidate(target.database->alias(), target.migration->key());
+  const std::string attempt = resumed.attempt_uuid;
+  submit(target, std::move(backend), std::move(resumed));
+  return attempt;
 }
 
 }  // namespace
@@ -75,24 +101,36 @@ std::string launch(const MigrationKey& key, std::string_view alias,
                    const std::optional<std::string>& backend_name) {
   Target target = checked_target(key, alias);
   RecordStore& store = target.database->store();
-  if (store.get(key)) throw MigrationAlreadyStarted(key.str(), std::string(alias));
+  std::optional<MigrationRecord> existing = store.get(key);
+  // An ERRORED mapper launched again resumes from its checkpoint; anything else that has a
+  // record was started already.
+  const bool resume = existing && existing->status() == MigrationStatus::kErrored &&
+                      target.migration->type() == MigrationType::kMapper;
+  if (existing && !resume) throw MigrationAlreadyStarted(key.str(), std::string(alias));
   std::shared_ptr<Backend> backend =
       checked_backend(*target.migration, target.runtime->config(), backend_name);
+  check_mapper(target);
+  if (resume) return resume_checked(target, std::move(backend));
 
   MigrationRecord running{
       .key = key, .attempt_uuid = new_attempt_uuid(), .initiated_at = now_timestamp()};
   start_record(store, running, alias);  // the race between launches is decided here
   const std::string attempt = running.attempt_uuid;
-  auto state = std::make_unique<RunState>(RunState{
-      .runtime = target.runtime,
-      .migration = target.migration,
-      .database = target.database,
-      .backend = backend,
-      .params = target.migration->backend_params(),
-      .record = std::move(running),
-  });
-  backend->submit(MigrationRun(std::move(state)));
+  submit(target, std::move(backend), std::move(running));
   return attempt;
+}
+
+std::string resume(const MigrationKey& key, std::string_view alias,
+                   const std::optional<std::string>& backend_name) {
+  Target target = checked_target(key, alias);
+  if (target.migration->type() != MigrationType::kMapper) {
+    throw MigrationError(strings::cat("only mapper migrations resume; delete the record of ",
+                                      key.str(), " on ", alias, " to run it again"));
+  }
+  std::shared_ptr<Backend> backend =
+      checked_backend(*target.migration, target.runtime->config(), backend_name);
+  check_mapper(target);
+  return resume_checked(target, std::move(backend));
 }
 
 bool can_start(const MigrationKey& key, std::string_view alias) {
@@ -124,6 +162,10 @@ bool migration_is_in_progress(const MigrationKey& key, std::string_view alias) {
 
 bool can_start_migration(const MigrationKey& key, std::string_view alias) {
   return internal::can_start(key, alias);
+}
+
+std::string resume_migration(const MigrationKey& key, std::string_view alias) {
+  return internal::resume(key, alias, std::nullopt);
 }
 
 }  // namespace massmigration::api

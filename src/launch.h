@@ -16,6 +16,10 @@ namespace massmigration::internal {
 std::string launch(const MigrationKey& key, std::string_view alias,
                    const std::optional<std::string>& backend);
 
+// resume_migration, with `backend` as for launch.
+std::string resume(const MigrationKey& key, std::string_view alias,
+                   const std::optional<std::string>& backend);
+
 // can_start_migration.
 bool can_start(const MigrationKey& key, std::string_view alias);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "exception_text.h"
 #include "massmigration/errors.h"
 #include "massmigration/migration.h"
 #include "string_building.h"
@@ -44,7 +45,15 @@ void MapperMigration::operation(const MapperRow&, OperationContext&) {
 }
 
 void MapperMigration::batch_operation(const std::vector<MapperRow>& rows, OperationContext& ctx) {
-  for (const MapperRow& row : rows) operation(row, ctx);
+  for (const MapperRow& row : rows) {
+    try {
+      operation(row, ctx);
+    } catch (const MapperRowError&) {
+      throw;
+    } catch (...) {
+      throw MapperRowError(row.key_text(), internal::describe_current_exception());
+    }
+  }
 }
 
 }  // namespace massmigration

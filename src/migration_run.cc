@@ -1,9 +1,9 @@
-#include <cxxabi.h>
-
 #include <cstdlib>
 #include <exception>
 #include <typeinfo>
 
+#include "exception_text.h"
+#include "mapper_runner.h"
 #include "massmigration/backend.h"
 #include "massmigration/errors.h"
 #include "massmigration/log.h"
@@ -13,25 +13,6 @@
 
 namespace massmigration {
 namespace {
-
-std::string type_name(const std::type_info& type) {
-  int status = 0;
-  char* demangled = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
-  std::string name = status == 0 && demangled ? demangled : type.name();
-  std::free(demangled);
-  return name;
-}
-
-// "ExceptionType: message", for last_error.
-std::string describe_current_exception() {
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    return strings::cat(type_name(typeid(e)), ": ", e.what());
-  } catch (...) {
-    return "unknown exception: not derived from std::exception";
-  }
-}
 
 void run_operation(internal::RunState& state, OperationContext& ctx) {
   const Migration& migration = *state.migration;
@@ -47,7 +28,7 @@ void run_operation(internal::RunState& state, OperationContext& ctx) {
       return;
     }
     case MigrationType::kMapper:
-      throw MigrationError("mapper migrations cannot run yet: the mapper runner is not built");
+      throw std::logic_error("mapper runs go through run_mapper");
   }
 }
 
@@ -74,6 +55,10 @@ const BackendParams& MigrationRun::params() const { return state_->params; }
 void MigrationRun::run() {
   internal::RunState& state = *state_;
   state.done = true;
+  if (state.migration->type() == MigrationType::kMapper) {
+    internal::run_mapper(state);
+    return;
+  }
   const std::string where = strings::cat(state.record.key.str(), " on ", alias());
   std::string error;
   try {
@@ -93,7 +78,7 @@ void MigrationRun::run() {
     session->commit();
     return;
   } catch (...) {
-    error = describe_current_exception();
+    error = internal::describe_current_exception();
   }
   MigrationRecord errored = state.record;
   errored.has_error = true;

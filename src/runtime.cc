@@ -28,7 +28,7 @@ RecordStore& AliasDatabase::store() {
 
 Runtime::Runtime(Config config,
                  std::map<std::string, std::shared_ptr<const DatabaseDriver>> drivers)
-    : config_(std::move(config)) {
+    : config_(std::move(config)), record_cache_(config_.record_cache_ttl) {
   for (const auto& [alias, url] : config_.databases) {
     aliases_.push_back(alias);
     databases_.emplace(

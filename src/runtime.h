@@ -15,6 +15,7 @@
 #include "massmigration/migration.h"
 #include "massmigration/record_store.h"
 #include "mutex.h"
+#include "record_cache.h"
 
 namespace massmigration::internal {
 
@@ -30,6 +31,7 @@ class AliasDatabase {
   RecordStore& store();
   // A new transaction for a migration's operation. Throws RecordStoreError.
   std::unique_ptr<SqlSession> begin_session() const { return driver_->begin_session(target_); }
+  bool supports_concurrent_writers() const { return driver_->supports_concurrent_writers(); }
 
  private:
   const DatabaseTarget target_;
@@ -56,12 +58,14 @@ class Runtime {
   // configuration order.
   std::vector<std::string> effective_aliases(const Migration& migration) const;
   AppliedCache& cache() const { return cache_; }
+  RecordCache& record_cache() const { return record_cache_; }
 
  private:
   Config config_;
   std::vector<std::string> aliases_;
   std::map<std::string, std::unique_ptr<AliasDatabase>, std::less<>> databases_;
   mutable AppliedCache cache_;
+  mutable RecordCache record_cache_;
 };
 
 // The installed runtime, or nullptr before configure().

@@ -70,9 +70,9 @@ Config parse(std::string_view text, std::string_view source) {
         std::string(e.description()));
   }
   for (const auto& [name, value] : root) {
-    if (name != "databases" && name != "routing" && name != "backend") {
+    if (name != "databases" && name != "routing" && name != "backend" && name != "records") {
       throw ConfigError(where(source, value.source(), name.str()),
-                        "unknown entry (expected [databases], [routing] or [backend])");
+                        "unknown entry (expected [databases], [routing], [backend] or [records])");
     }
   }
   Config config;
@@ -87,6 +87,24 @@ Config parse(std::string_view text, std::string_view source) {
           "unknown entry (expected default)");
     }
     config.default_backend = value;
+  }
+  if (const toml::node* records = root.get("records")) {
+    const toml::table* table = records->as_table();
+    if (!table)
+      throw ConfigError(where(source, records->source(), "[records]"), "expected a table");
+    for (const auto& [name, value] : *table) {
+      std::string entry = strings::cat("[records] ", name.str());
+      if (name != "cache_ttl_ms") {
+        throw ConfigError(where(source, value.source(), entry),
+                          "unknown entry (expected cache_ttl_ms)");
+      }
+      const toml::value<int64_t>* ms = value.as_integer();
+      if (!ms || ms->get() < 0) {
+        throw ConfigError(where(source, value.source(), entry),
+                          "expected a whole number of milliseconds, 0 or more");
+      }
+      config.record_cache_ttl = std::chrono::milliseconds(ms->get());
+    }
   }
   return config;
 }

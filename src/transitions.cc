@@ -17,6 +17,10 @@ std::string_view to_string(RecordEvent event) {
       return "fake";
     case RecordEvent::kDelete:
       return "delete";
+    case RecordEvent::kProgress:
+      return "progress";
+    case RecordEvent::kResume:
+      return "resume";
   }
   return "unknown";
 }
@@ -71,5 +75,25 @@ void fake_record(RecordStore& store, const MigrationKey& key, std::string_view a
 }
 
 bool delete_record(RecordStore& store, const MigrationKey& key) { return store.remove(key); }
+
+MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::string_view alias) {
+  for (;;) {
+    std::optional<MigrationRecord> current = store.get(key);
+    const MigrationStatus from = status_of(current);
+    if (from == MigrationStatus::kNotRun) {
+      throw MigrationError(strings::cat("migration ", key.str(), " has no record on ", alias,
+                                        " to resume; launch it instead"));
+    }
+    if (!next_status(from, RecordEvent::kResume)) {
+      throw MigrationAlreadyStarted(key.str(), std::string(alias));
+    }
+    MigrationRecord resumed = *current;
+    resumed.attempt_uuid = new_attempt_uuid();
+    resumed.initiated_at = now_timestamp();
+    resumed.has_error = false;
+    resumed.last_error.clear();
+    if (store.replace_if(resumed, current->attempt_uuid, from)) return resumed;
+  }
+}
 
 }  // namespace massmigration::internal

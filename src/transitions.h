@@ -13,7 +13,7 @@
 
 namespace massmigration::internal {
 
-enum class RecordEvent { kStart, kFinish, kFail, kFake, kDelete };
+enum class RecordEvent { kStart, kFinish, kFail, kFake, kDelete, kProgress, kResume };
 
 std::string_view to_string(RecordEvent event);
 
@@ -31,10 +31,15 @@ inline constexpr Transition kTransitions[] = {
     {MigrationStatus::kRunning, RecordEvent::kFinish, MigrationStatus::kApplied},
     {MigrationStatus::kRunning, RecordEvent::kFail, MigrationStatus::kErrored},
     {MigrationStatus::kRunning, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kRunning, RecordEvent::kProgress, MigrationStatus::kRunning},
+    // A mapper whose run died (its record still says RUNNING) is taken over by a new attempt;
+    // the old one's chunks then fail their attempt check and change nothing.
+    {MigrationStatus::kRunning, RecordEvent::kResume, MigrationStatus::kRunning},
     {MigrationStatus::kApplied, RecordEvent::kFake, MigrationStatus::kApplied},
     {MigrationStatus::kApplied, RecordEvent::kDelete, MigrationStatus::kNotRun},
     {MigrationStatus::kErrored, RecordEvent::kFake, MigrationStatus::kApplied},
     {MigrationStatus::kErrored, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kErrored, RecordEvent::kResume, MigrationStatus::kRunning},
 };
 
 // The status after `event`, or nullopt when the table forbids it.
@@ -57,6 +62,11 @@ void fake_record(RecordStore& store, const MigrationKey& key, std::string_view a
 
 // Delete, from any status; true when there was a record.
 bool delete_record(RecordStore& store, const MigrationKey& key);
+
+// Resume: a new attempt of an ERRORED or RUNNING record, keeping its progress and checkpoint.
+// Returns the new RUNNING record. Throws MigrationAlreadyStarted from APPLIED, and
+// MigrationError when there is no record to resume.
+MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::string_view alias);
 
 }  // namespace massmigration::internal
 

@@ -91,7 +91,7 @@ MASSMIGRATION_REGISTER(OnlyOnB, "inv", "0008_only_b");
 
 class Mapper : public mm::MapperMigration {
  public:
-  mm::MapperQuery query(const std::string&) const override { return {.table = "item"}; }
+  mm::MapperQuery query(const std::string&) const override { return {.table = "item; DROP"}; }
 };
 MASSMIGRATION_REGISTER(Mapper, "inv", "0009_mapper");
 
@@ -317,10 +317,21 @@ TEST_P(Lifecycle, BackendProblemsLeaveNoRecord) {
               std::string::npos)
         << e.what();
   }
-  EXPECT_THROW(mm::api::initiate_migration("inv:0009_mapper", "a"), mm::BackendError);
-  for (const char* key : {"inv:0005_no_method", "inv:0006_unknown_backend", "inv:0009_mapper"}) {
+  for (const char* key : {"inv:0005_no_method", "inv:0006_unknown_backend"}) {
     EXPECT_EQ(status(key), mm::MigrationStatus::kNotRun) << key;
   }
+}
+
+TEST_P(Lifecycle, AMalformedMapperQueryIsRefusedAtLaunchWithNoRecord) {
+  try {
+    mm::api::initiate_migration("inv:0009_mapper", "a");
+    FAIL();
+  } catch (const mm::ConfigError& e) {
+    EXPECT_EQ(e.entry(), "migration inv:0009_mapper query");
+    EXPECT_NE(std::string(e.what()).find("table \"item; DROP\" is not an identifier"),
+              std::string::npos);
+  }
+  EXPECT_EQ(status("inv:0009_mapper"), mm::MigrationStatus::kNotRun);
 }
 
 TEST_P(Lifecycle, CustomMigrationsRunTheirBackendMethodWithItsParams) {

@@ -45,6 +45,14 @@ const Case kCases[] = {
     {MigrationStatus::kErrored, RecordEvent::kFail, std::nullopt},
     {MigrationStatus::kErrored, RecordEvent::kFake, MigrationStatus::kApplied},
     {MigrationStatus::kErrored, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kNotRun, RecordEvent::kProgress, std::nullopt},
+    {MigrationStatus::kRunning, RecordEvent::kProgress, MigrationStatus::kRunning},
+    {MigrationStatus::kApplied, RecordEvent::kProgress, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kProgress, std::nullopt},
+    {MigrationStatus::kNotRun, RecordEvent::kResume, std::nullopt},
+    {MigrationStatus::kRunning, RecordEvent::kResume, MigrationStatus::kRunning},
+    {MigrationStatus::kApplied, RecordEvent::kResume, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kResume, MigrationStatus::kRunning},
 };
 
 class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, Case>> {
@@ -93,10 +101,32 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
       case RecordEvent::kDelete:
         mm::internal::delete_record(*store_, key_);
         return true;
+      case RecordEvent::kProgress: {
+        // As a mapper chunk records it: inside a session, for this attempt.
+        auto session = open_session();
+        bool done = session->advance_record(key_, kAttempt, 10,
+                                            [](const std::optional<std::string>&) { return "10"; });
+        session->commit();
+        return done;
+      }
+      case RecordEvent::kResume:
+        try {
+          mm::MigrationRecord resumed = mm::internal::resume_record(*store_, key_, "default");
+          EXPECT_NE(resumed.attempt_uuid, kAttempt);
+          return true;
+        } catch (const mm::MigrationError&) {
+          return false;
+        }
     }
     return false;
   }
   MigrationStatus status() { return mm::internal::status_of(store_->get(key_)); }
+  std::unique_ptr<mm::SqlSession> open_session() {
+    mm::Config config = dbs_.config();
+    const std::string& url = config.databases.at("default");
+    return mm::find_database_driver(mm::url_scheme(url))
+        ->begin_session({.alias = "default", .url = url, .base_directory = "/"});
+  }
 
   static constexpr char kAttempt[] = "attempt-1";
   mm::test::TestDatabases dbs_{std::get<0>(GetParam()), {"default"}};
@@ -143,7 +173,7 @@ TEST(TransitionTable, ListsEachPairOnce) {
     }
     EXPECT_EQ(seen, 1);
   }
-  EXPECT_EQ(std::size(kCases), 20u);
+  EXPECT_EQ(std::size(kCases), 28u);  // every status x every event
 }
 
 }  // namespace

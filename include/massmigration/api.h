@@ -23,9 +23,18 @@ namespace massmigration::api {
 // CannotRunOnDB when the migration may not run there; DependentMigrationNotApplied when a
 // dependency is not applied there (or is not registered); MigrationAlreadyStarted when it has
 // a record (of any number of concurrent launches, exactly one creates it); BackendError when
-// its backend is unknown or lacks its custom method. Then the record says RUNNING and the
-// backend runs it: with "inline", before this returns.
+// its backend is unknown or lacks its custom method, ConfigError when a mapper's query or
+// backend_params are malformed. Then the record says RUNNING and the backend runs it: with
+// "inline", before this returns. An ERRORED mapper is resumed instead (resume_migration).
 std::string initiate_migration(const MigrationKey& key, std::string_view alias);
+
+// Mappers: a new attempt of a run that failed (ERRORED) or died (RUNNING, its process gone)
+// continues after the last committed chunk; returns the new attempt's UUID. Taking over a run
+// that is in fact still alive is safe: its next chunk finds its attempt replaced and stops
+// without writing. initiate_migration resumes an ERRORED mapper by itself. Throws
+// MigrationError for other types, and when there is no record to resume; the launch checks
+// otherwise as initiate_migration.
+std::string resume_migration(const MigrationKey& key, std::string_view alias);
 
 // A record exists (RUNNING, APPLIED or ERRORED).
 bool migration_was_started(const MigrationKey& key, std::string_view alias);

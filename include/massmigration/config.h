@@ -9,6 +9,8 @@
 //   blog = "blog_db"
 //   [backend]
 //   default = "threads"
+//   [records]
+//   cache_ttl_ms = 1000
 //
 // SQLite URLs: "sqlite:///absolute/path.db", or "sqlite:relative/path.db", resolved against
 // the directory of the TOML file it came from, or against the current directory at
@@ -20,6 +22,7 @@
 #ifndef MASSMIGRATION_CONFIG_H_
 #define MASSMIGRATION_CONFIG_H_
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -31,6 +34,9 @@ struct Config {
   std::map<std::string, std::string> databases;  // alias -> URL
   std::map<std::string, std::string> routing;    // app_label -> alias
   std::string default_backend = "inline";
+  // How long a running mapper trusts a record it read before re-reading it (TOML:
+  // [records] cache_ttl_ms). Changes made in this process are seen at once.
+  std::chrono::milliseconds record_cache_ttl{1000};
   // Where relative database paths are resolved; empty means the current directory.
   std::filesystem::path base_directory;
   // Where each entry was read, for error messages: "databases.default" -> "app.toml:3".

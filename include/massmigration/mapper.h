@@ -68,6 +68,19 @@ class MapperRow {
   SqlRow values_;
 };
 
+// What MapperMigration::operation threw for one row, so that the record names the row. The
+// default batch_operation wraps each row's failure in it.
+class MapperRowError : public std::runtime_error {
+ public:
+  // `error` is "ExceptionType: message".
+  MapperRowError(std::string key_text, std::string error)
+      : std::runtime_error("row " + key_text + ": " + error), key_text_(std::move(key_text)) {}
+  const std::string& key_text() const { return key_text_; }
+
+ private:
+  std::string key_text_;
+};
+
 // Text for a SqlValue: "NULL", "42", "4.5", or the string itself.
 std::string sql_value_text(const SqlValue& value);
 

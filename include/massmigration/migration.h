@@ -84,7 +84,7 @@ class SimpleMigration : public Migration {
 // and marks the record ERRORED naming the row; launching it again resumes after the
 // checkpoint, so no committed chunk is processed twice. backend_params: "chunk_size" (rows
 // per chunk, default 1000) and, on PostgreSQL with the threads backend, "workers" (key ranges
-// processed in parallel, default 1).
+// processed in parallel, default 1; operation() is then called from several threads at once).
 class MapperMigration : public Migration {
  public:
   MigrationType type() const final { return MigrationType::kMapper; }

@@ -62,6 +62,9 @@ class DatabaseDriver {
   // A new transaction on the target's database, for a migration's operation; the record table
   // exists when it returns. Throws RecordStoreError. The default says the driver runs no SQL.
   virtual std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const;
+  // Whether sessions on one database commit in parallel (PostgreSQL) rather than one writer at
+  // a time (SQLite): a mapper's parallel workers are used only then. Default: false.
+  virtual bool supports_concurrent_writers() const { return false; }
 };
 
 // Registers the driver for URLs "scheme:..."; a later registration of the same scheme replaces

@@ -13,6 +13,7 @@ class PostgresDriver : public DatabaseDriver {
   std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const override {
     return internal::begin_session(target.alias, target.url);
   }
+  bool supports_concurrent_writers() const override { return true; }
 };
 
 }  // namespace

@@ -1,0 +1,404 @@
+// The mapper runner: keyset pagination in primary-key order, one transaction per chunk that
+// also advances the record's checkpoint and progress, an attempt check before each chunk, and
+// on engines with concurrent writers, key ranges in parallel.
+#include "mapper_runner.h"
+
+#include <atomic>
+#include <charconv>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "exception_text.h"
+#include "massmigration/errors.h"
+#include "massmigration/log.h"
+#include "progress_internal.h"
+#include "string_building.h"
+#include "transitions.h"
+
+namespace massmigration::internal {
+namespace {
+
+bool is_identifier(std::string_view name) {
+  if (name.empty() || absl::ascii_isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+// "schema.table" or "table", each part an identifier; quoted for SQL.
+std::string quoted_table(const std::string& table) {
+  std::vector<std::string> parts = absl::StrSplit(table, '.');
+  std::string out;
+  for (const std::string& part : parts) {
+    out += (out.empty() ? "\"" : ".\"") + part + "\"";
+  }
+  return out;
+}
+
+std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
+
+std::int64_t positive_param(const BackendParams& params, const std::string& name,
+                            std::int64_t fallback, const std::string& entry) {
+  auto it = params.find(name);
+  if (it == params.end()) return fallback;
+  std::int64_t value = 0;
+  auto [end, error] =
+      std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  if (error != std::errc() || end != it->second.data() + it->second.size() || value < 1) {
+    throw ConfigError(entry, strings::cat("backend_params ", name,
+                                          " must be a whole number of 1 "
+                                          "or more, not \"",
+                                          it->second, "\""));
+  }
+  return value;
+}
+
+// A SqlValue to bind for a checkpoint: integers as integers, so comparisons stay numeric.
+SqlValue checkpoint_value(const std::string& text) {
+  std::int64_t number = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error == std::errc() && end == text.data() + text.size() && std::to_string(number) == text) {
+    return number;
+  }
+  return text;
+}
+
+// A key range of a parallel run: keys in (after, upto], processed up to `last`.
+struct Range {
+  std::int64_t after = 0;
+  std::int64_t upto = 0;
+  std::int64_t last = 0;
+};
+
+// Parallel checkpoints: "ranges:after,upto,last;after,upto,last;...".
+constexpr std::string_view kRangesPrefix = "ranges:";
+
+std::optional<std::vector<Range>> parse_ranges(const std::optional<std::string>& checkpoint) {
+  if (!checkpoint || !checkpoint->starts_with(kRangesPrefix)) return std::nullopt;
+  std::vector<Range> ranges;
+  const std::string list = checkpoint->substr(kRangesPrefix.size());
+  for (const std::string& part : std::vector<std::string>(absl::StrSplit(list, ';'))) {
+    std::vector<std::string> fields = absl::StrSplit(part, ',');
+    Range r;
+    if (fields.size() != 3 || !absl::SimpleAtoi(fields[0], &r.after) ||
+        !absl::SimpleAtoi(fields[1], &r.upto) || !absl::SimpleAtoi(fields[2], &r.last)) {
+      return std::nullopt;
+    }
+    ranges.push_back(r);
+  }
+  return ranges;
+}
+
+std::string format_ranges(const std::vector<Range>& ranges) {
+  std::vector<std::string> parts;
+  for (const Range& r : ranges) parts.push_back(strings::cat(r.after, ",", r.upto, ",", r.last));
+  return strings::cat(kRangesPrefix, absl::StrJoin(parts, ";"));
+}
+
+class MapperRun {
+ public:
+  MapperRun(RunState& state, MapperPlan plan)
+      : state_(state),
+        // The registry's instance is shared; operation() is not const because migrations may
+        // keep state while they run, which their authors make safe (parallel workers too).
+        mapper_(
+            const_cast<MapperMigration&>(static_cast<const MapperMigration&>(*state.migration))),
+        plan_(std::move(plan)),
+        key_(state.record.key),
+        alias_(state.database->alias()),
+        attempt_(state.record.attempt_uuid),
+        where_(strings::cat(key_.str(), " on ", alias_)) {
+    columns_ = plan_.query.columns;
+  }
+
+  void run() {
+    if (!count_total()) return;
+    std::optional<std::vector<Range>> ranges = parse_ranges(state_.record.checkpoint);
+    if (!ranges && plan_.workers > 1 && state_.database->supports_concurrent_writers() &&
+        !state_.record.checkpoint) {
+      ranges = split_key_space();
+    }
+    if (ranges && !ranges->empty()) {
+      run_ranges(*ranges);
+    } else {
+      run_range(std::nullopt, state_.record.checkpoint);
+    }
+    if (stopped_) return;
+    finish();
+  }
+
+ private:
+  // rows_total, counted once at the start of the first attempt.
+  bool count_total() {
+    if (state_.record.rows_total) return true;
+    return attempt([&] {
+      std::unique_ptr<SqlSession> session = state_.database->begin_session();
+      std::vector<SqlRow> rows = session->query(
+          strings::cat("SELECT count(*) FROM ", quoted_table(plan_.query.table), where_clause()),
+          plan_.query.filter_params);
+      MigrationRecord counted = state_.record;
+      counted.rows_total = std::get<std::int64_t>(rows.at(0).at(0));
+      if (!session->replace_record_if(counted, attempt_, MigrationStatus::kRunning)) {
+        stale();
+        return false;
+      }
+      session->commit();
+      state_.record = counted;
+      return true;
+    });
+  }
+
+  std::string where_clause() const {
+    return plan_.query.filter.empty() ? "" : strings::cat(" WHERE (", plan_.query.filter, ")");
+  }
+
+  // min and max key over the selection, split into equal integer ranges.
+  std::optional<std::vector<Range>> split_key_space() {
+    std::optional<std::vector<Range>> ranges;
+    attempt([&] {
+      std::unique_ptr<SqlSession> session = state_.database->begin_session();
+      const std::string pk = quoted(plan_.query.primary_key);
+      std::vector<SqlRow> rows =
+          session->query(strings::cat("SELECT min(", pk, "), max(", pk, ") FROM ",
+                                      quoted_table(plan_.query.table), where_clause()),
+                         plan_.query.filter_params);
+      const auto* lo = std::get_if<std::int64_t>(&rows.at(0).at(0));
+      const auto* hi = std::get_if<std::int64_t>(&rows.at(0).at(1));
+      if (!lo || !hi) return true;  // empty, or not integer keys: one worker
+      std::vector<Range> split;
+      const std::int64_t start = *lo - 1;
+      const std::int64_t span = *hi - start;
+      for (int i = 0; i < plan_.workers; ++i) {
+        std::int64_t after = start + span * i / plan_.workers;
+        std::int64_t upto = start + span * (i + 1) / plan_.workers;
+        if (upto > after) split.push_back({after, upto, after});
+      }
+      ranges = std::move(split);
+      return true;
+    });
+    return ranges;
+  }
+
+  void run_ranges(std::vector<Range> ranges) {
+    std::vector<std::thread> workers;
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      workers.emplace_back([this, i, range = ranges[i]] {
+        run_range(std::make_pair(i, range), std::to_string(range.last));
+      });
+    }
+    for (std::thread& worker : workers) worker.join();
+  }
+
+  // Processes keys after `checkpoint` (within `range` when given), a chunk at a time.
+  void run_range(std::optional<std::pair<size_t, Range>> range,
+                 std::optional<std::string> checkpoint) {
+    const std::string pk = quoted(plan_.query.primary_key);
+    std::string select = strings::cat("SELECT ", pk);
+    for (const std::string& column : columns_) select += ", " + quoted(column);
+    select += strings::cat(" FROM ", quoted_table(plan_.query.table));
+    while (!stopped_) {
+      if (!attempt_is_current()) return;
+      std::vector<SqlValue> params = plan_.query.filter_params;
+      std::vector<std::string> conditions;
+      if (!plan_.query.filter.empty()) conditions.push_back("(" + plan_.query.filter + ")");
+      if (checkpoint) {
+        params.emplace_back(checkpoint_value(*checkpoint));
+        conditions.push_back(strings::cat(pk, " > $", params.size()));
+      }
+      if (range) {
+        params.emplace_back(std::in_place_type<std::int64_t>, range->second.upto);
+        conditions.push_back(strings::cat(pk, " <= $", params.size()));
+      }
+      std::string sql = select;
+      if (!conditions.empty()) sql += " WHERE " + absl::StrJoin(conditions, " AND ");
+      sql += strings::cat(" ORDER BY ", pk, " LIMIT ", plan_.chunk_size);
+
+      bool more = attempt([&] {
+        std::unique_ptr<SqlSession> session = state_.database->begin_session();
+        std::vector<SqlRow> selected = session->query(sql, params);
+        if (selected.empty()) return false;
+        std::vector<MapperRow> rows;
+        rows.reserve(selected.size());
+        for (SqlRow& values : selected) {
+          SqlValue key = std::move(values.front());
+          values.erase(values.begin());
+          rows.emplace_back(std::move(key), &columns_, std::move(values));
+        }
+        OperationContext ctx(key_, alias_, state_.params, *session);
+        try {
+          mapper_.batch_operation(rows, ctx);
+        } catch (const MapperRowError& e) {
+          throw ChunkFailure(strings::cat(
+              "row ", plan_.query.primary_key, "=", e.key_text(), ": ",
+              std::string(e.what()).substr(std::string("row ").size() + e.key_text().size() + 2)));
+        } catch (...) {
+          throw ChunkFailure(strings::cat("chunk ", plan_.query.primary_key, " ",
+                                          rows.front().key_text(), "..", rows.back().key_text(),
+                                          ": ", describe_current_exception()));
+        }
+        const std::string last = rows.back().key_text();
+        auto next = [&](const std::optional<std::string>& current) -> std::string {
+          if (!range) return last;
+          std::vector<Range> all = parse_ranges(current).value_or(std::vector<Range>{});
+          if (range->first < all.size())
+            all[range->first].last = std::get<std::int64_t>(rows.back().key());
+          return format_ranges(all);
+        };
+        if (!session->advance_record(key_, attempt_, static_cast<std::int64_t>(rows.size()),
+                                     next)) {
+          stale();
+          return false;
+        }
+        session->commit();
+        checkpoint = last;
+        const std::int64_t done = rows_done_.fetch_add(static_cast<std::int64_t>(rows.size())) +
+                                  static_cast<std::int64_t>(rows.size());
+        report_progress(
+            {key_, alias_, state_.record.rows_done + done, state_.record.rows_total, done, false});
+        return true;
+      });
+      if (!more) return;
+    }
+  }
+
+  // The record still belongs to this attempt (through the record cache).
+  bool attempt_is_current() {
+    return attempt([&] {
+      std::optional<MigrationRecord> record =
+          state_.runtime->record_cache().get(*state_.database, key_);
+      if (record && record->attempt_uuid == attempt_ &&
+          record->status() == MigrationStatus::kRunning) {
+        return true;
+      }
+      stale();
+      return false;
+    });
+  }
+
+  void finish() {
+    attempt([&] {
+      std::optional<MigrationRecord> current = state_.database->store().get(key_);
+      if (!current || current->attempt_uuid != attempt_) {
+        stale();
+        return false;
+      }
+      MigrationRecord applied = *current;
+      applied.is_applied = true;
+      applied.applied_at = now_timestamp();
+      if (!finish_record(state_.database->store(), applied)) {
+        stale();
+        return false;
+      }
+      state_.runtime->record_cache().invalidate(alias_, key_);
+      report_progress({key_, alias_, applied.rows_done, applied.rows_total, rows_done_, true});
+      return true;
+    });
+  }
+
+  // Runs `fn`; a failure stops every worker and marks the record ERRORED (once).
+  template <typename Fn>
+  bool attempt(Fn fn) {
+    try {
+      return fn();
+    } catch (const ChunkFailure& e) {
+      fail(e.what());
+    } catch (...) {
+      fail(describe_current_exception());
+    }
+    return false;
+  }
+
+  void fail(const std::string& error) {
+    if (stopped_.exchange(true)) return;
+    try {
+      std::optional<MigrationRecord> current = state_.database->store().get(key_);
+      if (current && current->attempt_uuid == attempt_) {
+        MigrationRecord errored = *current;
+        errored.has_error = true;
+        errored.last_error = error;
+        if (fail_record(state_.database->store(), errored)) {
+          log(LogLevel::kWarning, strings::cat("migration ", where_, " failed: ", error));
+        }
+      }
+    } catch (const std::exception& e) {
+      log(LogLevel::kError,
+          strings::cat("migration ", where_, " failed (", error,
+                       ") and its record could not be marked ERRORED: ", e.what()));
+    }
+    state_.runtime->record_cache().invalidate(alias_, key_);
+    report_progress({key_, alias_, state_.record.rows_done + rows_done_, state_.record.rows_total,
+                     rows_done_, true});
+  }
+
+  void stale() {
+    if (stopped_.exchange(true)) return;
+    log(LogLevel::kWarning, strings::cat("migration ", where_, ": attempt ", attempt_,
+                                         " was deleted or replaced; it stops without writing"));
+  }
+
+  struct ChunkFailure : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+
+  RunState& state_;
+  MapperMigration& mapper_;
+  const MapperPlan plan_;
+  const MigrationKey key_;
+  const std::string alias_;
+  const std::string attempt_;
+  const std::string where_;
+  std::vector<std::string> columns_;
+  std::atomic<bool> stopped_{false};
+  std::atomic<std::int64_t> rows_done_{0};  // by this attempt
+};
+
+}  // namespace
+
+MapperPlan plan_mapper(const MapperMigration& mapper, const std::string& alias,
+                       const BackendParams& params) {
+  const std::string entry = strings::cat("migration ", mapper.key().str(), " query");
+  MapperPlan plan{.query = mapper.query(alias)};
+  const MapperQuery& q = plan.query;
+  std::vector<std::string> parts = absl::StrSplit(q.table, '.');
+  if (parts.size() > 2 || !std::all_of(parts.begin(), parts.end(), is_identifier)) {
+    throw ConfigError(
+        entry, strings::cat("table \"", q.table, "\" is not an identifier (letters, digits, _)"));
+  }
+  for (const std::string& column : q.columns) {
+    if (!is_identifier(column)) {
+      throw ConfigError(entry, strings::cat("column \"", column, "\" is not an identifier"));
+    }
+  }
+  if (!is_identifier(q.primary_key)) {
+    throw ConfigError(entry,
+                      strings::cat("primary key \"", q.primary_key, "\" is not an identifier"));
+  }
+  plan.chunk_size = positive_param(params, "chunk_size", 1000, entry);
+  plan.workers = static_cast<int>(positive_param(params, "workers", 1, entry));
+  return plan;
+}
+
+void run_mapper(RunState& state) {
+  const auto& mapper = static_cast<const MapperMigration&>(*state.migration);
+  std::optional<MapperPlan> plan;
+  try {
+    plan = plan_mapper(mapper, state.database->alias(), state.params);
+  } catch (...) {
+    MigrationRecord errored = state.record;
+    errored.has_error = true;
+    errored.last_error = describe_current_exception();
+    try {
+      fail_record(state.database->store(), errored);
+    } catch (const std::exception& e) {
+      log(LogLevel::kError, strings::cat("migration ", state.record.key.str(),
+                                         " could not be marked ERRORED: ", e.what()));
+    }
+    return;
+  }
+  MapperRun(state, *std::move(plan)).run();
+}
+
+}  // namespace massmigration::internal
