@@ -120,6 +120,7 @@ class MapperRun {
     if (!ranges && plan_.workers > 1 && state_.database->supports_concurrent_writers() &&
         !state_.record.checkpoint) {
       ranges = split_key_space();
+      if (ranges && !ranges->empty() && !record_ranges(*ranges)) return;
     }
     if (ranges && !ranges->empty()) {
       run_ranges(*ranges);
@@ -147,6 +148,22 @@ class MapperRun {
       }
       session->commit();
       state_.record = counted;
+      return true;
+    });
+  }
+
+  // The ranges go into the checkpoint before any worker starts, so each can update its own.
+  bool record_ranges(const std::vector<Range>& ranges) {
+    return attempt([&] {
+      std::unique_ptr<SqlSession> session = state_.database->begin_session();
+      MigrationRecord split = state_.record;
+      split.checkpoint = format_ranges(ranges);
+      if (!session->replace_record_if(split, attempt_, MigrationStatus::kRunning)) {
+        stale();
+        return false;
+      }
+      session->commit();
+      state_.record = split;
       return true;
     });
   }

@@ -1,0 +1,296 @@
+// Mapper migrations on every engine: chunks in key order, checkpoint and progress committed
+// with each chunk, a failing row named and its chunk rolled back, resume without processing a
+// committed chunk twice (also after SIGKILL), stale attempts that stop without writing, and
+// parallel key ranges whose union is exact.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "massmigration/massmigration.h"
+#include "massmigration/testing.h"
+#include "support/engines.h"
+
+namespace mm = massmigration;
+using mm::test::Engine;
+
+namespace {
+
+std::filesystem::path g_worker;  // argv[1]: mapper_worker
+std::atomic<std::int64_t> g_fail_at{-1};
+
+// Seeds `thing` with ids 1..1000 (text names), and `seen` to log every row visit.
+class Setup : public mm::SimpleMigration {
+ public:
+  void operation(mm::OperationContext& ctx) override {
+    ctx.execute(
+        "CREATE TABLE thing (id INTEGER PRIMARY KEY, name TEXT NOT NULL, doubled INTEGER);"
+        "CREATE TABLE seen (id INTEGER NOT NULL);"
+        "CREATE TABLE tagged (code TEXT PRIMARY KEY, tag TEXT);");
+    ctx.execute(
+        "INSERT INTO thing (id, name) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+        "FROM seq WHERE n < 1000) SELECT n, 'thing ' || n FROM seq");
+    ctx.execute(
+        "INSERT INTO tagged (code) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+        "FROM seq WHERE n < 230) SELECT 'code-' || n FROM seq");
+  }
+};
+MASSMIGRATION_REGISTER(Setup, "map", "0001_setup");
+
+// Per row, every id not divisible by 7, 50 rows a chunk.
+class Double : public mm::MapperMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"map", "0001_setup"}}; }
+  mm::BackendParams backend_params() const override { return {{"chunk_size", "50"}}; }
+  mm::MapperQuery query(const std::string&) const override {
+    return {.table = "thing", .columns = {"name"}, .filter = "id % 7 <> $1", .filter_params = {0}};
+  }
+  void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {
+    const std::int64_t id = std::get<std::int64_t>(row.key());
+    if (row.get<std::string>("name") != "thing " + std::to_string(id)) {
+      throw std::logic_error("wrong row");
+    }
+    ctx.execute("INSERT INTO seen (id) VALUES ($1)", id);
+    if (id == g_fail_at) throw std::runtime_error("cannot double " + std::to_string(id));
+    ctx.execute("UPDATE thing SET doubled = $1 WHERE id = $2", id * 2, id);
+  }
+};
+MASSMIGRATION_REGISTER(Double, "map", "0002_double");
+
+// A chunk at a time, set-based.
+class DoubleInBatches : public mm::MapperMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"map", "0001_setup"}}; }
+  mm::BackendParams backend_params() const override { return {{"chunk_size", "300"}}; }
+  mm::MapperQuery query(const std::string&) const override { return {.table = "thing"}; }
+  void batch_operation(const std::vector<mm::MapperRow>& rows, mm::OperationContext& ctx) override {
+    ctx.execute("UPDATE thing SET doubled = id * 2 WHERE id >= $1 AND id <= $2", rows.front().key(),
+                rows.back().key());
+    ctx.execute("INSERT INTO seen (id) VALUES ($1)", static_cast<std::int64_t>(rows.size()));
+  }
+};
+MASSMIGRATION_REGISTER(DoubleInBatches, "map", "0003_batches");
+
+class TagText : public mm::MapperMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"map", "0001_setup"}}; }
+  mm::BackendParams backend_params() const override { return {{"chunk_size", "40"}}; }
+  mm::MapperQuery query(const std::string&) const override {
+    return {.table = "tagged", .primary_key = "code"};
+  }
+  void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {
+    ctx.execute("UPDATE tagged SET tag = 'tag ' || code WHERE code = $1", row.key());
+  }
+};
+MASSMIGRATION_REGISTER(TagText, "map", "0004_tag_text");
+
+// Four key ranges at once where the engine allows it.
+class Parallel : public mm::MapperMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"map", "0001_setup"}}; }
+  mm::BackendParams backend_params() const override {
+    return {{"chunk_size", "37"}, {"workers", "4"}};
+  }
+  mm::MapperQuery query(const std::string&) const override {
+    return {.table = "thing", .filter = "id % 3 <> 0"};
+  }
+  void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {
+    ctx.execute("INSERT INTO seen (id) VALUES ($1)", row.key());
+  }
+};
+MASSMIGRATION_REGISTER(Parallel, "map", "0005_parallel");
+
+constexpr char kDouble[] = "map:0002_double";
+constexpr std::int64_t kSelected = 1000 - 1000 / 7;  // ids not divisible by 7
+
+class Mapper : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    g_fail_at = -1;
+    mm::configure(dbs_.config());
+    mm::api::initiate_migration("map:0001_setup", "default");
+    previous_ = mm::set_progress_listener([this](const mm::MigrationProgress& p) {
+      std::lock_guard lock(mu_);
+      progress_.push_back(p);
+      if (on_progress_) on_progress_(p);
+    });
+  }
+  void TearDown() override { mm::set_progress_listener(previous_); }
+  mm::MigrationRecord record(const char* key) { return *mm::api::get_record(key, "default"); }
+  std::string scalar(const std::string& sql) { return dbs_.scalar("default", sql); }
+
+  mm::test::TestDatabases dbs_{GetParam(), {"default"}};
+  mm::ProgressListener previous_;
+  std::mutex mu_;
+  std::vector<mm::MigrationProgress> progress_;
+  std::function<void(const mm::MigrationProgress&)> on_progress_;
+};
+
+TEST_P(Mapper, ProcessesEverySelectedRowOnceInKeyOrderAndRecordsProgress) {
+  mm::api::initiate_migration(kDouble, "default");
+  mm::MigrationRecord r = record(kDouble);
+  EXPECT_EQ(r.status(), mm::MigrationStatus::kApplied) << r.last_error;
+  EXPECT_EQ(r.rows_total, kSelected);
+  EXPECT_EQ(r.rows_done, kSelected);
+  EXPECT_EQ(r.checkpoint, "1000");
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(kSelected));
+  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(kSelected));
+  EXPECT_EQ(scalar("SELECT count(*) FROM thing WHERE doubled = id * 2"), std::to_string(kSelected));
+  EXPECT_EQ(scalar("SELECT count(*) FROM thing WHERE id % 7 = 0 AND doubled IS NOT NULL"), "0");
+  // One report per 50-row chunk, then the end.
+  std::lock_guard lock(mu_);
+  ASSERT_EQ(progress_.size(), static_cast<size_t>((kSelected + 49) / 50 + 1));
+  for (size_t i = 0; i + 1 < progress_.size(); ++i) {
+    EXPECT_EQ(progress_[i].rows_done, std::min<std::int64_t>(50 * (i + 1), kSelected));
+    EXPECT_EQ(progress_[i].rows_total, kSelected);
+    EXPECT_FALSE(progress_[i].finished);
+  }
+  EXPECT_TRUE(progress_.back().finished);
+  EXPECT_EQ(progress_.back().rows_done, kSelected);
+}
+
+TEST_P(Mapper, BatchOperationsGetWholeChunks) {
+  mm::api::initiate_migration("map:0003_batches", "default");
+  EXPECT_EQ(record("map:0003_batches").status(), mm::MigrationStatus::kApplied);
+  EXPECT_EQ(scalar("SELECT count(*) FROM thing WHERE doubled = id * 2"), "1000");
+  // Chunk sizes, in order: 300, 300, 300, 100.
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen WHERE id = 300"), "3");
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen WHERE id = 100"), "1");
+}
+
+TEST_P(Mapper, TextKeysWork) {
+  mm::api::initiate_migration("map:0004_tag_text", "default");
+  mm::MigrationRecord r = record("map:0004_tag_text");
+  EXPECT_EQ(r.status(), mm::MigrationStatus::kApplied) << r.last_error;
+  EXPECT_EQ(r.rows_done, 230);
+  EXPECT_EQ(r.checkpoint, "code-99");  // the largest key in text order
+  EXPECT_EQ(scalar("SELECT count(*) FROM tagged WHERE tag = 'tag ' || code"), "230");
+}
+
+TEST_P(Mapper, AFailingRowRollsBackItsChunkNamesTheRowAndResumes) {
+  g_fail_at = 321;
+  mm::api::initiate_migration(kDouble, "default");
+  mm::MigrationRecord failed = record(kDouble);
+  EXPECT_EQ(failed.status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(failed.last_error, "row id=321: std::runtime_error: cannot double 321");
+  // Chunks of 50 selected ids (multiples of 7 skipped): the 250th is 291, so five chunks
+  // committed up to 291 and the sixth, 292..349, failed at 321.
+  EXPECT_EQ(failed.checkpoint, "291");
+  EXPECT_EQ(failed.rows_done, 250);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "250");  // the failed chunk left nothing
+  EXPECT_EQ(scalar("SELECT max(id) FROM thing WHERE doubled IS NOT NULL"), "291");
+
+  g_fail_at = -1;
+  std::string resumed = mm::api::initiate_migration(kDouble, "default");  // resumes
+  mm::MigrationRecord done = record(kDouble);
+  EXPECT_EQ(done.attempt_uuid, resumed);
+  EXPECT_NE(done.attempt_uuid, failed.attempt_uuid);
+  EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied);
+  EXPECT_EQ(done.rows_done, kSelected);
+  EXPECT_EQ(done.last_error, "");
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(kSelected));
+  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(kSelected));
+}
+
+TEST_P(Mapper, ADeletedAttemptStopsWithoutWriting) {
+  int chunks = 0;
+  on_progress_ = [&](const mm::MigrationProgress& p) {
+    if (!p.finished && ++chunks == 2) mm::api::delete_record(kDouble, "default");
+  };
+  mm::api::initiate_migration(kDouble, "default");
+  EXPECT_EQ(mm::api::get_record(kDouble, "default"), std::nullopt);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "100");  // two chunks, then it stopped
+}
+
+TEST_P(Mapper, AnAttemptDeletedElsewhereStopsAtItsNextCommit) {
+  mm::Config config = dbs_.config();
+  config.record_cache_ttl = std::chrono::hours(1);  // the cache cannot notice: the commit must
+  mm::configure(config);
+  int chunks = 0;
+  on_progress_ = [&](const mm::MigrationProgress& p) {
+    if (!p.finished && ++chunks == 2) {
+      EXPECT_TRUE(dbs_.open_store("default")->remove(kDouble));
+    }
+  };
+  mm::api::initiate_migration(kDouble, "default");
+  EXPECT_EQ(mm::api::get_record(kDouble, "default"), std::nullopt);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "100");  // the third chunk rolled back
+}
+
+TEST_P(Mapper, ResumesAfterTheProcessIsKilledMidChunkProcessingEachRowOnce) {
+  ASSERT_FALSE(g_worker.empty()) << "run through ctest, which passes mapper_worker's path";
+  dbs_.execute("default",
+               "CREATE TABLE work (id INTEGER PRIMARY KEY); CREATE TABLE done_rows (id INTEGER);"
+               "INSERT INTO work (id) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+               "FROM seq WHERE n < 200) SELECT n FROM seq");
+  int to_child[2], from_child[2];
+  ASSERT_EQ(pipe(to_child), 0);
+  ASSERT_EQ(pipe(from_child), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(to_child[0], STDIN_FILENO);
+    dup2(from_child[1], STDOUT_FILENO);
+    execl(g_worker.c_str(), g_worker.c_str(), dbs_.url("default").c_str(), "113", nullptr);
+    _exit(127);
+  }
+  close(to_child[0]);
+  close(from_child[1]);
+  char buffer[16] = {};
+  ASSERT_EQ(read(from_child[0], buffer, 9), 9);  // "stopping\n": inside the chunk of ids 101..125
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  close(to_child[1]);
+  close(from_child[0]);
+
+  mm::MigrationRecord interrupted = record("map:0001_resumable");
+  EXPECT_EQ(interrupted.status(), mm::MigrationStatus::kRunning);
+  EXPECT_EQ(interrupted.checkpoint, "100");
+  EXPECT_EQ(scalar("SELECT count(*) FROM done_rows"), "100");
+  mm::api::resume_migration("map:0001_resumable", "default");
+  mm::MigrationRecord done = record("map:0001_resumable");
+  EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied) << done.last_error;
+  EXPECT_EQ(done.rows_done, 200);
+  EXPECT_EQ(scalar("SELECT count(*) FROM done_rows"), "200");
+  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM done_rows"), "200");
+}
+
+TEST_P(Mapper, ParallelRangesCoverTheSelectionExactlyOnce) {
+  mm::api::initiate_migration("map:0005_parallel", "default");
+  mm::MigrationRecord r = record("map:0005_parallel");
+  const std::int64_t selected = 1000 - 1000 / 3;
+  EXPECT_EQ(r.status(), mm::MigrationStatus::kApplied) << r.last_error;
+  EXPECT_EQ(r.rows_done, selected);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(selected));
+  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(selected));
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen WHERE id % 3 = 0"), "0");
+  if (GetParam() == Engine::kPostgres) {
+    // Four ranges, each run to its end: "ranges:after,upto,last;..." with last == upto.
+    ASSERT_TRUE(r.checkpoint && r.checkpoint->starts_with("ranges:")) << *r.checkpoint;
+    EXPECT_EQ(std::count(r.checkpoint->begin(), r.checkpoint->end(), ';'), 3);
+  } else {
+    EXPECT_EQ(r.checkpoint, "1000");  // SQLite: one writer, so one range
+  }
+}
+
+TEST_P(Mapper, ResumeRefusesWhatCannotResume) {
+  EXPECT_THROW(mm::api::resume_migration(kDouble, "default"), mm::MigrationError);  // no record
+  EXPECT_THROW(mm::api::resume_migration("map:0001_setup", "default"), mm::MigrationError);
+  mm::api::initiate_migration(kDouble, "default");
+  EXPECT_THROW(mm::api::resume_migration(kDouble, "default"), mm::MigrationAlreadyStarted);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, Mapper, mm::test::kEngines, mm::test::engine_name);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  if (argc > 1) g_worker = std::filesystem::absolute(argv[1]);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,35 @@
+#include "resumable_mapper.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "massmigration/massmigration.h"
+
+namespace mm = massmigration;
+
+namespace massmigration::test {
+std::atomic<std::int64_t> resumable_stop_at{-1};
+}  // namespace massmigration::test
+
+namespace {
+
+class Resumable : public mm::MapperMigration {
+ public:
+  mm::BackendParams backend_params() const override { return {{"chunk_size", "25"}}; }
+  mm::MapperQuery query(const std::string&) const override { return {.table = "work"}; }
+  void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {
+    if (std::get<std::int64_t>(row.key()) == mm::test::resumable_stop_at) {
+      std::printf("stopping\n");
+      std::fflush(stdout);
+      char byte;
+      while (read(STDIN_FILENO, &byte, 1) >= 0) {
+      }
+    }
+    ctx.execute("INSERT INTO done_rows (id) VALUES ($1)", row.key());
+  }
+};
+
+}  // namespace
+
+MASSMIGRATION_REGISTER(Resumable, "map", "0001_resumable");
