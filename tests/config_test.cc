@@ -49,6 +49,16 @@ TEST(ConfigToml, ReadsDatabasesRoutingAndBackend) {
   EXPECT_EQ(config.default_backend, "threads");
 }
 
+TEST(ConfigToml, ReadsTheRecordCacheTtl) {
+  EXPECT_EQ(mm::Config::from_toml_string("[records]\ncache_ttl_ms = 250\n").record_cache_ttl,
+            std::chrono::milliseconds(250));
+  EXPECT_EQ(mm::Config{}.record_cache_ttl, std::chrono::milliseconds(1000));
+  Caught e = config_error(
+      [] { mm::Config::from_toml_string("[records]\ncache_ttl_ms = \"soon\"\n", "app.toml"); });
+  EXPECT_EQ(e.entry, "app.toml:2 [records] cache_ttl_ms");
+  EXPECT_NE(e.what.find("whole number of milliseconds"), std::string::npos) << e.what;
+}
+
 TEST(ConfigToml, SyntaxErrorNamesSourceAndLine) {
   Caught e = config_error([] {
     mm::Config::from_toml_string("[databases]\ndefault = \"sqlite:///x.db\"\nbroken = \n",

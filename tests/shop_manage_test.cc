@@ -82,7 +82,13 @@ TEST_F(ShopManage, GuardsRefuseThenMigrateAllAppliesEverythingThenTheyAllow) {
   EXPECT_NE(migrate.out.find("blog_db: OK - 2 applied, 0 already applied"), std::string::npos)
       << migrate.out;
   EXPECT_NE(migrate.out.find("default: OK - 1 applied, 0 already applied"), std::string::npos);
-  EXPECT_NE(migrate.out.find("shop_db: OK - 3 applied, 0 already applied"), std::string::npos);
+  EXPECT_NE(migrate.out.find("shop_db: OK - 5 applied, 0 already applied"), std::string::npos);
+  // Not a terminal: plain progress lines, the last at the end of the run.
+  EXPECT_NE(migrate.out.find("  progress shop:0005_order_tax on shop_db: 100000/100000 rows "
+                             "(100%)"),
+            std::string::npos)
+      << migrate.out;
+  EXPECT_EQ(migrate.out.find('\r'), std::string::npos);
   // Dependency order within a database.
   EXPECT_LT(migrate.out.find("shop:0001_create_products"),
             migrate.out.find("shop:0002_backfill_slugs"));
@@ -103,7 +109,9 @@ TEST_F(ShopManage, GuardsRefuseThenMigrateAllAppliesEverythingThenTheyAllow) {
 
   ProcessResult again = manage({"migrate_all"});
   EXPECT_EQ(again.exit_code, 0);
-  EXPECT_NE(again.out.find("shop_db: OK - 3 already applied"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("shop_db: OK - 5 already applied"), std::string::npos) << again.out;
+  EXPECT_EQ(scalar("shop.db", "SELECT count(*) FROM orders WHERE tax_cents = total_cents / 5"),
+            "100000");
 }
 
 TEST_F(ShopManage, AFailingMigrationExitsOneRollsBackAndLeavesTheOthers) {
@@ -113,7 +121,8 @@ TEST_F(ShopManage, AFailingMigrationExitsOneRollsBackAndLeavesTheOthers) {
                             "failed on purpose"),
             std::string::npos)
       << failed.out;
-  EXPECT_NE(failed.out.find("shop_db: FAILED - 2 applied, 1 failed"), std::string::npos);
+  EXPECT_NE(failed.out.find("shop_db: FAILED - 4 applied, 1 failed"), std::string::npos)
+      << failed.out;
   EXPECT_NE(failed.out.find("blog_db: OK"), std::string::npos);
   EXPECT_EQ(status("shop.db", "shop:0003_check_prices"), "ERRORED");
   EXPECT_EQ(scalar("shop.db",
@@ -141,7 +150,7 @@ TEST_F(ShopManage, DryRunPrintsThePlanAndChangesNothing) {
   ProcessResult plan = manage({"migrate_all", "--dry-run"});
   EXPECT_EQ(plan.exit_code, 0);
   EXPECT_NE(plan.out.find("WOULD RUN  shop:0002_backfill_slugs"), std::string::npos) << plan.out;
-  EXPECT_NE(plan.out.find("shop_db: OK - 3 to apply"), std::string::npos);
+  EXPECT_NE(plan.out.find("shop_db: OK - 5 to apply"), std::string::npos);
   EXPECT_TRUE(data_files().empty()) << ::testing::PrintToString(data_files());
 }
 
@@ -149,7 +158,7 @@ TEST_F(ShopManage, FakeRecordsWithoutRunning) {
   ProcessResult faked = manage({"migrate_all", "--fake", "--app", "shop"});
   EXPECT_EQ(faked.exit_code, 0) << faked.out << faked.err;
   EXPECT_NE(faked.out.find("FAKED    shop:0001_create_products"), std::string::npos);
-  EXPECT_EQ(scalar("shop.db", "SELECT sum(was_faked) FROM massmigration_record"), "3");
+  EXPECT_EQ(scalar("shop.db", "SELECT sum(was_faked) FROM massmigration_record"), "5");
   EXPECT_EQ(scalar("shop.db", "SELECT count(*) FROM sqlite_master WHERE name = 'product'"), "0");
   EXPECT_EQ(scalar("blog.db", "SELECT 1"), "<no file>");  // --app shop touched nothing else
 }
@@ -246,8 +255,8 @@ TEST_F(ShopManage, EveryCommandHasHelp) {
                               "makemassmigration", "check", "products", "http-demo"}) {
     EXPECT_NE(top.out.find(command), std::string::npos) << command;
   }
-  for (const char* command : {"showmigrations", "migrate_all", "migrator", "run", "fake", "delete",
-                              "makemassmigration", "check"}) {
+  for (const char* command : {"showmigrations", "migrate_all", "migrator", "run", "fake", "resume",
+                              "delete", "makemassmigration", "check"}) {
     ProcessResult help = manage({command, "--help"});
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find(std::string("usage: shop-manage [--config FILE] ") + command),
@@ -285,7 +294,67 @@ TEST_F(ShopManage, MigratorAutoRunsWithoutPrompts) {
 TEST_F(ShopManage, CheckFindsNoProblemsInTheExample) {
   ProcessResult r = manage({"check"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_EQ(r.out, "No problems found (6 migrations, 3 databases)\n");
+  EXPECT_EQ(r.out, "No problems found (8 migrations, 3 databases)\n");
+}
+
+TEST_F(ShopManage, MapperProgressShowsInShowmigrations) {
+  ProcessResult migrate = manage({"migrate_all", "--app", "shop"});
+  ASSERT_EQ(migrate.exit_code, 0) << migrate.out;
+  ProcessResult table = manage({"showmigrations", "--app", "shop", "--database", "shop_db"});
+  EXPECT_NE(table.out.find("PROGRESS shop:0005_order_tax on shop_db: 100000/100000 rows (100%) "
+                           "APPLIED"),
+            std::string::npos)
+      << table.out;
+  ProcessResult json = manage({"showmigrations", "--format", "json", "--database", "shop_db"});
+  EXPECT_NE(json.out.find("{\"key\": \"shop:0005_order_tax\", \"app\": \"shop\", \"name\": "
+                          "\"0005_order_tax\", \"databases\": {\"shop_db\": \"APPLIED\"}, "
+                          "\"progress\": {\"shop_db\": {\"done\": 100000, \"total\": 100000}}}"),
+            std::string::npos)
+      << json.out;
+  // Only mappers carry progress.
+  EXPECT_EQ(json.out.find("0004_seed_orders\", \"databases\": {\"shop_db\": \"APPLIED\"}, "
+                          "\"progress\""),
+            std::string::npos);
+}
+
+TEST_F(ShopManage, OnATerminalProgressIsABarRedrawnInPlace) {
+  // script(1) gives shop-manage a pseudo-terminal for its output.
+  ProcessResult r = mm::test::run_process(
+      {"/usr/bin/script", "-qec", g_manage.string() + " migrate_all --app shop", "/dev/null"},
+      dir());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("\r  shop:0005_order_tax on shop_db ["), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("########################] 100000/100000 rows (100%)"), std::string::npos)
+      << r.out;
+}
+
+TEST_F(ShopManage, AnInterruptedMapperResumesFromTheCommandLine) {
+  ProcessResult first = manage({"migrate_all", "--app", "shop"});
+  ASSERT_EQ(first.exit_code, 0);
+  // As if its process had died halfway: RUNNING, 40 000 rows done, checkpoint at 40 000.
+  sqlite3* db = nullptr;
+  sqlite3_open((dir() / "data/shop.db").c_str(), &db);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE orders SET tax_cents = NULL WHERE id > 40000;"
+                         "UPDATE massmigration_record SET is_applied = 0, applied_at = NULL, "
+                         "rows_done = 40000, checkpoint = '40000' "
+                         "WHERE key = 'shop:0005_order_tax'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  ProcessResult refused = manage({"run", "shop:0005_order_tax", "--database", "shop_db"});
+  EXPECT_EQ(refused.exit_code, 1);
+  ProcessResult resumed = manage({"resume", "shop:0005_order_tax", "--database", "shop_db"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("progress shop:0005_order_tax on shop_db: 100000/100000 rows"),
+            std::string::npos)
+      << resumed.out;
+  EXPECT_NE(resumed.out.find("OK shop:0005_order_tax on shop_db"), std::string::npos);
+  EXPECT_EQ(scalar("shop.db", "SELECT count(*) FROM orders WHERE tax_cents IS NULL"), "0");
+  EXPECT_EQ(scalar("shop.db",
+                   "SELECT rows_done FROM massmigration_record WHERE key = "
+                   "'shop:0005_order_tax'"),
+            "100000");
 }
 
 TEST_F(ShopManage, SqliteAndPostgresTogether) {
@@ -297,11 +366,12 @@ TEST_F(ShopManage, SqliteAndPostgresTogether) {
   EXPECT_EQ(manage({"products"}).exit_code, 1);
   ProcessResult migrate = manage({"migrate_all"});
   EXPECT_EQ(migrate.exit_code, 0) << migrate.out << migrate.err;
-  EXPECT_NE(migrate.out.find("shop_db: OK - 3 applied"), std::string::npos) << migrate.out;
+  EXPECT_NE(migrate.out.find("shop_db: OK - 5 applied"), std::string::npos) << migrate.out;
+  EXPECT_EQ(pg.scalar("shop_db", "SELECT count(*) FROM orders WHERE tax_cents IS NULL"), "0");
   EXPECT_NE(migrate.out.find("blog_db: OK - 2 applied"), std::string::npos) << migrate.out;
   EXPECT_EQ(pg.scalar("shop_db", "SELECT slug FROM product WHERE id = 1"), "blue-mug");
   EXPECT_EQ(pg.scalar("shop_db", "SELECT count(*) FROM massmigration_record WHERE is_applied"),
-            "3");
+            "5");
   EXPECT_EQ(status("blog.db", "blog:0002_title_case"), "APPLIED");
   ProcessResult shown = manage({"showmigrations", "--format", "json", "--app", "shop"});
   EXPECT_EQ(shown.exit_code, 0);
@@ -315,21 +385,21 @@ TEST_F(ShopManage, MakemassmigrationWritesTheNextNumberedFile) {
   ProcessResult made = manage({"makemassmigration", "shop", "add_stock"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   EXPECT_EQ(made.out,
-            "Created shop/massmigrations/0004_add_stock.cc (shop:0004_add_stock, after "
-            "shop:0003_check_prices)\n");
-  std::ifstream file(dir() / "shop/massmigrations/0004_add_stock.cc");
+            "Created shop/massmigrations/0006_add_stock.cc (shop:0006_add_stock, after "
+            "shop:0005_order_tax)\n");
+  std::ifstream file(dir() / "shop/massmigrations/0006_add_stock.cc");
   std::stringstream text;
   text << file.rdbuf();
-  EXPECT_NE(text.str().find("return {{\"shop\", \"0003_check_prices\"}};"), std::string::npos);
-  EXPECT_NE(text.str().find("MASSMIGRATION_REGISTER(AddStock, \"shop\", \"0004_add_stock\");"),
+  EXPECT_NE(text.str().find("return {{\"shop\", \"0005_order_tax\"}};"), std::string::npos);
+  EXPECT_NE(text.str().find("MASSMIGRATION_REGISTER(AddStock, \"shop\", \"0006_add_stock\");"),
             std::string::npos)
       << text.str();
   ProcessResult next = manage({"makemassmigration", "shop", "reprice", "--template", "custom"});
   EXPECT_EQ(next.exit_code, 0);
-  EXPECT_NE(next.out.find("0005_reprice.cc"), std::string::npos) << next.out;
+  EXPECT_NE(next.out.find("0007_reprice.cc"), std::string::npos) << next.out;
   ProcessResult duplicate = manage({"makemassmigration", "shop", "add_stock"});
   EXPECT_EQ(duplicate.exit_code, 2);
-  EXPECT_NE(duplicate.err.find("already has a migration named add_stock (0004_add_stock)"),
+  EXPECT_NE(duplicate.err.find("already has a migration named add_stock (0006_add_stock)"),
             std::string::npos)
       << duplicate.err;
   ProcessResult fresh_app =

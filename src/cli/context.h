@@ -25,6 +25,7 @@ struct Context {
   std::ostream& out;
   std::ostream& err;
   const Options& options;
+  bool terminal = false;  // out is a terminal: progress bars redraw in place
 };
 
 // The records of one alias by key, or why they could not be read.
@@ -49,6 +50,7 @@ int migrate_all(Context& ctx, const std::vector<std::string>& args);
 int migrator(Context& ctx, const std::vector<std::string>& args);
 int run_one(Context& ctx, const std::vector<std::string>& args);
 int fake_one(Context& ctx, const std::vector<std::string>& args);
+int resume_one(Context& ctx, const std::vector<std::string>& args);
 int delete_one(Context& ctx, const std::vector<std::string>& args);
 int makemassmigration(Context& ctx, const std::vector<std::string>& args);
 int check_command(Context& ctx, const std::vector<std::string>& args);

@@ -42,6 +42,9 @@ constexpr BuiltIn kBuiltIns[] = {
     {"run", "run KEY --database A", "run one migration on one database", internal::run_one, true},
     {"fake", "fake KEY --database A", "record one migration as applied without running it",
      internal::fake_one, true},
+    {"resume", "resume KEY --database A",
+     "continue a mapper that failed or whose process died, after its last committed chunk",
+     internal::resume_one, true},
     {"delete", "delete KEY --database A",
      "delete one migration's record on one database, so that it can run again",
      internal::delete_one, true},
@@ -89,11 +92,9 @@ bool wants_help(const std::vector<std::string>& args) {
                      [](const std::string& a) { return a == "--help" || a == "-h"; });
 }
 
-}  // namespace
-
-int run(const std::string& program, const std::vector<std::string>& all_args, std::istream& in,
-        std::ostream& out, std::ostream& err, const Options& options) {
-  Context ctx{program, in, out, err, options};
+int run_on(const std::string& program, const std::vector<std::string>& all_args, std::istream& in,
+           std::ostream& out, std::ostream& err, const Options& options, bool terminal) {
+  Context ctx{program, in, out, err, options, terminal};
   // --config is global: it may come before or after the command.
   std::optional<std::string> config_path;
   std::vector<std::string> args;
@@ -160,10 +161,17 @@ int run(const std::string& program, const std::vector<std::string>& all_args, st
   }
 }
 
+}  // namespace
+
+int run(const std::string& program, const std::vector<std::string>& args, std::istream& in,
+        std::ostream& out, std::ostream& err, const Options& options) {
+  return run_on(program, args, in, out, err, options, /*terminal=*/false);
+}
+
 int main(int argc, char** argv, const Options& options) {
   std::string program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "manage";
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-  return run(program, args, std::cin, std::cout, std::cerr, options);
+  return run_on(program, args, std::cin, std::cout, std::cerr, options, isatty(STDOUT_FILENO) != 0);
 }
 
 }  // namespace massmigration::cli

@@ -3,6 +3,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/context.h"
+#include "cli/progress_display.h"
 #include "launch.h"
 #include "massmigration/api.h"
 #include "massmigration/errors.h"
@@ -54,6 +55,7 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
         ++tally.in_background;
         continue;
       case MigrationStatus::kErrored:
+        if (m->type() == MigrationType::kMapper) break;  // launching it again resumes it
         ctx.out << "  FAILED   " << key << " earlier: " << records.by_key.at(key).last_error
                 << " (delete its record to run it again)\n";
         ++tally.failed;
@@ -61,13 +63,17 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
       case MigrationStatus::kNotRun:
         break;
     }
+    const bool resuming = records.status(m->key()) == MigrationStatus::kErrored;
     if (std::optional<std::string> waiting = unmet_dependency(*m, status)) {
       ctx.out << "  SKIPPED  " << key << ": needs " << *waiting << " applied first\n";
       ++tally.skipped;
       continue;
     }
     if (options.dry_run) {
-      ctx.out << (options.fake ? "  WOULD FAKE " : "  WOULD RUN  ") << key << "\n";
+      ctx.out << (options.fake ? "  WOULD FAKE "
+                  : resuming   ? "  WOULD RESUME "
+                               : "  WOULD RUN  ")
+              << key << "\n";
       status[key] = MigrationStatus::kApplied;  // so that the plan continues past it
       ++tally.applied;
       continue;
@@ -90,8 +96,10 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (now == MigrationStatus::kApplied) {
-      ctx.out << (options.fake ? "  FAKED    " : "  OK       ") << key
-              << absl::StrFormat(" (%.2f s)", seconds) << "\n";
+      ctx.out << (options.fake ? "  FAKED    "
+                  : resuming   ? "  RESUMED  "
+                               : "  OK       ")
+              << key << absl::StrFormat(" (%.2f s)", seconds) << "\n";
       ++tally.applied;
     } else if (now == MigrationStatus::kRunning) {
       ctx.out << "  STARTED  " << key << " (its backend runs it in the background)\n";
@@ -109,6 +117,7 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
 }  // namespace
 
 int migrate(Context& ctx, const MigrateOptions& options) {
+  ProgressDisplay display(ctx.out, ctx.terminal);
   std::vector<std::string> aliases = selected_aliases(options.database);
   std::vector<const Migration*> migrations = selected_migrations(options.app);
   bool any_failed = false;

@@ -1,5 +1,6 @@
 // run / fake / delete: one migration on one database.
 #include "cli/context.h"
+#include "cli/progress_display.h"
 #include "launch.h"
 #include "massmigration/api.h"
 #include "massmigration/errors.h"
@@ -31,12 +32,15 @@ Target parse_target(const std::vector<std::string>& args) {
   }
 }
 
-}  // namespace
-
-int run_one(Context& ctx, const std::vector<std::string>& args) {
-  Target target = parse_target(args);
+// Launches (or resumes) inline, showing a mapper's progress, and reports the outcome.
+int run_and_report(Context& ctx, const Target& target, bool resume) {
   try {
-    massmigration::internal::launch(target.key, target.alias, "inline");
+    ProgressDisplay display(ctx.out, ctx.terminal);
+    if (resume) {
+      massmigration::internal::resume(target.key, target.alias, "inline");
+    } else {
+      massmigration::internal::launch(target.key, target.alias, "inline");
+    }
   } catch (const MigrationError& e) {
     ctx.err << ctx.program << ": " << e.what() << "\n";
     return kFailed;
@@ -54,6 +58,16 @@ int run_one(Context& ctx, const std::vector<std::string>& args) {
   ctx.out << "FAILED " << target.key.str() << " on " << target.alias << ": "
           << (record ? record->last_error : "record missing") << "\n";
   return kFailed;
+}
+
+}  // namespace
+
+int run_one(Context& ctx, const std::vector<std::string>& args) {
+  return run_and_report(ctx, parse_target(args), /*resume=*/false);
+}
+
+int resume_one(Context& ctx, const std::vector<std::string>& args) {
+  return run_and_report(ctx, parse_target(args), /*resume=*/true);
 }
 
 int fake_one(Context& ctx, const std::vector<std::string>& args) {

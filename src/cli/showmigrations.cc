@@ -78,6 +78,25 @@ int print_status_table(Context& ctx, const std::optional<std::string>& database,
   for (size_t i = 0; i < grid.migrations.size(); ++i) {
     print_row(grid.migrations[i]->key().str(), grid.cells[i]);
   }
+  // How far mappers got, where they ran.
+  for (size_t i = 0; i < grid.migrations.size(); ++i) {
+    if (grid.migrations[i]->type() != MigrationType::kMapper) continue;
+    for (size_t a = 0; a < grid.aliases.size(); ++a) {
+      auto it = grid.records[a].by_key.find(grid.migrations[i]->key().str());
+      if (it == grid.records[a].by_key.end()) continue;
+      const MigrationRecord& record = it->second;
+      ctx.out << "PROGRESS " << record.key.str() << " on " << grid.aliases[a] << ": "
+              << record.rows_done;
+      if (record.rows_total) {
+        ctx.out << "/" << *record.rows_total << " rows ("
+                << (*record.rows_total > 0 ? record.rows_done * 100 / *record.rows_total : 100)
+                << "%)";
+      } else {
+        ctx.out << " rows";
+      }
+      ctx.out << " " << to_string(record.status()) << "\n";
+    }
+  }
   // What went wrong, where it did.
   for (size_t i = 0; i < grid.migrations.size(); ++i) {
     for (size_t a = 0; a < grid.aliases.size(); ++a) {
@@ -111,7 +130,22 @@ int showmigrations(Context& ctx, const std::vector<std::string>& args) {
       ctx.out << (a == 0 ? "" : ", ") << json_string(grid.aliases[a]) << ": "
               << json_string(grid.cells[i][a]);
     }
-    ctx.out << "}}";
+    ctx.out << "}";
+    if (grid.migrations[i]->type() == MigrationType::kMapper) {
+      ctx.out << ", \"progress\": {";
+      bool first = true;
+      for (size_t a = 0; a < grid.aliases.size(); ++a) {
+        auto it = grid.records[a].by_key.find(key.str());
+        if (it == grid.records[a].by_key.end()) continue;
+        const MigrationRecord& record = it->second;
+        ctx.out << (first ? "" : ", ") << json_string(grid.aliases[a])
+                << ": {\"done\": " << record.rows_done << ", \"total\": "
+                << (record.rows_total ? std::to_string(*record.rows_total) : "null") << "}";
+        first = false;
+      }
+      ctx.out << "}";
+    }
+    ctx.out << "}";
   }
   ctx.out << (grid.migrations.empty() ? "]\n" : "\n]\n");
   report_unreadable(ctx, grid);
