@@ -17,7 +17,9 @@ class PostgresCluster {
   // Reattaches to a cluster that another process created (see save/load).
   PostgresCluster(std::filesystem::path directory, int port);
 
-  void start();
+  // Starts the server. Tests run without durability (fsync off) for speed; benchmarks that
+  // compare commit costs ask for `durable`.
+  void start(bool durable = false);
   void stop();
   // Stops the server if it runs and removes the directory.
   void destroy();

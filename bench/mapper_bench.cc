@@ -1,0 +1,206 @@
+// Mapper throughput on a 1 000 000-row table, per engine, in rows per second
+// (items_per_second), against baselines run in the same program:
+//   BM_SetBasedUpdate      one UPDATE over every row: the ceiling
+//   BM_MapperBatch         the mapper, a set-based UPDATE per 10 000-row chunk
+//   BM_MapperPerRow        the mapper, one UPDATE per row, 1000 rows per chunk
+//   BM_NaiveAutocommitLoop one UPDATE per row, each its own transaction (a 2000-row sample)
+// and on PostgreSQL BM_MapperPerRow/postgres/2workers, two key ranges in parallel.
+// Goals: batch >= 50% of set-based; per-row >= 10x naive; 2 workers >= 1.6x one.
+// PostgreSQL runs on a throwaway server with durable commits (fsync on), as in production.
+#include <benchmark/benchmark.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <pqxx/pqxx>
+
+#include "massmigration/massmigration.h"
+#include "support/postgres_cluster.h"
+
+namespace mm = massmigration;
+
+namespace {
+
+constexpr std::int64_t kRows = 1'000'000;
+constexpr std::int64_t kNaiveSample = 2'000;
+
+class Seed : public mm::SimpleMigration {
+  void operation(mm::OperationContext& ctx) override {
+    ctx.execute("DROP TABLE IF EXISTS big");
+    ctx.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
+    ctx.execute(
+        "INSERT INTO big (id, v) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM "
+        "seq WHERE n < 1000000) SELECT n, 0 FROM seq");
+  }
+};
+MASSMIGRATION_REGISTER(Seed, "bench", "0001_seed");
+
+class Batch : public mm::MapperMigration {
+ public:
+  mm::BackendParams backend_params() const override { return {{"chunk_size", "10000"}}; }
+  mm::MapperQuery query(const std::string&) const override { return {.table = "big"}; }
+  void batch_operation(const std::vector<mm::MapperRow>& rows, mm::OperationContext& ctx) override {
+    ctx.execute("UPDATE big SET v = v + 1 WHERE id >= $1 AND id <= $2", rows.front().key(),
+                rows.back().key());
+  }
+};
+MASSMIGRATION_REGISTER(Batch, "bench", "0002_batch");
+
+class PerRow : public mm::MapperMigration {
+ public:
+  mm::BackendParams backend_params() const override { return {{"chunk_size", "1000"}}; }
+  mm::MapperQuery query(const std::string&) const override { return {.table = "big"}; }
+  void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {
+    ctx.execute("UPDATE big SET v = v + 1 WHERE id = $1", row.key());
+  }
+};
+MASSMIGRATION_REGISTER(PerRow, "bench", "0003_per_row");
+
+class PerRowTwoWorkers : public PerRow {
+ public:
+  mm::BackendParams backend_params() const override {
+    return {{"chunk_size", "1000"}, {"workers", "2"}};
+  }
+};
+MASSMIGRATION_REGISTER(PerRowTwoWorkers, "bench", "0004_per_row_2");
+
+std::string g_sqlite_path;
+
+void run_mapper(benchmark::State& state, const char* key, const char* alias) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    mm::api::delete_record(key, alias);
+    state.ResumeTiming();
+    mm::api::initiate_migration(key, alias);
+  }
+  auto record = mm::api::get_record(key, alias);
+  if (!record || !record->is_applied || record->rows_done != kRows) {
+    state.SkipWithError(record ? record->last_error.c_str() : "no record");
+  }
+  state.SetItemsProcessed(state.iterations() * kRows);
+}
+
+void set_based(benchmark::State& state, const char* alias, const std::string& url) {
+  for (auto _ : state) {
+    if (std::string(alias) == "sqlite") {
+      sqlite3* db = nullptr;
+      sqlite3_open(g_sqlite_path.c_str(), &db);
+      sqlite3_exec(db, "UPDATE big SET v = v + 1", nullptr, nullptr, nullptr);
+      sqlite3_close(db);
+    } else {
+      pqxx::connection c(url);
+      pqxx::work w(c);
+      w.exec("UPDATE big SET v = v + 1");
+      w.commit();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kRows);
+}
+
+void naive(benchmark::State& state, const char* alias, const std::string& url) {
+  for (auto _ : state) {
+    if (std::string(alias) == "sqlite") {
+      sqlite3* db = nullptr;
+      sqlite3_open(g_sqlite_path.c_str(), &db);
+      sqlite3_stmt* stmt = nullptr;
+      sqlite3_prepare_v2(db, "UPDATE big SET v = v + 1 WHERE id = ?1", -1, &stmt, nullptr);
+      for (std::int64_t id = 1; id <= kNaiveSample; ++id) {
+        sqlite3_bind_int64(stmt, 1, id);
+        sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+      }
+      sqlite3_finalize(stmt);
+      sqlite3_close(db);
+    } else {
+      pqxx::connection c(url);
+      for (std::int64_t id = 1; id <= kNaiveSample; ++id) {
+        pqxx::nontransaction(c).exec_params("UPDATE big SET v = v + 1 WHERE id = $1", id);
+      }
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kNaiveSample);
+}
+
+class GoalReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      auto it = run.counters.find("items_per_second");
+      if (run.run_type == Run::RT_Iteration && !run.error_occurred && it != run.counters.end()) {
+        std::string name = run.benchmark_name();
+        name = name.substr(0, name.find("/iterations:"));  // "BM_MapperBatch/sqlite"
+        rate_[name] = it->second.value;
+      }
+    }
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    std::printf("\nGoals (from this run, rows/s ratios):\n");
+    for (const char* engine : {"sqlite", "postgres"}) {
+      auto r = [&](const std::string& name) { return rate_[name + "/" + engine]; };
+      std::printf("  %s: batch / set-based = %.0f%% (goal >= 50%%); per-row / naive = %.1fx "
+                  "(goal >= 10x)\n",
+                  engine, 100 * r("BM_MapperBatch") / r("BM_SetBasedUpdate"),
+                  r("BM_MapperPerRow") / r("BM_NaiveAutocommitLoop"));
+    }
+    std::printf("  postgres: 2 workers / 1 worker (per-row) = %.2fx (goal >= 1.6x)\n",
+                rate_["BM_MapperPerRow/postgres/2workers"] / rate_["BM_MapperPerRow/postgres"]);
+  }
+
+ private:
+  std::map<std::string, double> rate_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::unique_ptr<mm::test::PostgresCluster> cluster;
+  std::string pg_url;
+  if (const char* url = std::getenv("MASSMIGRATION_BENCH_POSTGRES_URL"); url && *url) {
+    pg_url = url;
+  } else {
+    cluster = std::make_unique<mm::test::PostgresCluster>();
+    cluster->start(/*durable=*/true);
+    pg_url = cluster->url();
+  }
+  std::string dir = (std::filesystem::temp_directory_path() / "massmigration-bench-XXXXXX").string();
+  if (!mkdtemp(dir.data())) return 1;
+  g_sqlite_path = dir + "/bench.db";
+  mm::Config config;
+  config.databases["sqlite"] = "sqlite://" + g_sqlite_path;
+  config.databases["postgres"] = pg_url;
+  mm::configure(config);
+  for (const char* alias : {"sqlite", "postgres"}) {
+    mm::api::delete_record("bench:0001_seed", alias);
+    mm::api::initiate_migration("bench:0001_seed", alias);
+  }
+
+  for (const char* engine : {"sqlite", "postgres"}) {
+    std::string e = engine;
+    benchmark::RegisterBenchmark(("BM_SetBasedUpdate/" + e).c_str(), set_based, engine, pg_url)
+        ->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_MapperBatch/" + e).c_str(), run_mapper, "bench:0002_batch",
+                                 engine)
+        ->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_MapperPerRow/" + e).c_str(), run_mapper,
+                                 "bench:0003_per_row", engine)
+        ->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_NaiveAutocommitLoop/" + e).c_str(), naive, engine, pg_url)
+        ->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+  }
+  benchmark::RegisterBenchmark("BM_MapperPerRow/postgres/2workers", run_mapper,
+                               "bench:0004_per_row_2", "postgres")
+      ->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+  benchmark::Initialize(&argc, argv);
+  GoalReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  std::filesystem::remove_all(dir);
+  if (cluster) cluster->destroy();
+  return 0;
+}
