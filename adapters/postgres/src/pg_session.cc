@@ -1,10 +1,14 @@
 #include "pg_session.h"
 
+#include <map>
 #include <pqxx/pqxx>
 #include <variant>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "massmigration/errors.h"
 #include "massmigration/postgres.h"
+#include "mutex.h"
 #include "pg_record_sql.h"
 #include "string_building.h"
 
@@ -50,14 +54,62 @@ Params params_of(std::span<const SqlValue> values) {
   return params;
 }
 
+// A connection kept between sessions, with the statements prepared on it.
+struct PooledConnection {
+  explicit PooledConnection(const std::string& url) : connection(connection_string(url)) {
+    ensure_schema(connection);
+  }
+  pqxx::connection connection;
+  std::map<std::string, std::string, std::less<>> prepared;  // SQL -> statement name
+};
+
+// Connections between sessions, by URL: a mapper opens a session per chunk, and connecting
+// per chunk would cost more than many chunks' work.
+class ConnectionPool {
+ public:
+  std::unique_ptr<PooledConnection> take(const std::string& url) {
+    {
+      MutexLock lock(&mu_);
+      std::vector<std::unique_ptr<PooledConnection>>& idle = idle_[url];
+      while (!idle.empty()) {
+        std::unique_ptr<PooledConnection> pooled = std::move(idle.back());
+        idle.pop_back();
+        if (pooled->connection.is_open()) return pooled;
+      }
+    }
+    return std::make_unique<PooledConnection>(url);
+  }
+
+  void give_back(const std::string& url, std::unique_ptr<PooledConnection> pooled) {
+    MutexLock lock(&mu_);
+    std::vector<std::unique_ptr<PooledConnection>>& idle = idle_[url];
+    if (idle.size() < kMaxIdle && pooled->connection.is_open()) idle.push_back(std::move(pooled));
+  }
+
+ private:
+  static constexpr size_t kMaxIdle = 8;
+  Mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<PooledConnection>>> idle_ ABSL_GUARDED_BY(mu_);
+};
+
+ConnectionPool& pool() {
+  static ConnectionPool* p = new ConnectionPool;  // sessions may end during exit
+  return *p;
+}
+
 // A migration's transaction on a connection of its own.
 class PostgresSession : public SqlSession {
  public:
-  PostgresSession(std::string alias, const std::string& url) : alias_(std::move(alias)) {
+  PostgresSession(std::string alias, const std::string& url) : alias_(std::move(alias)), url_(url) {
     guarded("starting a transaction", [&] {
-      connection_ = std::make_unique<pqxx::connection>(connection_string(url));
-      ensure_schema(*connection_);
-      work_ = std::make_unique<pqxx::work>(*connection_);
+      pooled_ = pool().take(url_);
+      try {
+        work_ = std::make_unique<pqxx::work>(pooled_->connection);
+      } catch (const pqxx::broken_connection&) {
+        // An idle connection the server dropped (a restart): connect afresh, once.
+        pooled_ = std::make_unique<PooledConnection>(url_);
+        work_ = std::make_unique<pqxx::work>(pooled_->connection);
+      }
       return 0;
     });
   }
@@ -65,6 +117,7 @@ class PostgresSession : public SqlSession {
   ~PostgresSession() override {
     // pqxx::work rolls back an uncommitted transaction when destroyed, and never throws.
     work_.reset();
+    if (pooled_ && sound_) pool().give_back(url_, std::move(pooled_));
   }
 
   std::int64_t execute(std::string_view sql, std::span<const SqlValue> values) override {
@@ -131,9 +184,15 @@ class PostgresSession : public SqlSession {
   pqxx::result run(std::string_view sql, std::span<const SqlValue> values) {
     // Without parameters, several statements may run at once (a script).
     if (values.empty()) return work_->exec(std::string(sql));
+    // With them, one statement, prepared once per connection.
+    auto it = pooled_->prepared.find(sql);
+    if (it == pooled_->prepared.end()) {
+      std::string name = "mm_user_" + std::to_string(pooled_->prepared.size());
+      pooled_->connection.prepare(name, std::string(sql));
+      it = pooled_->prepared.emplace(std::string(sql), std::move(name)).first;
+    }
     Params params = params_of(values);
-    return work_->exec_params(std::string(sql),
-                              pqxx::prepare::make_dynamic_params(params.pointers()));
+    return work_->exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params.pointers()));
   }
 
   template <typename Fn>
@@ -144,13 +203,16 @@ class PostgresSession : public SqlSession {
       throw RecordStoreError(alias_,
                              strings::cat(doing, ": ", e.what(), " (SQLSTATE ", e.sqlstate(), ")"));
     } catch (const pqxx::failure& e) {
+      sound_ = false;  // broken or in doubt: this connection does not go back to the pool
       throw RecordStoreError(alias_, strings::cat(doing, ": ", e.what()));
     }
   }
 
   const std::string alias_;
-  std::unique_ptr<pqxx::connection> connection_;
+  const std::string url_;
+  std::unique_ptr<PooledConnection> pooled_;
   std::unique_ptr<pqxx::work> work_;
+  bool sound_ = true;
 };
 
 }  // namespace

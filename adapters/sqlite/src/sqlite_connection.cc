@@ -165,6 +165,7 @@ Connection::Connection(const std::filesystem::path& path, bool create,
 
 Connection::~Connection() {
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : by_text_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }
 
@@ -197,6 +198,24 @@ std::optional<Statement> Connection::prepare_once(std::string_view sql, std::str
   *rest = sql.substr(tail - sql.data());
   if (!stmt) return std::nullopt;  // only whitespace or comments
   return std::optional<Statement>(std::in_place, stmt, db_, /*owned=*/true);
+}
+
+std::optional<Statement> Connection::cached(std::string_view sql) {
+  if (auto it = by_text_.find(sql); it != by_text_.end())
+    return std::optional<Statement>(std::in_place, it->second, db_);
+  sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+  if (rc != SQLITE_OK) fail(rc, strings::cat("preparing \"", sql, "\""));
+  std::string_view rest = sql.substr(tail - sql.data());
+  const bool single = stmt && rest.find_first_not_of(" \t\r\n;") == std::string_view::npos;
+  if (!single) {
+    sqlite3_finalize(stmt);
+    return std::nullopt;
+  }
+  by_text_.emplace(std::string(sql), stmt);
+  return std::optional<Statement>(std::in_place, stmt, db_);
 }
 
 int Connection::changes() const { return sqlite3_changes(db_); }

@@ -81,6 +81,9 @@ class Connection {
   // A statement prepared for one use from the start of `sql`; `*rest` gets the text after it.
   // Returns nullopt when `sql` holds only whitespace or comments.
   std::optional<Statement> prepare_once(std::string_view sql, std::string_view* rest);
+  // A prepared statement for `sql`, kept for later calls with the same text, when `sql` is one
+  // statement; nullopt for a script of several.
+  std::optional<Statement> cached(std::string_view sql);
   sqlite3* handle() const { return db_; }
   // Rows changed by the last statement.
   int changes() const;
@@ -92,6 +95,7 @@ class Connection {
 
   sqlite3* db_ = nullptr;
   std::map<const char*, sqlite3_stmt*> statements_;
+  std::map<std::string, sqlite3_stmt*, std::less<>> by_text_;
 };
 
 }  // namespace massmigration::sqlite::internal

@@ -2,23 +2,63 @@
 
 #include <sqlite3.h>
 
+#include <map>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
 #include "massmigration/errors.h"
+#include "mutex.h"
 #include "record_sql.h"
 #include "string_building.h"
 
 namespace massmigration::sqlite::internal {
 namespace {
 
-// A migration's transaction on its own connection. BEGIN IMMEDIATE takes the write lock up
-// front, so the transaction never has to upgrade (and deadlock) halfway through.
+// Connections between sessions, by file: a mapper opens a session per chunk, and opening a
+// connection (and checking the schema) per chunk would cost more than many chunks' work.
+class ConnectionPool {
+ public:
+  std::unique_ptr<Connection> take(const Location& location) {
+    {
+      MutexLock lock(&mu_);
+      std::vector<std::unique_ptr<Connection>>& idle = idle_[location.path.string()];
+      while (!idle.empty()) {
+        std::unique_ptr<Connection> connection = std::move(idle.back());
+        idle.pop_back();
+        if (!connection->file_has_moved()) return connection;
+      }
+    }
+    auto connection =
+        std::make_unique<Connection>(location.path, /*create=*/true, location.busy_timeout);
+    ensure_schema(*connection, location.busy_timeout);
+    return connection;
+  }
+
+  void give_back(const std::string& path, std::unique_ptr<Connection> connection) {
+    MutexLock lock(&mu_);
+    std::vector<std::unique_ptr<Connection>>& idle = idle_[path];
+    if (idle.size() < kMaxIdle) idle.push_back(std::move(connection));
+  }
+
+ private:
+  static constexpr size_t kMaxIdle = 4;
+  Mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_ ABSL_GUARDED_BY(mu_);
+};
+
+ConnectionPool& pool() {
+  static ConnectionPool* p = new ConnectionPool;  // sessions may end during exit
+  return *p;
+}
+
+// A migration's transaction on a connection of its own. BEGIN IMMEDIATE takes the write lock
+// up front, so the transaction never has to upgrade (and deadlock) halfway through.
 class SqliteSession : public SqlSession {
  public:
   SqliteSession(std::string alias, const Location& location)
       : alias_(std::move(alias)), path_(location.path.string()) {
     guarded("starting a transaction", [&] {
-      connection_ =
-          std::make_unique<Connection>(location.path, /*create=*/true, location.busy_timeout);
-      ensure_schema(*connection_, location.busy_timeout);
+      connection_ = pool().take(location);
       connection_->exec("BEGIN IMMEDIATE");
       open_ = true;
       return 0;
@@ -26,12 +66,14 @@ class SqliteSession : public SqlSession {
   }
 
   ~SqliteSession() override {
-    if (!open_) return;
-    try {
-      connection_->exec("ROLLBACK");
-    } catch (const SqliteFailure&) {
-      // Closing the connection rolls back whatever is left; nothing more to do here.
+    if (open_) {
+      try {
+        connection_->exec("ROLLBACK");
+      } catch (const SqliteFailure&) {
+        return;  // in doubt: closing the connection rolls back whatever is left
+      }
     }
+    if (connection_ && sound_) pool().give_back(path_, std::move(connection_));
   }
 
   std::int64_t execute(std::string_view sql, std::span<const SqlValue> params) override {
@@ -39,6 +81,12 @@ class SqliteSession : public SqlSession {
       std::string_view rest = sql;
       std::int64_t changed = 0;
       bool first = true;
+      if (std::optional<Statement> statement = connection_->cached(sql)) {
+        statement->bind_all(params);
+        while (statement->step()) {
+        }
+        return static_cast<std::int64_t>(connection_->changes());
+      }
       // Several statements may be given at once (a script) when there are no parameters.
       while (std::optional<Statement> statement = connection_->prepare_once(rest, &rest)) {
         if (first) {
@@ -57,9 +105,8 @@ class SqliteSession : public SqlSession {
 
   std::vector<SqlRow> query(std::string_view sql, std::span<const SqlValue> params) override {
     return guarded(strings::cat("running \"", sql, "\""), [&] {
-      std::string_view rest;
-      std::optional<Statement> statement = connection_->prepare_once(sql, &rest);
-      if (!statement) throw SqliteFailure(SQLITE_MISUSE, "no statement to run");
+      std::optional<Statement> statement = connection_->cached(sql);
+      if (!statement) throw SqliteFailure(SQLITE_MISUSE, "a query is one statement");
       statement->bind_all(params);
       std::vector<SqlRow> rows;
       while (statement->step()) {
@@ -119,6 +166,7 @@ class SqliteSession : public SqlSession {
     try {
       return fn();
     } catch (const SqliteFailure& e) {
+      sound_ = sound_ && e.connection_is_sound();
       throw RecordStoreError(alias_, strings::cat(doing, " in ", path_, ": ", e.what()));
     }
   }
@@ -127,6 +175,7 @@ class SqliteSession : public SqlSession {
   const std::string path_;
   std::unique_ptr<Connection> connection_;
   bool open_ = false;
+  bool sound_ = true;  // may go back to the pool
 };
 
 }  // namespace
