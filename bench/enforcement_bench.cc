@@ -9,9 +9,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <string>
 
+#include "goal_reporter.h"
 #include "massmigration/massmigration.h"
 
 namespace mm = massmigration;
@@ -116,38 +116,6 @@ void BM_NotAppliedCheck(benchmark::State& state) {
 }
 BENCHMARK(BM_NotAppliedCheck);
 
-// Prints the console report, then the goals as ratios against this run's baselines.
-class GoalReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
-        ns_[run.benchmark_name()] = run.GetAdjustedRealTime();
-      }
-    }
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    std::printf("\nGoals (from this run):\n");
-    for (const char* threads : {"1", "2"}) {
-      std::string suffix = std::string("/real_time/threads:") + threads;
-      double base = ns_["BM_UnguardedCall" + suffix];
-      std::printf("  guarded-call hit over unguarded, %s thread(s): %+.3f ns (goal <= 1 ns)\n",
-                  threads, ns_["BM_GuardedCallHit" + suffix] - base);
-      std::printf("  MigrationGuard hit over unguarded, %s thread(s): %+.3f ns\n", threads,
-                  ns_["BM_MigrationGuardHit" + suffix] - base);
-    }
-    std::printf("  cold check / raw SQLite point read: %.2fx (goal <= 2x)\n",
-                ns_["BM_ColdCheckSqlite"] / ns_["BM_RawSqlitePointRead"]);
-    std::printf("  not-applied check / raw SQLite point read: %.2fx\n",
-                ns_["BM_NotAppliedCheck"] / ns_["BM_RawSqlitePointRead"]);
-  }
-
- private:
-  std::map<std::string, double> ns_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -161,7 +129,20 @@ int main(int argc, char** argv) {
   mm::api::fake_migration(kApplied, "default");
 
   benchmark::Initialize(&argc, argv);
-  GoalReporter reporter;
+  mm::bench::GoalReporter reporter([](const mm::bench::Results& r) {
+    for (const char* threads : {"1", "2"}) {
+      std::string suffix = std::string("/real_time/threads:") + threads;
+      double base = r.ns("BM_UnguardedCall" + suffix);
+      std::printf("  guarded-call hit over unguarded, %s thread(s): %+.3f ns (goal <= 1 ns)\n",
+                  threads, r.ns("BM_GuardedCallHit" + suffix) - base);
+      std::printf("  MigrationGuard hit over unguarded, %s thread(s): %+.3f ns\n", threads,
+                  r.ns("BM_MigrationGuardHit" + suffix) - base);
+    }
+    std::printf("  cold check / raw SQLite point read: %.2fx (goal <= 2x)\n",
+                r.ns("BM_ColdCheckSqlite") / r.ns("BM_RawSqlitePointRead"));
+    std::printf("  not-applied check / raw SQLite point read: %.2fx\n",
+                r.ns("BM_NotAppliedCheck") / r.ns("BM_RawSqlitePointRead"));
+  });
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   std::filesystem::remove_all(dir);

@@ -13,10 +13,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <pqxx/pqxx>
 
+#include "goal_reporter.h"
 #include "massmigration/massmigration.h"
 #include "support/postgres_cluster.h"
 
@@ -124,37 +124,6 @@ void naive(benchmark::State& state, const char* alias, const std::string& url) {
   state.SetItemsProcessed(state.iterations() * kNaiveSample);
 }
 
-class GoalReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      auto it = run.counters.find("items_per_second");
-      if (run.run_type == Run::RT_Iteration && !run.error_occurred && it != run.counters.end()) {
-        std::string name = run.benchmark_name();
-        name = name.substr(0, name.find("/iterations:"));  // "BM_MapperBatch/sqlite"
-        rate_[name] = it->second.value;
-      }
-    }
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    std::printf("\nGoals (from this run, rows/s ratios):\n");
-    for (const char* engine : {"sqlite", "postgres"}) {
-      auto r = [&](const std::string& name) { return rate_[name + "/" + engine]; };
-      std::printf("  %s: batch / set-based = %.0f%% (goal >= 50%%); per-row / naive = %.1fx "
-                  "(goal >= 10x)\n",
-                  engine, 100 * r("BM_MapperBatch") / r("BM_SetBasedUpdate"),
-                  r("BM_MapperPerRow") / r("BM_NaiveAutocommitLoop"));
-    }
-    std::printf("  postgres: 2 workers / 1 worker (per-row) = %.2fx (goal >= 1.6x)\n",
-                rate_["BM_MapperPerRow/postgres/2workers"] / rate_["BM_MapperPerRow/postgres"]);
-  }
-
- private:
-  std::map<std::string, double> rate_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -167,7 +136,8 @@ int main(int argc, char** argv) {
     cluster->start(/*durable=*/true);
     pg_url = cluster->url();
   }
-  std::string dir = (std::filesystem::temp_directory_path() / "massmigration-bench-XXXXXX").string();
+  std::string dir =
+      (std::filesystem::temp_directory_path() / "massmigration-bench-XXXXXX").string();
   if (!mkdtemp(dir.data())) return 1;
   g_sqlite_path = dir + "/bench.db";
   mm::Config config;
@@ -182,22 +152,44 @@ int main(int argc, char** argv) {
   for (const char* engine : {"sqlite", "postgres"}) {
     std::string e = engine;
     benchmark::RegisterBenchmark(("BM_SetBasedUpdate/" + e).c_str(), set_based, engine, pg_url)
-        ->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
+        ->Iterations(3)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("BM_MapperBatch/" + e).c_str(), run_mapper, "bench:0002_batch",
                                  engine)
-        ->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("BM_MapperPerRow/" + e).c_str(), run_mapper,
-                                 "bench:0003_per_row", engine)
-        ->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+        ->Iterations(3)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_MapperPerRow/" + e).c_str(), run_mapper, "bench:0003_per_row",
+                                 engine)
+        ->Iterations(1)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("BM_NaiveAutocommitLoop/" + e).c_str(), naive, engine, pg_url)
-        ->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+        ->Iterations(1)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("BM_MapperPerRow/postgres/2workers", run_mapper,
                                "bench:0004_per_row_2", "postgres")
-      ->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+      ->Iterations(1)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
 
   benchmark::Initialize(&argc, argv);
-  GoalReporter reporter;
+  mm::bench::GoalReporter reporter([](const mm::bench::Results& results) {
+    for (const std::string engine : {"sqlite", "postgres"}) {
+      auto r = [&](const std::string& name) { return results.rate(name + "/" + engine); };
+      std::printf(
+          "  %s: batch / set-based = %.0f%% (goal >= 50%%); per-row / naive = %.1fx "
+          "(goal >= 10x)\n",
+          engine.c_str(), 100 * r("BM_MapperBatch") / r("BM_SetBasedUpdate"),
+          r("BM_MapperPerRow") / r("BM_NaiveAutocommitLoop"));
+    }
+    std::printf("  postgres: 2 workers / 1 worker (per-row) = %.2fx (goal >= 1.6x)\n",
+                results.rate("BM_MapperPerRow/postgres/2workers") /
+                    results.rate("BM_MapperPerRow/postgres"));
+  });
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   std::filesystem::remove_all(dir);

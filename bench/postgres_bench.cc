@@ -9,10 +9,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <pqxx/pqxx>
 
+#include "goal_reporter.h"
 #include "massmigration/massmigration.h"
 #include "support/postgres_cluster.h"
 
@@ -66,29 +66,6 @@ void hit(benchmark::State& state, const char* alias) {
   }
 }
 
-class GoalReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
-        ns_[run.benchmark_name()] = run.GetAdjustedRealTime();
-      }
-    }
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    std::printf("\nGoals (from this run):\n");
-    std::printf("  cold check / raw libpqxx prepared point read: %.2fx (goal <= 1.3x)\n",
-                ns_["BM_ColdCheckPostgres"] / ns_["BM_RawPqxxPointRead"]);
-    std::printf("  guarded-call hit, postgres / sqlite: %.2fx (goal: 1x, no database access)\n",
-                ns_["BM_GuardedCallHit/postgres"] / ns_["BM_GuardedCallHit/sqlite"]);
-  }
-
- private:
-  std::map<std::string, double> ns_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,7 +92,12 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_GuardedCallHit/sqlite", hit, "sqlite");
   benchmark::RegisterBenchmark("BM_GuardedCallHit/postgres", hit, "pg");
   benchmark::Initialize(&argc, argv);
-  GoalReporter reporter;
+  mm::bench::GoalReporter reporter([](const mm::bench::Results& r) {
+    std::printf("  cold check / raw libpqxx prepared point read: %.2fx (goal <= 1.3x)\n",
+                r.ns("BM_ColdCheckPostgres") / r.ns("BM_RawPqxxPointRead"));
+    std::printf("  guarded-call hit, postgres / sqlite: %.2fx (goal: 1x, no database access)\n",
+                r.ns("BM_GuardedCallHit/postgres") / r.ns("BM_GuardedCallHit/sqlite"));
+  });
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   mm::api::delete_record(kApplied, "pg");

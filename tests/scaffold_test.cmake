@@ -2,15 +2,7 @@
 # registered, with no edit to CMake: copies the example, scaffolds, builds it on its own
 # against this build tree, and asks the new program.
 #   cmake -DMANAGE=... -DSOURCE_DIR=... -DBUILD_DIR=... -DWORK_DIR=... -P scaffold_test.cmake
-function(run)
-  cmake_parse_arguments(ARG "" "IN" "COMMAND" ${ARGN})
-  execute_process(COMMAND ${ARG_COMMAND} WORKING_DIRECTORY ${ARG_IN} RESULT_VARIABLE rc
-                  OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARG_COMMAND}\n${out}\n${err}")
-  endif()
-  set(last_output "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_command.cmake)
 
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})

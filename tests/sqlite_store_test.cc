@@ -93,7 +93,8 @@ TEST_F(SqliteStore, FileWithoutTheTableReadsAsNothingRecorded) {
 }
 
 TEST_F(SqliteStore, AReplacedFileIsReadAfresh) {
-  auto store = open();
+  auto store = mm::sqlite::open_record_store(
+      "default", {.path = path_, .replaced_file_check = std::chrono::milliseconds(0)});
   store->upsert({.key = kInitial,
                  .attempt_uuid = "a",
                  .initiated_at = mm::now_timestamp(),

@@ -5,10 +5,9 @@
 #include <variant>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
+#include "idle_pool.h"
 #include "massmigration/errors.h"
 #include "massmigration/postgres.h"
-#include "mutex.h"
 #include "pg_record_sql.h"
 #include "string_building.h"
 
@@ -65,36 +64,15 @@ struct PooledConnection {
 
 // Connections between sessions, by URL: a mapper opens a session per chunk, and connecting
 // per chunk would cost more than many chunks' work.
-class ConnectionPool {
- public:
-  std::unique_ptr<PooledConnection> take(const std::string& url) {
-    {
-      MutexLock lock(&mu_);
-      std::vector<std::unique_ptr<PooledConnection>>& idle = idle_[url];
-      while (!idle.empty()) {
-        std::unique_ptr<PooledConnection> pooled = std::move(idle.back());
-        idle.pop_back();
-        if (pooled->connection.is_open()) return pooled;
-      }
-    }
-    return std::make_unique<PooledConnection>(url);
-  }
-
-  void give_back(const std::string& url, std::unique_ptr<PooledConnection> pooled) {
-    MutexLock lock(&mu_);
-    std::vector<std::unique_ptr<PooledConnection>>& idle = idle_[url];
-    if (idle.size() < kMaxIdle && pooled->connection.is_open()) idle.push_back(std::move(pooled));
-  }
-
- private:
-  static constexpr size_t kMaxIdle = 8;
-  Mutex mu_;
-  std::map<std::string, std::vector<std::unique_ptr<PooledConnection>>> idle_ ABSL_GUARDED_BY(mu_);
-};
-
-ConnectionPool& pool() {
-  static ConnectionPool* p = new ConnectionPool;  // sessions may end during exit
+massmigration::internal::IdlePool<PooledConnection>& pool() {
+  static auto* p = new massmigration::internal::IdlePool<PooledConnection>(8);  // exit too
   return *p;
+}
+
+std::unique_ptr<PooledConnection> take_connection(const std::string& url) {
+  std::unique_ptr<PooledConnection> pooled =
+      pool().take(url, [](const PooledConnection& c) { return c.connection.is_open(); });
+  return pooled ? std::move(pooled) : std::make_unique<PooledConnection>(url);
 }
 
 // A migration's transaction on a connection of its own.
@@ -102,7 +80,7 @@ class PostgresSession : public SqlSession {
  public:
   PostgresSession(std::string alias, const std::string& url) : alias_(std::move(alias)), url_(url) {
     guarded("starting a transaction", [&] {
-      pooled_ = pool().take(url_);
+      pooled_ = take_connection(url_);
       try {
         work_ = std::make_unique<pqxx::work>(pooled_->connection);
       } catch (const pqxx::broken_connection&) {

@@ -107,7 +107,7 @@ class SqliteRecordStore : public RecordStore {
   template <typename T, typename Fn>
   T read(const std::string& doing, T nothing, Fn fn) {
     MutexLock lock(&mu_);
-    if (connection_ && connection_->file_has_moved()) connection_.reset();
+    drop_if_file_moved();
     if (!connection_ && !std::filesystem::exists(location_.path)) {
       const std::filesystem::path directory = location_.path.parent_path();
       if (!std::filesystem::is_directory(directory)) {
@@ -139,8 +139,7 @@ class SqliteRecordStore : public RecordStore {
   template <typename Fn>
   auto run(const std::string& doing, bool create, Fn fn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     try {
-      // A restored or remounted file is a different database: read the one at the path now.
-      if (connection_ && connection_->file_has_moved()) connection_.reset();
+      drop_if_file_moved();
       if (!connection_ || (create && !may_create_)) {
         connection_.reset();
         schema_ready_ = false;
@@ -160,6 +159,16 @@ class SqliteRecordStore : public RecordStore {
     }
   }
 
+  // A restored or remounted file is a different database: read the one at the path now. The
+  // check costs a stat(), as much as a cached read itself, so it runs now and then.
+  void drop_if_file_moved() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!connection_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_moved_check_ < location_.replaced_file_check) return;
+    last_moved_check_ = now;
+    if (connection_->file_has_moved()) connection_.reset();
+  }
+
   void ensure_schema() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (schema_ready_) return;
     internal::ensure_schema(*connection_, location_.busy_timeout);
@@ -172,6 +181,7 @@ class SqliteRecordStore : public RecordStore {
   std::unique_ptr<Connection> connection_ ABSL_GUARDED_BY(mu_);
   bool may_create_ ABSL_GUARDED_BY(mu_) = false;
   bool schema_ready_ ABSL_GUARDED_BY(mu_) = false;
+  std::chrono::steady_clock::time_point last_moved_check_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

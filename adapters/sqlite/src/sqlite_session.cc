@@ -5,9 +5,8 @@
 #include <map>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
+#include "idle_pool.h"
 #include "massmigration/errors.h"
-#include "mutex.h"
 #include "record_sql.h"
 #include "string_building.h"
 
@@ -16,39 +15,18 @@ namespace {
 
 // Connections between sessions, by file: a mapper opens a session per chunk, and opening a
 // connection (and checking the schema) per chunk would cost more than many chunks' work.
-class ConnectionPool {
- public:
-  std::unique_ptr<Connection> take(const Location& location) {
-    {
-      MutexLock lock(&mu_);
-      std::vector<std::unique_ptr<Connection>>& idle = idle_[location.path.string()];
-      while (!idle.empty()) {
-        std::unique_ptr<Connection> connection = std::move(idle.back());
-        idle.pop_back();
-        if (!connection->file_has_moved()) return connection;
-      }
-    }
-    auto connection =
-        std::make_unique<Connection>(location.path, /*create=*/true, location.busy_timeout);
-    ensure_schema(*connection, location.busy_timeout);
-    return connection;
-  }
-
-  void give_back(const std::string& path, std::unique_ptr<Connection> connection) {
-    MutexLock lock(&mu_);
-    std::vector<std::unique_ptr<Connection>>& idle = idle_[path];
-    if (idle.size() < kMaxIdle) idle.push_back(std::move(connection));
-  }
-
- private:
-  static constexpr size_t kMaxIdle = 4;
-  Mutex mu_;
-  std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle_ ABSL_GUARDED_BY(mu_);
-};
-
-ConnectionPool& pool() {
-  static ConnectionPool* p = new ConnectionPool;  // sessions may end during exit
+massmigration::internal::IdlePool<Connection>& pool() {
+  static auto* p = new massmigration::internal::IdlePool<Connection>(4);  // used during exit too
   return *p;
+}
+
+std::unique_ptr<Connection> take_connection(const Location& location) {
+  std::unique_ptr<Connection> connection =
+      pool().take(location.path.string(), [](const Connection& c) { return !c.file_has_moved(); });
+  if (connection) return connection;
+  connection = std::make_unique<Connection>(location.path, /*create=*/true, location.busy_timeout);
+  ensure_schema(*connection, location.busy_timeout);
+  return connection;
 }
 
 // A migration's transaction on a connection of its own. BEGIN IMMEDIATE takes the write lock
@@ -58,7 +36,7 @@ class SqliteSession : public SqlSession {
   SqliteSession(std::string alias, const Location& location)
       : alias_(std::move(alias)), path_(location.path.string()) {
     guarded("starting a transaction", [&] {
-      connection_ = pool().take(location);
+      connection_ = take_connection(location);
       connection_->exec("BEGIN IMMEDIATE");
       open_ = true;
       return 0;

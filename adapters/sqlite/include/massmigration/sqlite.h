@@ -21,6 +21,9 @@ namespace massmigration::sqlite {
 struct Location {
   std::filesystem::path path;  // absolute
   std::chrono::milliseconds busy_timeout{5000};
+  // How often an open connection checks that its file was not replaced (a restore, a
+  // remount), in which case it reopens. The check is a stat(), so not on every read.
+  std::chrono::milliseconds replaced_file_check{1000};
 };
 
 // Parses a sqlite URL; throws std::invalid_argument saying what is wrong.

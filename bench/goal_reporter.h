@@ -1,0 +1,60 @@
+// The benchmarks' reporter: Google Benchmark's console table, then the program's goals as
+// ratios computed from this same run (the machine is shared, so only ratios compare).
+#ifndef MASSMIGRATION_BENCH_GOAL_REPORTER_H_
+#define MASSMIGRATION_BENCH_GOAL_REPORTER_H_
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+
+namespace massmigration::bench {
+
+struct Results {
+  // By benchmark name without "/iterations:N": adjusted real time (ns) and items/s.
+  std::map<std::string, double> real_ns;
+  std::map<std::string, double> items_per_second;
+  double ns(const std::string& name) const { return find(real_ns, name); }
+  double rate(const std::string& name) const { return find(items_per_second, name); }
+
+ private:
+  static double find(const std::map<std::string, double>& m, const std::string& name) {
+    auto it = m.find(name);
+    return it == m.end() ? 0 : it->second;
+  }
+};
+
+class GoalReporter : public benchmark::ConsoleReporter {
+ public:
+  explicit GoalReporter(std::function<void(const Results&)> print_goals)
+      : print_goals_(std::move(print_goals)) {}
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      std::string name = run.benchmark_name();
+      name = name.substr(0, name.find("/iterations:"));
+      results_.real_ns[name] = run.GetAdjustedRealTime();
+      if (auto it = run.counters.find("items_per_second"); it != run.counters.end()) {
+        results_.items_per_second[name] = it->second.value;
+      }
+    }
+  }
+
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    std::printf("\nGoals (from this run):\n");
+    print_goals_(results_);
+  }
+
+ private:
+  std::function<void(const Results&)> print_goals_;
+  Results results_;
+};
+
+}  // namespace massmigration::bench
+
+#endif  // MASSMIGRATION_BENCH_GOAL_REPORTER_H_
