@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace massmigration::bench {
 
@@ -34,9 +36,18 @@ class GoalReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
-      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      if (run.error_occurred) continue;
       std::string name = run.benchmark_name();
+      if (run.run_type == Run::RT_Aggregate) {
+        // With repetitions, the goals use the medians.
+        if (run.aggregate_name != "median") continue;
+        name = name.substr(0, name.rfind("_median"));
+      } else if (has_median_.contains(name)) {
+        continue;
+      }
       name = name.substr(0, name.find("/iterations:"));
+      name = name.substr(0, name.find("/repeats:"));
+      if (run.run_type == Run::RT_Aggregate) has_median_.insert(run.benchmark_name());
       results_.real_ns[name] = run.GetAdjustedRealTime();
       if (auto it = run.counters.find("items_per_second"); it != run.counters.end()) {
         results_.items_per_second[name] = it->second.value;
@@ -53,7 +64,17 @@ class GoalReporter : public benchmark::ConsoleReporter {
  private:
   std::function<void(const Results&)> print_goals_;
   Results results_;
+  std::set<std::string> has_median_;
 };
+
+// argv with `defaults` put before the user's own flags (which, coming later, win).
+inline std::vector<char*> with_default_flags(int argc, char** argv,
+                                             std::vector<std::string>& defaults) {
+  std::vector<char*> args{argv[0]};
+  for (std::string& flag : defaults) args.push_back(flag.data());
+  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  return args;
+}
 
 }  // namespace massmigration::bench
 
