@@ -248,9 +248,8 @@ class MapperRun {
         try {
           mapper_.batch_operation(rows, ctx);
         } catch (const MapperRowError& e) {
-          throw ChunkFailure(strings::cat(
-              "row ", plan_.query.primary_key, "=", e.key_text(), ": ",
-              std::string(e.what()).substr(std::string("row ").size() + e.key_text().size() + 2)));
+          throw ChunkFailure(
+              strings::cat("row ", plan_.query.primary_key, "=", e.key_text(), ": ", e.error()));
         } catch (...) {
           throw ChunkFailure(strings::cat("chunk ", plan_.query.primary_key, " ",
                                           rows.front().key_text(), "..", rows.back().key_text(),

@@ -74,11 +74,16 @@ class MapperRowError : public std::runtime_error {
  public:
   // `error` is "ExceptionType: message".
   MapperRowError(std::string key_text, std::string error)
-      : std::runtime_error("row " + key_text + ": " + error), key_text_(std::move(key_text)) {}
+      : std::runtime_error("row " + key_text + ": " + error),
+        key_text_(std::move(key_text)),
+        error_(std::move(error)) {}
   const std::string& key_text() const { return key_text_; }
+  // What the row's operation threw: "ExceptionType: message".
+  const std::string& error() const { return error_; }
 
  private:
   std::string key_text_;
+  std::string error_;
 };
 
 // Text for a SqlValue: "NULL", "42", "4.5", or the string itself.

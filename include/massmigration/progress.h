@@ -20,8 +20,8 @@ struct MigrationProgress {
   std::string alias;
   std::int64_t rows_done = 0;
   std::optional<std::int64_t> rows_total{};  // counted when the run started
-  std::int64_t rows_this_attempt = 0;         // done since this attempt started (for rates)
-  bool finished = false;                      // the run ended (applied, failed or stopped)
+  std::int64_t rows_this_attempt = 0;        // done since this attempt started (for rates)
+  bool finished = false;                     // the run ended (applied, failed or stopped)
 };
 
 using ProgressListener = std::function<void(const MigrationProgress& progress)>;
