@@ -278,6 +278,22 @@ TEST_P(Mapper, ParallelRangesCoverTheSelectionExactlyOnce) {
   }
 }
 
+TEST_P(Mapper, OnTheThreadsBackendParallelRangesAlsoCoverTheSelectionExactlyOnce) {
+  mm::Config config = dbs_.config();
+  config.default_backend = "threads";
+  mm::configure(config);
+  mm::api::initiate_migration("map:0005_parallel", "default");  // returns at once
+  auto* pool = dynamic_cast<mm::ThreadPoolBackend*>(mm::find_backend("threads").get());
+  ASSERT_NE(pool, nullptr);
+  pool->wait_idle();
+  mm::MigrationRecord r = record("map:0005_parallel");
+  const std::int64_t selected = 1000 - 1000 / 3;
+  EXPECT_EQ(r.status(), mm::MigrationStatus::kApplied) << r.last_error;
+  EXPECT_EQ(r.rows_done, selected);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(selected));
+  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(selected));
+}
+
 TEST_P(Mapper, ResumeRefusesWhatCannotResume) {
   EXPECT_THROW(mm::api::resume_migration(kDouble, "default"), mm::MigrationError);  // no record
   EXPECT_THROW(mm::api::resume_migration("map:0001_setup", "default"), mm::MigrationError);
