@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_join.h"
+#include "mapper_runner.h"
 #include "massmigration/errors.h"
 #include "massmigration/registry.h"
 #include "registry_internal.h"
@@ -92,6 +93,17 @@ std::vector<CheckProblem> check() {
           problems.push_back(
               {migration_site(*migration),
                strings::cat("allowed_db_aliases names \"", alias, "\", which is not configured")});
+        }
+      }
+    }
+    if (migration->type() == MigrationType::kMapper) {
+      for (const std::string& alias : runtime->effective_aliases(*migration)) {
+        try {
+          internal::plan_mapper(static_cast<const MapperMigration&>(*migration), alias,
+                                migration->backend_params());
+        } catch (const MigrationError& e) {
+          problems.push_back(
+              {migration_site(*migration), strings::cat("on ", alias, ": ", e.what())});
         }
       }
     }

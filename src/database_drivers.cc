@@ -23,7 +23,7 @@ DriverTable& drivers() {
 }  // namespace
 
 std::unique_ptr<SqlSession> DatabaseDriver::begin_session(const DatabaseTarget& target) const {
-  throw RecordStoreError(target.alias, "this database's driver does not run SQL");
+  throw DatabaseError(target.alias, "this database's driver does not run SQL");
 }
 
 void register_database_driver(std::string scheme, std::shared_ptr<const DatabaseDriver> driver) {

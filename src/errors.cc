@@ -43,9 +43,11 @@ RequiredMigrationNotApplied::RequiredMigrationNotApplied(std::string key,
       guarded_(std::move(guarded)),
       cause_(std::move(cause)) {}
 
-MigrationAlreadyStarted::MigrationAlreadyStarted(std::string key, std::string alias)
-    : MigrationError(strings::cat("migration ", key, " was already started on ", alias,
-                                  "; delete its record to run it again")),
+MigrationAlreadyStarted::MigrationAlreadyStarted(std::string key, std::string alias,
+                                                 std::string state)
+    : MigrationError(
+          strings::cat("migration ", key, " was already started on ", alias, ": ",
+                       state.empty() ? std::string("delete its record to run it again") : state)),
       key_(std::move(key)),
       alias_(std::move(alias)) {}
 
@@ -101,6 +103,11 @@ BackendError::BackendError(std::string key, std::string backend, std::string det
           strings::cat("cannot launch ", key, " on backend \"", backend, "\": ", detail)),
       key_(std::move(key)),
       backend_(std::move(backend)) {}
+
+DatabaseError::DatabaseError(std::string alias, std::string detail)
+    : MigrationError(strings::cat("database ", alias, ": ", detail)),
+      alias_(std::move(alias)),
+      detail_(std::move(detail)) {}
 
 RecordStoreError::RecordStoreError(std::string alias, std::string detail)
     : MigrationError(strings::cat("record store for database ", alias, ": ", detail)),

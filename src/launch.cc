@@ -106,7 +106,11 @@ std::string launch(const MigrationKey& key, std::string_view alias,
   // record was started already.
   const bool resume = existing && existing->status() == MigrationStatus::kErrored &&
                       target.migration->type() == MigrationType::kMapper;
-  if (existing && !resume) throw MigrationAlreadyStarted(key.str(), std::string(alias));
+  if (existing && !resume) {
+    throw MigrationAlreadyStarted(
+        key.str(), std::string(alias),
+        state_hint(*existing, target.migration->type() == MigrationType::kMapper));
+  }
   std::shared_ptr<Backend> backend =
       checked_backend(*target.migration, target.runtime->config(), backend_name);
   check_mapper(target);
@@ -124,8 +128,9 @@ std::string resume(const MigrationKey& key, std::string_view alias,
                    const std::optional<std::string>& backend_name) {
   Target target = checked_target(key, alias);
   if (target.migration->type() != MigrationType::kMapper) {
-    throw MigrationError(strings::cat("only mapper migrations resume; delete the record of ",
-                                      key.str(), " on ", alias, " to run it again"));
+    throw MigrationError(strings::cat("only mapper migrations resume; ", key.str(),
+                                      " is not one (delete its record on ", alias,
+                                      " to run it again)"));
   }
   std::shared_ptr<Backend> backend =
       checked_backend(*target.migration, target.runtime->config(), backend_name);

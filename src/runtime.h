@@ -29,7 +29,7 @@ class AliasDatabase {
   const DatabaseTarget& target() const { return target_; }
   // Throws RecordStoreError when the store cannot be opened.
   RecordStore& store();
-  // A new transaction for a migration's operation. Throws RecordStoreError.
+  // A new transaction for a migration's operation. Throws DatabaseError.
   std::unique_ptr<SqlSession> begin_session() const { return driver_->begin_session(target_); }
   bool supports_concurrent_writers() const { return driver_->supports_concurrent_writers(); }
 

@@ -36,6 +36,22 @@ MigrationStatus status_of(const std::optional<MigrationRecord>& record) {
   return record ? record->status() : MigrationStatus::kNotRun;
 }
 
+std::string state_hint(const MigrationRecord& record, bool is_mapper) {
+  switch (record.status()) {
+    case MigrationStatus::kApplied:
+      return strings::cat("it is applied", record.was_faked ? " (faked)" : "",
+                          "; delete its record to run it again");
+    case MigrationStatus::kErrored:
+      return strings::cat(
+          "it failed (", record.last_error,
+          is_mapper ? "); launching it again resumes it" : "); delete its record to run it again");
+    default:
+      return strings::cat("it is running since ", format_timestamp(record.initiated_at),
+                          is_mapper ? "; if its process died, resume it"
+                                    : "; if its process died, delete its record to run it again");
+  }
+}
+
 void start_record(RecordStore& store, const MigrationRecord& running, std::string_view alias) {
   // NOT_RUN is the only status a start may leave; the insert itself decides races.
   if (!store.insert_if_absent(running)) {
@@ -57,7 +73,8 @@ void fake_record(RecordStore& store, const MigrationKey& key, std::string_view a
     std::optional<MigrationRecord> current = store.get(key);
     const MigrationStatus from = status_of(current);
     if (!next_status(from, RecordEvent::kFake)) {
-      throw MigrationAlreadyStarted(key.str(), std::string(alias));
+      throw MigrationAlreadyStarted(key.str(), std::string(alias),
+                                    "it is running; wait for it, or delete its record");
     }
     if (from == MigrationStatus::kApplied) return;
     const Timestamp now = now_timestamp();
@@ -85,7 +102,7 @@ MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::
                                         " to resume; launch it instead"));
     }
     if (!next_status(from, RecordEvent::kResume)) {
-      throw MigrationAlreadyStarted(key.str(), std::string(alias));
+      throw MigrationAlreadyStarted(key.str(), std::string(alias), state_hint(*current, true));
     }
     MigrationRecord resumed = *current;
     resumed.attempt_uuid = new_attempt_uuid();

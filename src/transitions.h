@@ -47,6 +47,9 @@ std::optional<MigrationStatus> next_status(MigrationStatus from, RecordEvent eve
 
 MigrationStatus status_of(const std::optional<MigrationRecord>& record);
 
+// What a record shows and what to do about it, for MigrationAlreadyStarted's message.
+std::string state_hint(const MigrationRecord& record, bool is_mapper);
+
 // Start: creates `running` (status RUNNING). Throws MigrationAlreadyStarted when a record
 // exists.
 void start_record(RecordStore& store, const MigrationRecord& running, std::string_view alias);

@@ -122,6 +122,17 @@ TEST_P(CliRun, ApplicationCommandsRunWithTheConfiguration) {
   EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
 }
 
+TEST_P(CliRun, TheMigratorNeverShowsPasswords) {
+  mm::Config config = dbs_.config();
+  config.databases["vault"] = "postgresql://admin:s3cret@127.0.0.1:1/vault";
+  mm::configure(config);
+  Output r = run({"migrator"}, "4\n5\n");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("vault = postgresql://admin:***@127.0.0.1:1/vault"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("s3cret"), std::string::npos);
+}
+
 TEST_P(CliRun, UsageErrorsNameTheCommandAndItsUsage) {
   Output r = run({"run", "app:0001_first", "--database"});
   EXPECT_EQ(r.code, 2);

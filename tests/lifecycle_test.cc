@@ -276,6 +276,9 @@ TEST_P(Lifecycle, ChecksRunInTheDocumentedOrder) {
   } catch (const mm::MigrationAlreadyStarted& e) {
     EXPECT_EQ(e.key(), "inv:0001_create");
     EXPECT_EQ(e.alias(), "a");
+    EXPECT_NE(std::string(e.what()).find("it is applied; delete its record to run it again"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(mm::api::initiate_migration("inv:0001_create", "nowhere"), mm::UnknownDatabaseAlias);
 }
@@ -332,6 +335,17 @@ TEST_P(Lifecycle, AMalformedMapperQueryIsRefusedAtLaunchWithNoRecord) {
               std::string::npos);
   }
   EXPECT_EQ(status("inv:0009_mapper"), mm::MigrationStatus::kNotRun);
+}
+
+TEST_P(Lifecycle, CheckReportsAMalformedMapperQueryBeforeLaunch) {
+  bool found = false;
+  for (const mm::CheckProblem& p : mm::check()) {
+    if (p.where.find("migration inv:0009_mapper") != std::string::npos &&
+        p.message.find("table \"item; DROP\" is not an identifier") != std::string::npos) {
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST_P(Lifecycle, CustomMigrationsRunTheirBackendMethodWithItsParams) {

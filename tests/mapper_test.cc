@@ -103,6 +103,17 @@ class Parallel : public mm::MapperMigration {
 };
 MASSMIGRATION_REGISTER(Parallel, "map", "0005_parallel");
 
+// A misspelt column: both engines must fail, not read the name as a string.
+class Misspelt : public mm::MapperMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"map", "0001_setup"}}; }
+  mm::MapperQuery query(const std::string&) const override {
+    return {.table = "thing", .columns = {"nmae"}};
+  }
+  void operation(const mm::MapperRow&, mm::OperationContext&) override {}
+};
+MASSMIGRATION_REGISTER(Misspelt, "map", "0006_misspelt");
+
 constexpr char kDouble[] = "map:0002_double";
 constexpr std::int64_t kSelected = 1000 - 1000 / 7;  // ids not divisible by 7
 
@@ -292,6 +303,16 @@ TEST_P(Mapper, OnTheThreadsBackendParallelRangesAlsoCoverTheSelectionExactlyOnce
   EXPECT_EQ(r.rows_done, selected);
   EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(selected));
   EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(selected));
+}
+
+TEST_P(Mapper, AMisspeltColumnFailsTheRunNamingIt) {
+  mm::api::initiate_migration("map:0006_misspelt", "default");
+  mm::MigrationRecord r = record("map:0006_misspelt");
+  EXPECT_EQ(r.status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(r.last_error.rfind("massmigration::DatabaseError: database default: ", 0), 0u)
+      << r.last_error;
+  EXPECT_NE(r.last_error.find("nmae"), std::string::npos) << r.last_error;
+  EXPECT_EQ(r.rows_done, 0);
 }
 
 TEST_P(Mapper, ResumeRefusesWhatCannotResume) {

@@ -30,17 +30,23 @@ class Outage : public ::testing::Test {
   }
   void TearDown() override { cluster_.destroy(); }
 
-  // The cause of a refusal, and how long it took.
-  std::pair<std::string, double> refusal() {
-    auto start = std::chrono::steady_clock::now();
+  struct Refusal {
     std::string cause = "<not refused>";
+    std::vector<std::string> missing;
+    double seconds = 0;
+  };
+  // The refusal of a guard, and how long it took.
+  Refusal refusal() {
+    auto start = std::chrono::steady_clock::now();
+    Refusal r;
     try {
       mm::MigrationGuard guard(kInitial);
     } catch (const mm::RequiredMigrationNotApplied& e) {
-      cause = e.cause();
-      EXPECT_EQ(e.missing_aliases(), (std::vector<std::string>{"default", "shop_db"}));
+      r.cause = e.cause();
+      r.missing = e.missing_aliases();
     }
-    return {cause, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
   }
 
   mm::test::PostgresCluster cluster_;
@@ -54,7 +60,8 @@ TEST_F(Outage, GuardsFailClosedWhileTheServerIsDownAndRecoverWhenItIsBack) {
 
   cluster_.stop();
   mm::reset_guard_cache();  // forget the positive answer, as a new process would not have it
-  auto [cause, seconds] = refusal();
+  auto [cause, missing, seconds] = refusal();
+  EXPECT_EQ(missing, (std::vector<std::string>{"default", "shop_db"}));
   EXPECT_NE(cause.find("record store for database default: reading the record of "
                        "shop:0001_initial: "),
             std::string::npos)
@@ -70,6 +77,21 @@ TEST_F(Outage, GuardsFailClosedWhileTheServerIsDownAndRecoverWhenItIsBack) {
   EXPECT_NO_THROW(mm::MigrationGuard guard(kInitial));  // reconnected, no restart, no configure()
   EXPECT_TRUE(mm::migration_is_applied(kInitial, "shop_db"));
   EXPECT_TRUE(mm::api::get_record(kInitial, "default")->was_faked);
+}
+
+TEST_F(Outage, ALockedRecordTableFailsClosedWithinTheLockTimeout) {
+  mm::api::fake_migration(kInitial, "default");
+  mm::api::fake_migration(kInitial, "shop_db");
+  mm::reset_guard_cache();
+  pqxx::connection holder(cluster_.url("app"));
+  pqxx::work lock(holder);
+  lock.exec("LOCK TABLE massmigration_record IN ACCESS EXCLUSIVE MODE");
+  auto [cause, missing, seconds] = refusal();
+  EXPECT_EQ(missing, std::vector<std::string>{"default"});  // shop_db answered
+  EXPECT_NE(cause.find("lock timeout"), std::string::npos) << cause;
+  EXPECT_LT(seconds, 5 + 3.0);  // 5 s lock timeout, not forever
+  lock.abort();
+  EXPECT_NO_THROW(mm::MigrationGuard guard(kInitial));
 }
 
 TEST_F(Outage, ALaunchDuringAnOutageLeavesNoRecordAndWorksAfterwards) {

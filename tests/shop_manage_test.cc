@@ -190,6 +190,8 @@ TEST_F(ShopManage, ShowmigrationsAsTableAndJson) {
 TEST_F(ShopManage, RunFakeAndDeleteOneMigration) {
   EXPECT_EQ(manage({"fake", "accounts:0001_create_users", "--database", "default"}).out,
             "FAKED accounts:0001_create_users on default\n");
+  EXPECT_EQ(manage({"fake", "accounts:0001_create_users", "--database", "default"}).out,
+            "ALREADY APPLIED accounts:0001_create_users on default (record kept)\n");
   EXPECT_EQ(scalar("default.db", "SELECT was_faked FROM massmigration_record"), "1");
   ProcessResult refused = manage({"run", "accounts:0001_create_users", "--database", "default"});
   EXPECT_EQ(refused.exit_code, 1);

@@ -40,7 +40,8 @@ class RequiredMigrationNotApplied : public MigrationError {
 // ran before (delete its record to run it again).
 class MigrationAlreadyStarted : public MigrationError {
  public:
-  MigrationAlreadyStarted(std::string key, std::string alias);
+  // `state` says what the record shows and what to do ("it is applied; ..."); optional.
+  MigrationAlreadyStarted(std::string key, std::string alias, std::string state = "");
   const std::string& key() const { return key_; }
   const std::string& alias() const { return alias_; }
 
@@ -150,6 +151,19 @@ class BackendError : public MigrationError {
  private:
   std::string key_;
   std::string backend_;
+};
+
+// A statement a migration ran on its database failed (no such table, a constraint, a lost
+// connection). The driver's own message is kept in detail().
+class DatabaseError : public MigrationError {
+ public:
+  DatabaseError(std::string alias, std::string detail);
+  const std::string& alias() const { return alias_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  std::string alias_;
+  std::string detail_;
 };
 
 // A record store could not answer or could not write (database down, file unreadable,

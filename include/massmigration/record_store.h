@@ -60,7 +60,7 @@ class DatabaseDriver {
   // A store for the target; may connect lazily. Throws RecordStoreError.
   virtual std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const = 0;
   // A new transaction on the target's database, for a migration's operation; the record table
-  // exists when it returns. Throws RecordStoreError. The default says the driver runs no SQL.
+  // exists when it returns. Throws DatabaseError. The default says the driver runs no SQL.
   virtual std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const;
   // Whether sessions on one database commit in parallel (PostgreSQL) rather than one writer at
   // a time (SQLite): a mapper's parallel workers are used only then. Default: false.

@@ -41,7 +41,7 @@ SqlValue to_sql_value(T&& value) {
 
 // One transaction on one database. Driver-implemented; used by one thread at a time.
 // Destroying a session that was not committed rolls its transaction back. Every method throws
-// RecordStoreError (naming the alias and keeping the driver's message) on failure.
+// DatabaseError (naming the alias and keeping the driver's message) on failure.
 class SqlSession {
  public:
   virtual ~SqlSession() = default;

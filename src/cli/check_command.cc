@@ -16,8 +16,11 @@ int check_command(Context& ctx, const std::vector<std::string>& args) {
     ctx.out << problems.size() << " problem(s) found\n";
     return kFailed;
   }
-  ctx.out << "No problems found (" << get_all_migrations().size() << " migrations, "
-          << current_config().databases.size() << " databases)\n";
+  const size_t migrations = get_all_migrations().size();
+  const size_t databases = current_config().databases.size();
+  ctx.out << "No problems found (" << migrations
+          << (migrations == 1 ? " migration, " : " migrations, ") << databases
+          << (databases == 1 ? " database)\n" : " databases)\n");
   return kOk;
 }
 

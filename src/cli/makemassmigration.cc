@@ -47,9 +47,18 @@ std::string render(const std::string& tmpl, const std::string& app, const std::s
   std::string description =
       "  std::string description() const override { return \"TODO: what this changes.\"; }\n";
   if (tmpl == "mapper") {
-    return strings::cat(head, "// Runs over every row its query selects, in chunks.\n", "class ",
-                        cls, " : public mm::MapperMigration {\n public:\n", description,
-                        dependencies, tail);
+    return strings::cat(
+        head, "// Runs over every row its query selects, a chunk per transaction.\n", "class ", cls,
+        " : public mm::MapperMigration {\n public:\n", description, dependencies,
+        "  mm::BackendParams backend_params() const override { return {{\"chunk_size\", "
+        "\"1000\"}}; }\n"
+        "  mm::MapperQuery query(const std::string& /*alias*/) const override {\n"
+        "    return {.table = \"TODO_table\", .primary_key = \"id\", .columns = {},\n"
+        "            .filter = \"\", .filter_params = {}};\n  }\n"
+        "  void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {\n"
+        "    // ctx.execute(\"UPDATE TODO_table SET ... WHERE id = $1\", row.key());\n"
+        "    (void)row;\n    (void)ctx;\n  }\n",
+        tail);
   }
   if (tmpl == "custom") {
     return strings::cat(

@@ -20,11 +20,21 @@ void print_menu(Context& ctx) {
   ctx.out.flush();
 }
 
+// "scheme://user:secret@host" shows as "scheme://user:***@host".
+std::string without_password(const std::string& url) {
+  const size_t authority = url.find("://");
+  if (authority == std::string::npos) return url;
+  const size_t at = url.find('@', authority + 3);
+  const size_t colon = url.find(':', authority + 3);
+  if (at == std::string::npos || colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 void print_configuration(Context& ctx) {
   Config config = current_config();
   ctx.out << "Databases:\n";
   for (const auto& [alias, url] : config.databases)
-    ctx.out << "  " << alias << " = " << url << "\n";
+    ctx.out << "  " << alias << " = " << without_password(url) << "\n";
   ctx.out << "Routing:\n";
   if (config.routing.empty()) ctx.out << "  (none: every app may run everywhere it is allowed)\n";
   for (const auto& [app, alias] : config.routing) ctx.out << "  " << app << " -> " << alias << "\n";

@@ -73,6 +73,12 @@ int resume_one(Context& ctx, const std::vector<std::string>& args) {
 int fake_one(Context& ctx, const std::vector<std::string>& args) {
   Target target = parse_target(args);
   try {
+    std::optional<MigrationRecord> before = api::get_record(target.key, target.alias);
+    if (before && before->status() == MigrationStatus::kApplied) {
+      ctx.out << "ALREADY APPLIED " << target.key.str() << " on " << target.alias
+              << " (record kept)\n";
+      return kOk;
+    }
     api::fake_migration(target.key, target.alias);
   } catch (const MigrationError& e) {
     ctx.err << ctx.program << ": " << e.what() << "\n";

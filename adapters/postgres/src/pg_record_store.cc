@@ -137,6 +137,9 @@ class PostgresRecordStore : public RecordStore {
     if (!connection_ || !connection_->is_open()) {
       connection_.reset();
       connection_ = std::make_unique<pqxx::connection>(connection_string_);
+      // A guard must refuse within bounded time, not wait behind a lock someone holds on the
+      // record table (an ALTER, a LOCK TABLE): give up on a lock after 5 seconds.
+      pqxx::nontransaction(*connection_).exec("SET lock_timeout = '5s'");
       connection_->prepare("mm_is_applied", internal::kIsApplied);
       connection_->prepare("mm_get", internal::kGet);
       connection_->prepare("mm_list", internal::kList);

@@ -178,11 +178,11 @@ class PostgresSession : public SqlSession {
     try {
       return fn();
     } catch (const pqxx::sql_error& e) {
-      throw RecordStoreError(alias_,
-                             strings::cat(doing, ": ", e.what(), " (SQLSTATE ", e.sqlstate(), ")"));
+      throw DatabaseError(alias_,
+                          strings::cat(doing, ": ", e.what(), " (SQLSTATE ", e.sqlstate(), ")"));
     } catch (const pqxx::failure& e) {
       sound_ = false;  // broken or in doubt: this connection does not go back to the pool
-      throw RecordStoreError(alias_, strings::cat(doing, ": ", e.what()));
+      throw DatabaseError(alias_, strings::cat(doing, ": ", e.what()));
     }
   }
 

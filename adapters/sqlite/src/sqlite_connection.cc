@@ -160,6 +160,10 @@ Connection::Connection(const std::filesystem::path& path, bool create,
     }
   }
   sqlite3_extended_result_codes(db_, 1);
+  // Double quotes name identifiers, never strings: otherwise a misspelt column in a mapper's
+  // query would read as its own name in every row instead of failing.
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
   sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
 }
 

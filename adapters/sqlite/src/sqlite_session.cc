@@ -145,7 +145,7 @@ class SqliteSession : public SqlSession {
       return fn();
     } catch (const SqliteFailure& e) {
       sound_ = sound_ && e.connection_is_sound();
-      throw RecordStoreError(alias_, strings::cat(doing, " in ", path_, ": ", e.what()));
+      throw DatabaseError(alias_, strings::cat(doing, " in ", path_, ": ", e.what()));
     }
   }
 

@@ -5,7 +5,8 @@
 // (also postgres://; any libpq connection parameter may be given as a query option, and
 // percent-encoding works as libpq documents). Linking massmigration::postgres registers the
 // driver; nothing needs to be called. connect_timeout defaults to 5 seconds, so a guard on a
-// database that is down refuses within that time instead of hanging.
+// database that is down refuses within that time instead of hanging; the record store's
+// connection also stops waiting for a lock on the record table after 5 seconds.
 //
 // The store keeps one connection per alias for records and opens one per migration session;
 // after a failure it reconnects on the next use, so a restarted server needs no restart of the
