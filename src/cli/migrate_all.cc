@@ -51,7 +51,8 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
         ++tally.already;
         continue;
       case MigrationStatus::kRunning:
-        ctx.out << "  RUNNING  " << key << " (started elsewhere; not waited for)\n";
+        ctx.out << "  RUNNING  " << key
+                << " (started elsewhere, not waited for; if its process died: resume)\n";
         ++tally.in_background;
         continue;
       case MigrationStatus::kErrored:
@@ -126,7 +127,13 @@ int migrate(Context& ctx, const MigrateOptions& options) {
     ctx.out << "Database " << alias << (options.dry_run ? " (dry run)" : "") << ":\n";
     Tally t = migrate_alias(ctx, alias, migrations, options);
     any_failed |= t.failed > 0;
-    std::string summary = strings::cat(alias, ": ", t.failed > 0 ? "FAILED" : "OK", " - ");
+    // RUNNING: not failed, but not all applied either (runs elsewhere, or its process died:
+    // `resume` continues a mapper).
+    std::string summary = strings::cat(alias, ": ",
+                                       t.failed > 0          ? "FAILED"
+                                       : t.in_background > 0 ? "RUNNING"
+                                                             : "OK",
+                                       " - ");
     std::vector<std::string> parts;
     if (t.applied) {
       parts.push_back(strings::cat(t.applied, options.dry_run ? " to apply"
