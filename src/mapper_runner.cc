@@ -115,20 +115,14 @@ class MapperRun {
   }
 
   void run() {
-    if (!count_total()) return;
-    std::optional<std::vector<Range>> ranges = parse_ranges(state_.record.checkpoint);
-    if (!ranges && plan_.workers > 1 && state_.database->supports_concurrent_writers() &&
-        !state_.record.checkpoint) {
-      ranges = split_key_space();
-      if (ranges && !ranges->empty() && !record_ranges(*ranges)) return;
+    work();
+    // Only now, with every worker done, may the record be rewritten whole: a worker still
+    // committing chunks would otherwise have its progress overwritten.
+    if (failure_) {
+      record_failure(*failure_);
+    } else if (!stopped_) {
+      finish();
     }
-    if (ranges && !ranges->empty()) {
-      run_ranges(*ranges);
-    } else {
-      run_range(std::nullopt, state_.record.checkpoint);
-    }
-    if (stopped_) return;
-    finish();
   }
 
  private:
@@ -327,8 +321,28 @@ class MapperRun {
     return false;
   }
 
+  void work() {
+    if (!count_total()) return;
+    std::optional<std::vector<Range>> ranges = parse_ranges(state_.record.checkpoint);
+    if (!ranges && plan_.workers > 1 && state_.database->supports_concurrent_writers() &&
+        !state_.record.checkpoint) {
+      ranges = split_key_space();
+      if (ranges && !ranges->empty() && !record_ranges(*ranges)) return;
+    }
+    if (ranges && !ranges->empty()) {
+      run_ranges(*ranges);
+    } else {
+      run_range(std::nullopt, state_.record.checkpoint);
+    }
+  }
+
+  // Stops every worker; the first failure is recorded once they are all done.
   void fail(const std::string& error) {
     if (stopped_.exchange(true)) return;
+    failure_ = error;  // written once, by the thread that stopped the run; read after joins
+  }
+
+  void record_failure(const std::string& error) {
     try {
       std::optional<MigrationRecord> current = state_.database->store().get(key_);
       if (current && current->attempt_uuid == attempt_) {
@@ -368,6 +382,7 @@ class MapperRun {
   const std::string where_;
   std::vector<std::string> columns_;
   std::atomic<bool> stopped_{false};
+  std::optional<std::string> failure_;      // set by whoever stops the run first
   std::atomic<std::int64_t> rows_done_{0};  // by this attempt
 };
 

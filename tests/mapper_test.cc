@@ -99,6 +99,7 @@ class Parallel : public mm::MapperMigration {
   }
   void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {
     ctx.execute("INSERT INTO seen (id) VALUES ($1)", row.key());
+    if (std::get<std::int64_t>(row.key()) == g_fail_at) throw std::runtime_error("parallel stop");
   }
 };
 MASSMIGRATION_REGISTER(Parallel, "map", "0005_parallel");
@@ -287,6 +288,24 @@ TEST_P(Mapper, ParallelRangesCoverTheSelectionExactlyOnce) {
   } else {
     EXPECT_EQ(r.checkpoint, "1000");  // SQLite: one writer, so one range
   }
+}
+
+TEST_P(Mapper, AFailedParallelRunResumesEachRangeFromItsOwnCheckpoint) {
+  g_fail_at = 500;  // in the second of four ranges
+  mm::api::initiate_migration("map:0005_parallel", "default");
+  mm::MigrationRecord failed = record("map:0005_parallel");
+  ASSERT_EQ(failed.status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(failed.last_error, "row id=500: std::runtime_error: parallel stop");
+  const std::string committed = scalar("SELECT count(*) FROM seen");
+  EXPECT_EQ(std::to_string(failed.rows_done), committed);  // progress counts committed rows only
+  g_fail_at = -1;
+  mm::api::initiate_migration("map:0005_parallel", "default");  // resumes
+  mm::MigrationRecord done = record("map:0005_parallel");
+  const std::int64_t selected = 1000 - 1000 / 3;
+  EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied) << done.last_error;
+  EXPECT_EQ(done.rows_done, selected);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(selected));
+  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(selected));
 }
 
 TEST_P(Mapper, OnTheThreadsBackendParallelRangesAlsoCoverTheSelectionExactlyOnce) {
