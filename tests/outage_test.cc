@@ -79,6 +79,29 @@ TEST_F(Outage, GuardsFailClosedWhileTheServerIsDownAndRecoverWhenItIsBack) {
   EXPECT_TRUE(mm::api::get_record(kInitial, "default")->was_faked);
 }
 
+// The throwaway cluster trusts local connections, so the password is parsed but not checked.
+TEST_F(Outage, UrlsCarryUserPasswordAndLibpqOptions) {
+  pqxx::connection admin(cluster_.url());
+  pqxx::nontransaction(admin).exec("CREATE ROLE shop LOGIN PASSWORD 'se cret'");
+  pqxx::nontransaction(admin).exec("GRANT ALL ON DATABASE shop TO shop");
+  pqxx::nontransaction(admin).exec("ALTER DATABASE shop OWNER TO shop");
+  mm::Config config;
+  config.databases["default"] = cluster_.url("app");
+  config.databases["shop_db"] =
+      "postgresql://shop:se%20cret@127.0.0.1:" + std::to_string(cluster_.port()) +
+      "/shop?sslmode=disable&connect_timeout=3&application_name=mm-test";
+  mm::configure(config);
+  mm::api::fake_migration(kInitial, "shop_db");
+  pqxx::connection shop(cluster_.url("shop"));
+  EXPECT_EQ(pqxx::nontransaction(shop)
+                .exec("SELECT tableowner FROM pg_tables WHERE tablename = 'massmigration_record'")
+                .at(0)
+                .at(0)
+                .as<std::string>(),
+            "shop");  // created through the URL's user
+  EXPECT_TRUE(mm::migration_is_applied(kInitial, "shop_db"));
+}
+
 TEST_F(Outage, ALockedRecordTableFailsClosedWithinTheLockTimeout) {
   mm::api::fake_migration(kInitial, "default");
   mm::api::fake_migration(kInitial, "shop_db");
