@@ -343,24 +343,23 @@ class MapperRun {
   }
 
   void record_failure(const std::string& error) {
+    const MigrationProgress progress{
+        key_,       alias_, state_.record.rows_done + rows_done_, state_.record.rows_total,
+        rows_done_, true};
     try {
+      // The record as the workers left it, so that its progress and checkpoint are kept.
       std::optional<MigrationRecord> current = state_.database->store().get(key_);
       if (current && current->attempt_uuid == attempt_) {
-        MigrationRecord errored = *current;
-        errored.has_error = true;
-        errored.last_error = error;
-        if (fail_record(state_.database->store(), errored)) {
-          log(LogLevel::kWarning, strings::cat("migration ", where_, " failed: ", error));
-        }
+        state_.record = *current;
+        mark_errored(state_, error, strings::cat("failed: ", error));
       }
     } catch (const std::exception& e) {
       log(LogLevel::kError,
           strings::cat("migration ", where_, " failed (", error,
-                       ") and its record could not be marked ERRORED: ", e.what()));
+                       ") and its record could not be read to mark it ERRORED: ", e.what()));
     }
     state_.runtime->record_cache().invalidate(alias_, key_);
-    report_progress({key_, alias_, state_.record.rows_done + rows_done_, state_.record.rows_total,
-                     rows_done_, true});
+    report_progress(progress);
   }
 
   void stale() {
@@ -418,15 +417,8 @@ void run_mapper(RunState& state) {
   try {
     plan = plan_mapper(mapper, state.database->alias(), state.params);
   } catch (...) {
-    MigrationRecord errored = state.record;
-    errored.has_error = true;
-    errored.last_error = describe_current_exception();
-    try {
-      fail_record(state.database->store(), errored);
-    } catch (const std::exception& e) {
-      log(LogLevel::kError, strings::cat("migration ", state.record.key.str(),
-                                         " could not be marked ERRORED: ", e.what()));
-    }
+    const std::string error = describe_current_exception();
+    mark_errored(state, error, strings::cat("failed: ", error));
     return;
   }
   MapperRun(state, *std::move(plan)).run();

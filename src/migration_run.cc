@@ -59,7 +59,6 @@ void MigrationRun::run() {
     internal::run_mapper(state);
     return;
   }
-  const std::string where = strings::cat(state.record.key.str(), " on ", alias());
   std::string error;
   try {
     std::unique_ptr<SqlSession> session = state.database->begin_session();
@@ -69,10 +68,10 @@ void MigrationRun::run() {
     applied.is_applied = true;
     applied.applied_at = now_timestamp();
     if (!session->replace_record_if(applied, applied.attempt_uuid, MigrationStatus::kRunning)) {
-      log(LogLevel::kWarning,
-          strings::cat("migration ", where, " finished, but its attempt ", applied.attempt_uuid,
-                       " was deleted or replaced meanwhile; its changes "
-                       "were rolled back"));
+      log(LogLevel::kWarning, strings::cat("migration ", state.record.key.str(), " on ", alias(),
+                                           " finished, but its attempt ", applied.attempt_uuid,
+                                           " was deleted or replaced meanwhile; its changes "
+                                           "were rolled back"));
       return;  // the session rolls back
     }
     session->commit();
@@ -80,42 +79,37 @@ void MigrationRun::run() {
   } catch (...) {
     error = internal::describe_current_exception();
   }
-  MigrationRecord errored = state.record;
-  errored.has_error = true;
-  errored.last_error = error;
-  try {
-    if (!internal::fail_record(state.database->store(), errored)) {
-      log(LogLevel::kWarning, strings::cat("migration ", where, " failed (", error,
-                                           ") after its record was deleted or replaced"));
-      return;
-    }
-  } catch (const std::exception& e) {
-    log(LogLevel::kError, strings::cat("migration ", where, " failed (", error,
-                                       ") and its record could not be marked ERRORED, so it "
-                                       "still says RUNNING: ",
-                                       e.what()));
-    return;
-  }
-  log(LogLevel::kWarning, strings::cat("migration ", where, " failed: ", error));
+  internal::mark_errored(state, error, strings::cat("failed: ", error));
 }
 
 void MigrationRun::abandon(std::string_view reason) {
   internal::RunState& state = *state_;
   state.done = true;
+  internal::mark_errored(state, strings::cat("not run: ", reason),
+                         strings::cat("abandoned: ", reason));
+}
+
+namespace internal {
+
+void mark_errored(RunState& state, const std::string& last_error, const std::string& summary) {
+  const std::string where = strings::cat(state.record.key.str(), " on ", state.database->alias());
   MigrationRecord errored = state.record;
   errored.has_error = true;
-  errored.last_error = strings::cat("not run: ", reason);
-  const std::string where = strings::cat(state.record.key.str(), " on ", alias());
+  errored.last_error = last_error;
   try {
-    if (internal::fail_record(state.database->store(), errored)) {
-      log(LogLevel::kWarning, strings::cat("migration ", where, " abandoned: ", reason));
+    if (fail_record(state.database->store(), errored)) {
+      log(LogLevel::kWarning, strings::cat("migration ", where, " ", summary));
+    } else {
+      log(LogLevel::kWarning, strings::cat("migration ", where, " ", summary,
+                                           " (after its record was deleted or replaced)"));
     }
   } catch (const std::exception& e) {
-    log(LogLevel::kError, strings::cat("migration ", where, " abandoned (", reason,
-                                       ") and its record could not be marked ERRORED, so it "
-                                       "still says RUNNING: ",
+    log(LogLevel::kError, strings::cat("migration ", where, " ", summary,
+                                       "; its record could not be marked ERRORED, so it still "
+                                       "says RUNNING: ",
                                        e.what()));
   }
 }
 
+}  // namespace internal
 }  // namespace massmigration

@@ -21,6 +21,11 @@ struct RunState {
   bool done = false;       // run() or abandon() happened
 };
 
+// Marks the run's record ERRORED with `last_error`, only while it still belongs to this
+// attempt and says RUNNING, and logs "migration KEY on ALIAS <summary>" (or why it could not).
+// Never throws.
+void mark_errored(RunState& state, const std::string& last_error, const std::string& summary);
+
 }  // namespace massmigration::internal
 
 #endif  // MASSMIGRATION_SRC_RUN_STATE_H_
