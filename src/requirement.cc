@@ -83,6 +83,12 @@ Requirement::Outcome Requirement::evaluate(const Resolved& resolved, std::uint64
   return outcome;
 }
 
+Requirement::Outcome Requirement::check(const Resolved& resolved, std::uint64_t epoch) {
+  Outcome outcome = evaluate(resolved, epoch);
+  if (outcome.applied()) flag.applied_epoch.store(epoch, std::memory_order_release);
+  return outcome;
+}
+
 void Requirement::ensure_applied_slow() {
   if (options_.skip_in_tests && guards_skip_in_tests()) {
     registered_key();  // a typo still fails in tests
@@ -98,11 +104,8 @@ void Requirement::ensure_applied_slow() {
                                       "massmigration::configure() first");
   }
   std::shared_ptr<const Resolved> resolved = resolve(std::move(runtime));
-  Outcome outcome = evaluate(*resolved, epoch);
-  if (outcome.applied()) {
-    flag.applied_epoch.store(epoch, std::memory_order_release);
-    return;
-  }
+  Outcome outcome = check(*resolved, epoch);
+  if (outcome.applied()) return;
   throw RequiredMigrationNotApplied(resolved->key.str(), std::move(outcome.missing), guarded_,
                                     std::move(outcome.cause));
 }
@@ -110,10 +113,8 @@ void Requirement::ensure_applied_slow() {
 bool Requirement::is_applied() {
   if (flag.holds()) return true;
   const std::uint64_t epoch = g_cache_epoch.load(std::memory_order_acquire);
-  std::shared_ptr<const Resolved> resolved = resolve(require_runtime());
-  Outcome outcome = evaluate(*resolved, epoch);
+  Outcome outcome = check(*resolve(require_runtime()), epoch);
   if (outcome.error) std::rethrow_exception(outcome.error);
-  if (outcome.applied()) flag.applied_epoch.store(epoch, std::memory_order_release);
   return outcome.applied();
 }
 

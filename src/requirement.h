@@ -55,6 +55,8 @@ class Requirement {
   // Throws the misuse errors, and MigrationError when not configured.
   std::shared_ptr<const Resolved> resolve(std::shared_ptr<Runtime> runtime);
   Outcome evaluate(const Resolved& resolved, std::uint64_t epoch);
+  // evaluate(), and a positive answer stamps this requirement's flag with `epoch`.
+  Outcome check(const Resolved& resolved, std::uint64_t epoch);
 
   const std::string key_text_;
   const std::string first_;
