@@ -133,6 +133,14 @@ class Mapper : public ::testing::TestWithParam<Engine> {
   void TearDown() override { mm::set_progress_listener(previous_); }
   mm::MigrationRecord record(const char* key) { return *mm::api::get_record(key, "default"); }
   std::string scalar(const std::string& sql) { return dbs_.scalar("default", sql); }
+  // map:0005_parallel applied, every selected id (not divisible by 3) seen exactly once.
+  void expect_parallel_selection_done_once(const mm::MigrationRecord& r) {
+    const std::int64_t selected = 1000 - 1000 / 3;
+    EXPECT_EQ(r.status(), mm::MigrationStatus::kApplied) << r.last_error;
+    EXPECT_EQ(r.rows_done, selected);
+    EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(selected));
+    EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(selected));
+  }
 
   mm::test::TestDatabases dbs_{GetParam(), {"default"}};
   mm::ProgressListener previous_;
@@ -275,11 +283,7 @@ TEST_P(Mapper, ResumesAfterTheProcessIsKilledMidChunkProcessingEachRowOnce) {
 TEST_P(Mapper, ParallelRangesCoverTheSelectionExactlyOnce) {
   mm::api::initiate_migration("map:0005_parallel", "default");
   mm::MigrationRecord r = record("map:0005_parallel");
-  const std::int64_t selected = 1000 - 1000 / 3;
-  EXPECT_EQ(r.status(), mm::MigrationStatus::kApplied) << r.last_error;
-  EXPECT_EQ(r.rows_done, selected);
-  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(selected));
-  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(selected));
+  expect_parallel_selection_done_once(r);
   EXPECT_EQ(scalar("SELECT count(*) FROM seen WHERE id % 3 = 0"), "0");
   if (GetParam() == Engine::kPostgres) {
     // Four ranges, each run to its end: "ranges:after,upto,last;..." with last == upto.
@@ -300,12 +304,7 @@ TEST_P(Mapper, AFailedParallelRunResumesEachRangeFromItsOwnCheckpoint) {
   EXPECT_EQ(std::to_string(failed.rows_done), committed);  // progress counts committed rows only
   g_fail_at = -1;
   mm::api::initiate_migration("map:0005_parallel", "default");  // resumes
-  mm::MigrationRecord done = record("map:0005_parallel");
-  const std::int64_t selected = 1000 - 1000 / 3;
-  EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied) << done.last_error;
-  EXPECT_EQ(done.rows_done, selected);
-  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(selected));
-  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(selected));
+  expect_parallel_selection_done_once(record("map:0005_parallel"));
 }
 
 TEST_P(Mapper, OnTheThreadsBackendParallelRangesAlsoCoverTheSelectionExactlyOnce) {
@@ -317,11 +316,7 @@ TEST_P(Mapper, OnTheThreadsBackendParallelRangesAlsoCoverTheSelectionExactlyOnce
   ASSERT_NE(pool, nullptr);
   pool->wait_idle();
   mm::MigrationRecord r = record("map:0005_parallel");
-  const std::int64_t selected = 1000 - 1000 / 3;
-  EXPECT_EQ(r.status(), mm::MigrationStatus::kApplied) << r.last_error;
-  EXPECT_EQ(r.rows_done, selected);
-  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(selected));
-  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(selected));
+  expect_parallel_selection_done_once(r);
 }
 
 TEST_P(Mapper, AMisspeltColumnFailsTheRunNamingIt) {
