@@ -13,10 +13,10 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMASSMIGRATION_SANIT
   -DMASSMIGRATION_BUILD_BENCHMARKS=OFF -DMASSMIGRATION_BUILD_EXAMPLES=OFF \
   -DMASSMIGRATION_WITH_HTTPLIB=OFF >/dev/null
 cmake --build build-tsan --target concurrency_test race_starter core_test lifecycle_test pg_cluster \
-  mapper_test mapper_worker -j "$jobs"
+  mapper_test mapper_worker sent_statements_test -j "$jobs"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
-  -R '^(Engines/)?(GuardConcurrency|GuardResets|LaunchConcurrency|RecordStore|FaultyEnforcement|SqliteStore|Enforcement|Lifecycle|ThreadPoolShutdown|Mapper)\.'
+  -R '^(Engines/)?(GuardConcurrency|GuardResets|LaunchConcurrency|RecordStore|FaultyEnforcement|SqliteStore|Enforcement|Lifecycle|ThreadPoolShutdown|Mapper|SentStatements)\.'
 
 echo "== Full build and test suite"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -45,14 +45,30 @@ void MapperMigration::operation(const MapperRow&, OperationContext&) {
 }
 
 void MapperMigration::batch_operation(const std::vector<MapperRow>& rows, OperationContext& ctx) {
+  // A statement a row sent may fail only when a later row waits for it, so failures of sent
+  // statements are traced back through the index of each row's first send.
+  std::vector<std::uint64_t> first_send;
+  first_send.reserve(rows.size());
+  auto sender = [&](const SentStatementError& e) -> const MapperRow& {
+    auto after = std::upper_bound(first_send.begin(), first_send.end(), e.sent_index());
+    return rows[after == first_send.begin() ? 0 : after - first_send.begin() - 1];
+  };
   for (const MapperRow& row : rows) {
+    first_send.push_back(ctx.sent_count());
     try {
       operation(row, ctx);
     } catch (const MapperRowError&) {
       throw;
+    } catch (const SentStatementError& e) {
+      throw MapperRowError(sender(e).key_text(), internal::describe_current_exception());
     } catch (...) {
       throw MapperRowError(row.key_text(), internal::describe_current_exception());
     }
+  }
+  try {
+    ctx.wait_for_sent();
+  } catch (const SentStatementError& e) {
+    throw MapperRowError(sender(e).key_text(), internal::describe_current_exception());
   }
 }
 

@@ -3,8 +3,11 @@
 // on engines with concurrent writers, key ranges in parallel.
 #include "mapper_runner.h"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <iterator>
+#include <span>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -229,18 +232,18 @@ class MapperRun {
 
       bool more = attempt([&] {
         std::unique_ptr<SqlSession> session = state_.database->begin_session();
-        std::vector<SqlRow> selected = session->query(sql, params);
-        if (selected.empty()) return false;
         std::vector<MapperRow> rows;
-        rows.reserve(selected.size());
-        for (SqlRow& values : selected) {
-          SqlValue key = std::move(values.front());
-          values.erase(values.begin());
-          rows.emplace_back(std::move(key), &columns_, std::move(values));
-        }
+        rows.reserve(std::min<std::int64_t>(plan_.chunk_size, 1 << 16));
+        session->query_each(sql, params, [&](std::span<SqlValue> values) {
+          rows.emplace_back(std::move(values.front()), &columns_,
+                            SqlRow(std::make_move_iterator(values.begin() + 1),
+                                   std::make_move_iterator(values.end())));
+        });
+        if (rows.empty()) return false;
         OperationContext ctx(key_, alias_, state_.params, *session);
         try {
           mapper_.batch_operation(rows, ctx);
+          ctx.wait_for_sent();  // what an overriding batch_operation sent is part of the chunk
         } catch (const MapperRowError& e) {
           throw ChunkFailure(
               strings::cat("row ", plan_.query.primary_key, "=", e.key_text(), ": ", e.error()));

@@ -64,6 +64,7 @@ void MigrationRun::run() {
     std::unique_ptr<SqlSession> session = state.database->begin_session();
     OperationContext ctx(state.record.key, alias(), state.params, *session);
     run_operation(state, ctx);
+    ctx.wait_for_sent();  // a sent statement's failure is the operation's
     MigrationRecord applied = state.record;
     applied.is_applied = true;
     applied.applied_at = now_timestamp();

@@ -4,6 +4,7 @@
 #ifndef MASSMIGRATION_ERRORS_H_
 #define MASSMIGRATION_ERRORS_H_
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -164,6 +165,19 @@ class DatabaseError : public MigrationError {
  private:
   std::string alias_;
   std::string detail_;
+};
+
+// A statement sent with OperationContext::send failed. It is raised by the first call that
+// waits for it (a later execute or query, wait_for_sent, or the commit), which may belong to a
+// later row; sent_index() says which send failed, counting a transaction's sends from 0.
+class SentStatementError : public DatabaseError {
+ public:
+  SentStatementError(std::string alias, std::string detail, std::uint64_t sent_index)
+      : DatabaseError(std::move(alias), std::move(detail)), sent_index_(sent_index) {}
+  std::uint64_t sent_index() const { return sent_index_; }
+
+ private:
+  std::uint64_t sent_index_;
 };
 
 // A record store could not answer or could not write (database down, file unreadable,

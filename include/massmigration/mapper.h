@@ -7,8 +7,8 @@
 //               .filter = "tax_cents IS NULL AND total_cents > $1", .filter_params = {0}};
 //     }
 //     void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {
-//       ctx.execute("UPDATE orders SET tax_cents = $1 WHERE id = $2",
-//                   row.get<std::int64_t>("total_cents") / 5, row.key());
+//       ctx.send("UPDATE orders SET tax_cents = $1 WHERE id = $2",
+//                row.get<std::int64_t>("total_cents") / 5, row.key());
 //     }
 //   };
 //

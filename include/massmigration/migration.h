@@ -90,7 +90,8 @@ class MapperMigration : public Migration {
   MigrationType type() const final { return MigrationType::kMapper; }
   // The rows to map on `alias`.
   virtual MapperQuery query(const std::string& alias) const = 0;
-  // Called for each row, inside its chunk's transaction. Throw to fail the chunk.
+  // Called for each row, inside its chunk's transaction. Throw to fail the chunk. Writes
+  // whose outcome it does not need are fastest through ctx.send.
   virtual void operation(const MapperRow& row, OperationContext& ctx);
   // Called once per chunk with its rows in key order; override for set-based speed. The
   // default calls operation() for each row.

@@ -56,7 +56,7 @@ std::string render(const std::string& tmpl, const std::string& app, const std::s
         "    return {.table = \"TODO_table\", .primary_key = \"id\", .columns = {},\n"
         "            .filter = \"\", .filter_params = {}};\n  }\n"
         "  void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {\n"
-        "    // ctx.execute(\"UPDATE TODO_table SET ... WHERE id = $1\", row.key());\n"
+        "    // ctx.send(\"UPDATE TODO_table SET ... WHERE id = $1\", row.key());\n"
         "    (void)row;\n    (void)ctx;\n  }\n",
         tail);
   }

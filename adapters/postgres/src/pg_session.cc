@@ -1,6 +1,8 @@
 #include "pg_session.h"
 
+#include <array>
 #include <map>
+#include <optional>
 #include <pqxx/pqxx>
 #include <variant>
 #include <vector>
@@ -8,6 +10,7 @@
 #include "idle_pool.h"
 #include "massmigration/errors.h"
 #include "massmigration/postgres.h"
+#include "pg_pipeline.h"
 #include "pg_record_sql.h"
 #include "string_building.h"
 
@@ -60,6 +63,13 @@ struct PooledConnection {
   }
   pqxx::connection connection;
   std::map<std::string, std::string, std::less<>> prepared;  // SQL -> statement name
+  PipelineStatements pipelined;  // prepared by StatementPipeline, beside libpqxx's
+};
+
+// libpqxx 6.4 has no public way to a transaction's libpq connection, which pipelining needs;
+// it gives one to large objects, and so to their subclasses.
+struct RawConnection : pqxx::largeobject {
+  using pqxx::largeobject::raw_connection;
 };
 
 // Connections between sessions, by URL: a mapper opens a session per chunk, and connecting
@@ -93,17 +103,22 @@ class PostgresSession : public SqlSession {
   }
 
   ~PostgresSession() override {
+    // Statements still in flight are waited for, so that the connection is idle again and
+    // the rollback below can run.
+    if (pipeline_ && !pipeline_->idle() && pipeline_->wait()) sound_ = false;
     // pqxx::work rolls back an uncommitted transaction when destroyed, and never throws.
     work_.reset();
     if (pooled_ && sound_) pool().give_back(url_, std::move(pooled_));
   }
 
   std::int64_t execute(std::string_view sql, std::span<const SqlValue> values) override {
+    wait_for_sent();
     return guarded(strings::cat("running \"", sql, "\""),
                    [&] { return static_cast<std::int64_t>(run(sql, values).affected_rows()); });
   }
 
   std::vector<SqlRow> query(std::string_view sql, std::span<const SqlValue> values) override {
+    wait_for_sent();
     return guarded(strings::cat("running \"", sql, "\""), [&] {
       pqxx::result result = run(sql, values);
       std::vector<SqlRow> rows;
@@ -120,6 +135,7 @@ class PostgresSession : public SqlSession {
 
   bool replace_record_if(const MigrationRecord& record, std::string_view attempt_uuid,
                          MigrationStatus status) override {
+    wait_for_sent();
     return guarded("updating the migration record", [&] {
       Params params;
       params.record(record).expected(attempt_uuid, status);
@@ -131,32 +147,50 @@ class PostgresSession : public SqlSession {
   bool advance_record(const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
                       const std::function<std::string(const std::optional<std::string>&)>&
                           next_checkpoint) override {
+    wait_for_sent();
     return guarded("recording progress", [&] {
-      // FOR UPDATE: parallel workers of one run take turns on the record row.
-      pqxx::result current = work_->exec_params(
+      // Prepared, as they run once a chunk. FOR UPDATE: parallel workers of one run take
+      // turns on the record row.
+      const std::array<SqlValue, 2> which{key.str(), std::string(attempt_uuid)};
+      pqxx::result current = run(
           "SELECT checkpoint FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 "
           "AND NOT is_applied AND NOT has_error FOR UPDATE",
-          key.str(), std::string(attempt_uuid));
+          which);
       if (current.empty()) return false;  // stale: deleted, replaced or no longer running
       std::optional<std::string> checkpoint;
       if (!current[0][0].is_null()) checkpoint = std::string(current[0][0].c_str());
-      return work_
-                 ->exec_params(
-                     "UPDATE massmigration_record SET rows_done = rows_done + $3::bigint, "
-                     "checkpoint = $4 WHERE key = $1 AND attempt_uuid = $2",
-                     key.str(), std::string(attempt_uuid), rows, next_checkpoint(checkpoint))
+      const std::array<SqlValue, 4> update{which[0], which[1], rows, next_checkpoint(checkpoint)};
+      return run("UPDATE massmigration_record SET rows_done = rows_done + $3::bigint, "
+                 "checkpoint = $4 WHERE key = $1 AND attempt_uuid = $2",
+                 update)
                  .affected_rows() == 1;
     });
   }
 
+  void send(std::string_view sql, std::span<const SqlValue> values) override {
+    if (!pipeline_) {
+      pipeline_.emplace(RawConnection::raw_connection(*work_), pooled_->pipelined);
+    }
+    Params params = params_of(values);
+    raise(pipeline_->send(sql, params.pointers()));
+  }
+
+  void wait_for_sent() override {
+    if (pipeline_ && !pipeline_->idle()) raise(pipeline_->wait());
+  }
+
   void commit() override {
+    wait_for_sent();
     guarded("committing", [&] {
       work_->commit();
       return 0;
     });
   }
 
-  std::any native_handle() override { return static_cast<pqxx::work*>(work_.get()); }
+  std::any native_handle() override {
+    wait_for_sent();
+    return static_cast<pqxx::work*>(work_.get());
+  }
 
  private:
   pqxx::result run(std::string_view sql, std::span<const SqlValue> values) {
@@ -171,6 +205,15 @@ class PostgresSession : public SqlSession {
     }
     Params params = params_of(values);
     return work_->exec_prepared(it->second, pqxx::prepare::make_dynamic_params(params.pointers()));
+  }
+
+  void raise(std::optional<PipelineFailure> failure) {
+    if (!failure) return;
+    // What a failed pipeline leaves prepared is uncertain: the connection is not reused.
+    sound_ = false;
+    std::string detail = strings::cat("running \"", failure->sql, "\": ", failure->message);
+    if (!failure->sqlstate.empty()) strings::append(detail, " (SQLSTATE ", failure->sqlstate, ")");
+    throw SentStatementError(alias_, std::move(detail), failure->sent_index);
   }
 
   template <typename Fn>
@@ -190,6 +233,7 @@ class PostgresSession : public SqlSession {
   const std::string url_;
   std::unique_ptr<PooledConnection> pooled_;
   std::unique_ptr<pqxx::work> work_;
+  std::optional<StatementPipeline> pipeline_;  // once something is sent
   bool sound_ = true;
 };
 

@@ -11,10 +11,12 @@
 namespace massmigration::sqlite::internal {
 namespace {
 
+// `doing` may be empty: callers name the statement they ran, and repeating its SQL here made
+// messages say it twice.
 [[noreturn]] void throw_failure(sqlite3* db, int code, std::string_view doing) {
   const char* detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
-  throw SqliteFailure(code & 0xff,
-                      strings::cat(doing, ": ", detail, " (", sqlite3_errstr(code), ")"));
+  throw SqliteFailure(code & 0xff, strings::cat(doing, doing.empty() ? "" : ": ", detail, " (",
+                                                sqlite3_errstr(code), ")"));
 }
 
 }  // namespace
@@ -114,7 +116,7 @@ bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  throw_failure(db_, rc, strings::cat("running \"", sqlite3_sql(stmt_), "\""));
+  throw_failure(db_, rc, "");
 }
 
 std::string Statement::text(int column) const {
@@ -179,7 +181,7 @@ Connection::~Connection() {
 
 void Connection::exec(const char* sql) {
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) fail(rc, strings::cat("running \"", sql, "\""));
+  if (rc != SQLITE_OK) fail(rc, "");
 }
 
 Statement Connection::statement(const char* sql) {
@@ -188,7 +190,7 @@ Statement Connection::statement(const char* sql) {
     int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) {
       statements_.erase(sql);
-      fail(rc, strings::cat("preparing \"", sql, "\""));
+      fail(rc, "preparing");
     }
   }
   return Statement(stmt, db_);
@@ -198,7 +200,7 @@ std::optional<Statement> Connection::prepare_once(std::string_view sql, std::str
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
-  if (rc != SQLITE_OK) fail(rc, strings::cat("preparing \"", sql, "\""));
+  if (rc != SQLITE_OK) fail(rc, "preparing");
   *rest = sql.substr(tail - sql.data());
   if (!stmt) return std::nullopt;  // only whitespace or comments
   return std::optional<Statement>(std::in_place, stmt, db_, /*owned=*/true);
@@ -211,7 +213,7 @@ std::optional<Statement> Connection::cached(std::string_view sql) {
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
-  if (rc != SQLITE_OK) fail(rc, strings::cat("preparing \"", sql, "\""));
+  if (rc != SQLITE_OK) fail(rc, "preparing");
   std::string_view rest = sql.substr(tail - sql.data());
   const bool single = stmt && rest.find_first_not_of(" \t\r\n;") == std::string_view::npos;
   if (!single) {

@@ -82,17 +82,25 @@ class SqliteSession : public SqlSession {
   }
 
   std::vector<SqlRow> query(std::string_view sql, std::span<const SqlValue> params) override {
-    return guarded(strings::cat("running \"", sql, "\""), [&] {
+    std::vector<SqlRow> rows;
+    query_each(sql, params, [&](std::span<SqlValue> row) {
+      rows.emplace_back(std::make_move_iterator(row.begin()), std::make_move_iterator(row.end()));
+    });
+    return rows;
+  }
+
+  void query_each(std::string_view sql, std::span<const SqlValue> params,
+                  const std::function<void(std::span<SqlValue>)>& each) override {
+    guarded(strings::cat("running \"", sql, "\""), [&] {
       std::optional<Statement> statement = connection_->cached(sql);
       if (!statement) throw SqliteFailure(SQLITE_MISUSE, "a query is one statement");
       statement->bind_all(params);
-      std::vector<SqlRow> rows;
+      SqlRow row(statement->column_count());  // reused: no allocation per row
       while (statement->step()) {
-        SqlRow row;
-        for (int c = 0; c < statement->column_count(); ++c) row.push_back(statement->value(c));
-        rows.push_back(std::move(row));
+        for (int c = 0; c < statement->column_count(); ++c) row[c] = statement->value(c);
+        each(row);
       }
-      return rows;
+      return 0;
     });
   }
 

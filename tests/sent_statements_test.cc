@@ -1,0 +1,211 @@
+// Statements sent without waiting for their outcome (OperationContext::send), on every engine:
+// they run in the order sent and before any later query returns, commit or roll back with
+// their transaction, and a failure names the mapper row that sent it, even when it is a later
+// row's call that notices it (PostgreSQL pipelines sends, so failures arrive late there).
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "massmigration/massmigration.h"
+#include "support/engines.h"
+
+namespace mm = massmigration;
+using mm::test::Engine;
+
+namespace {
+
+std::atomic<std::int64_t> g_null_name_at{-1};  // this row's sent UPDATE breaks NOT NULL
+std::atomic<std::int64_t> g_bad_sql_at{-1};    // this row sends SQL the database cannot prepare
+std::atomic<int> g_queries{0};
+std::atomic<int> g_queries_missing_sends{0};
+
+class Setup : public mm::SimpleMigration {
+ public:
+  void operation(mm::OperationContext& ctx) override {
+    ctx.execute(
+        "CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL, doubled INTEGER);"
+        "CREATE TABLE seen (id INTEGER NOT NULL);");
+    ctx.execute(
+        "INSERT INTO item (id, name) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+        "FROM seq WHERE n < 1000) SELECT n, 'item ' || n FROM seq");
+  }
+};
+MASSMIGRATION_REGISTER(Setup, "sent", "0001_setup");
+
+// Two sends a row, 100 rows a chunk; every 25th row queries what the sends so far wrote.
+class SendPerRow : public mm::MapperMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"sent", "0001_setup"}}; }
+  mm::BackendParams backend_params() const override { return {{"chunk_size", "100"}}; }
+  mm::MapperQuery query(const std::string&) const override { return {.table = "item"}; }
+  void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {
+    const std::int64_t id = std::get<std::int64_t>(row.key());
+    ctx.send("INSERT INTO seen (id) VALUES ($1)", id);
+    ctx.send(
+        "UPDATE item SET doubled = $1, name = CASE WHEN id = $3 THEN NULL ELSE name END "
+        "WHERE id = $2",
+        id * 2, id, g_null_name_at.load());
+    if (id == g_bad_sql_at) ctx.send("UPDATE item SET no_such_column = 1 WHERE id = $1", id);
+    if (id % 25 == 0) {
+      ++g_queries;
+      std::vector<mm::SqlRow> rows =
+          ctx.query("SELECT count(*), sum(doubled) FROM seen JOIN item USING (id) WHERE id <= $1",
+                    id);
+      if (rows[0][0] != mm::SqlValue(id) || rows[0][1] != mm::SqlValue(id * (id + 1))) {
+        ++g_queries_missing_sends;
+      }
+    }
+  }
+};
+MASSMIGRATION_REGISTER(SendPerRow, "sent", "0002_per_row");
+
+// The same, all 1000 rows (2000 sends) in one chunk.
+class SendInOneChunk : public SendPerRow {
+ public:
+  mm::BackendParams backend_params() const override { return {{"chunk_size", "5000"}}; }
+};
+MASSMIGRATION_REGISTER(SendInOneChunk, "sent", "0003_one_chunk");
+
+// Four key ranges at once where the engine allows it, each worker with its own pipeline.
+class SendInParallel : public mm::MapperMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"sent", "0001_setup"}}; }
+  mm::BackendParams backend_params() const override {
+    return {{"chunk_size", "64"}, {"workers", "4"}};
+  }
+  mm::MapperQuery query(const std::string&) const override { return {.table = "item"}; }
+  void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {
+    ctx.send("INSERT INTO seen (id) VALUES ($1)", row.key());
+    ctx.send("UPDATE item SET doubled = id * 2 WHERE id = $1", row.key());
+  }
+};
+MASSMIGRATION_REGISTER(SendInParallel, "sent", "0005_parallel");
+
+// A simple migration whose second send fails.
+class SendFailing : public mm::SimpleMigration {
+ public:
+  std::vector<mm::MigrationKey> dependencies() const override { return {{"sent", "0001_setup"}}; }
+  void operation(mm::OperationContext& ctx) override {
+    ctx.send("INSERT INTO seen (id) VALUES ($1)", 1);
+    ctx.send("INSERT INTO seen (id) VALUES ($1)", nullptr);
+  }
+};
+MASSMIGRATION_REGISTER(SendFailing, "sent", "0004_simple_failing");
+
+constexpr char kPerRow[] = "sent:0002_per_row";
+
+class SentStatements : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    g_null_name_at = -1;
+    g_bad_sql_at = -1;
+    g_queries = 0;
+    g_queries_missing_sends = 0;
+    mm::configure(dbs_.config());
+    mm::api::initiate_migration("sent:0001_setup", "default");
+  }
+  mm::MigrationRecord record(const char* key) { return *mm::api::get_record(key, "default"); }
+  std::string scalar(const std::string& sql) { return dbs_.scalar("default", sql); }
+  void expect_every_row_done_once(const char* key) {
+    mm::MigrationRecord r = record(key);
+    EXPECT_EQ(r.status(), mm::MigrationStatus::kApplied) << r.last_error;
+    EXPECT_EQ(r.rows_done, 1000);
+    EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "1000");
+    EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), "1000");
+    EXPECT_EQ(scalar("SELECT count(*) FROM item WHERE doubled = id * 2"), "1000");
+  }
+
+  mm::test::TestDatabases dbs_{GetParam(), {"default"}};
+};
+
+TEST_P(SentStatements, RunInOrderBeforeAnyLaterQueryAndCommitWithTheirChunk) {
+  mm::api::initiate_migration(kPerRow, "default");
+  expect_every_row_done_once(kPerRow);
+  EXPECT_EQ(g_queries, 40);
+  EXPECT_EQ(g_queries_missing_sends, 0);
+}
+
+TEST_P(SentStatements, ThousandsInOneChunkAllRun) {
+  mm::api::initiate_migration("sent:0003_one_chunk", "default");
+  expect_every_row_done_once("sent:0003_one_chunk");
+  EXPECT_EQ(g_queries_missing_sends, 0);
+}
+
+TEST_P(SentStatements, ParallelWorkersEachSendTheirOwnRows) {
+  mm::api::initiate_migration("sent:0005_parallel", "default");
+  expect_every_row_done_once("sent:0005_parallel");
+}
+
+TEST_P(SentStatements, AFailureNamesTheRowThatSentItRollsBackItsChunkAndResumes) {
+  // Row 321's UPDATE fails; on PostgreSQL row 325's query is what notices.
+  g_null_name_at = 321;
+  mm::api::initiate_migration(kPerRow, "default");
+  mm::MigrationRecord failed = record(kPerRow);
+  ASSERT_EQ(failed.status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(failed.last_error.rfind(
+                "row id=321: massmigration::SentStatementError: database default: running "
+                "\"UPDATE item SET doubled = $1, name = ",
+                0),
+            0u)
+      << failed.last_error;
+  EXPECT_NE(failed.last_error.find("name"), std::string::npos) << failed.last_error;
+  EXPECT_EQ(failed.checkpoint, "300");
+  EXPECT_EQ(failed.rows_done, 300);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "300");  // the failed chunk left nothing
+  EXPECT_EQ(scalar("SELECT max(id) FROM item WHERE doubled IS NOT NULL"), "300");
+
+  g_null_name_at = -1;
+  mm::api::resume_migration(kPerRow, "default");
+  expect_every_row_done_once(kPerRow);
+}
+
+TEST_P(SentStatements, SqlTheDatabaseCannotPrepareNamesTheRowAndTheConnectionIsNotReused) {
+  g_bad_sql_at = 777;
+  mm::api::initiate_migration(kPerRow, "default");
+  mm::MigrationRecord failed = record(kPerRow);
+  ASSERT_EQ(failed.status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(failed.last_error.rfind(
+                "row id=777: massmigration::SentStatementError: database default: running "
+                "\"UPDATE item SET no_such_column = 1 WHERE id = $1\"",
+                0),
+            0u)
+      << failed.last_error;
+  EXPECT_NE(failed.last_error.find("no_such_column"), std::string::npos) << failed.last_error;
+  EXPECT_EQ(failed.checkpoint, "700");
+
+  g_bad_sql_at = -1;
+  mm::api::resume_migration(kPerRow, "default");
+  expect_every_row_done_once(kPerRow);
+}
+
+TEST_P(SentStatements, AFailureInASimpleMigrationIsItsErrorAndNothingCommits) {
+  mm::api::initiate_migration("sent:0004_simple_failing", "default");
+  mm::MigrationRecord failed = record("sent:0004_simple_failing");
+  EXPECT_EQ(failed.status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(failed.last_error.rfind("massmigration::SentStatementError: database default: "
+                                    "running \"INSERT INTO seen (id) VALUES ($1)\"",
+                                    0),
+            0u)
+      << failed.last_error;
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "0");
+}
+
+TEST_P(SentStatements, TheExceptionSaysWhichSendFailed) {
+  std::unique_ptr<mm::SqlSession> session = dbs_.open_session("default");
+  mm::OperationContext ctx({"sent", "0099_direct"}, "default", {}, *session);
+  ctx.send("INSERT INTO seen (id) VALUES ($1)", 1);
+  ctx.send("INSERT INTO seen (id) VALUES ($1)", 2);
+  try {
+    ctx.send("INSERT INTO seen (id) VALUES ($1)", nullptr);
+    ctx.send("INSERT INTO seen (id) VALUES ($1)", 4);
+    ctx.wait_for_sent();
+    FAIL() << "a NULL id was accepted";
+  } catch (const mm::SentStatementError& e) {
+    EXPECT_EQ(e.sent_index(), 2u);
+    EXPECT_EQ(e.alias(), "default");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, SentStatements, mm::test::kEngines, mm::test::engine_name);
+
+}  // namespace
