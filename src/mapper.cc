@@ -62,7 +62,17 @@ void MapperMigration::batch_operation(const std::vector<MapperRow>& rows, Operat
     } catch (const SentStatementError& e) {
       throw MapperRowError(sender(e).key_text(), internal::describe_current_exception());
     } catch (...) {
-      throw MapperRowError(row.key_text(), internal::describe_current_exception());
+      const std::string error = internal::describe_current_exception();
+      // A statement sent before the throw may have failed first, as it would have at once on
+      // an engine that does not pipeline: then that failure, and its row, are the cause.
+      try {
+        ctx.wait_for_sent();
+      } catch (const SentStatementError& e) {
+        throw MapperRowError(sender(e).key_text(), internal::describe_current_exception());
+      } catch (...) {
+        // Whatever else went wrong there is a consequence of the row's own failure.
+      }
+      throw MapperRowError(row.key_text(), error);
     }
   }
   try {

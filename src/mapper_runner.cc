@@ -248,9 +248,18 @@ class MapperRun {
           throw ChunkFailure(
               strings::cat("row ", plan_.query.primary_key, "=", e.key_text(), ": ", e.error()));
         } catch (...) {
+          std::string error = describe_current_exception();
+          // What the chunk sent may have failed before whatever was thrown: report the first.
+          try {
+            ctx.wait_for_sent();
+          } catch (const SentStatementError&) {
+            error = describe_current_exception();
+          } catch (...) {
+            // A consequence of the error already in hand.
+          }
           throw ChunkFailure(strings::cat("chunk ", plan_.query.primary_key, " ",
                                           rows.front().key_text(), "..", rows.back().key_text(),
-                                          ": ", describe_current_exception()));
+                                          ": ", error));
         }
         const std::string last = rows.back().key_text();
         auto next = [&](const std::optional<std::string>& current) -> std::string {

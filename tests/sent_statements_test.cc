@@ -16,6 +16,7 @@ namespace {
 
 std::atomic<std::int64_t> g_null_name_at{-1};  // this row's sent UPDATE breaks NOT NULL
 std::atomic<std::int64_t> g_bad_sql_at{-1};    // this row sends SQL the database cannot prepare
+std::atomic<std::int64_t> g_throw_at{-1};     // this row throws after sending
 std::atomic<int> g_queries{0};
 std::atomic<int> g_queries_missing_sends{0};
 
@@ -46,6 +47,7 @@ class SendPerRow : public mm::MapperMigration {
         "WHERE id = $2",
         id * 2, id, g_null_name_at.load());
     if (id == g_bad_sql_at) ctx.send("UPDATE item SET no_such_column = 1 WHERE id = $1", id);
+    if (id == g_throw_at) throw std::runtime_error("row " + std::to_string(id) + " gives up");
     if (id % 25 == 0) {
       ++g_queries;
       std::vector<mm::SqlRow> rows =
@@ -99,6 +101,7 @@ class SentStatements : public ::testing::TestWithParam<Engine> {
   void SetUp() override {
     g_null_name_at = -1;
     g_bad_sql_at = -1;
+    g_throw_at = -1;
     g_queries = 0;
     g_queries_missing_sends = 0;
     mm::configure(dbs_.config());
@@ -159,6 +162,23 @@ TEST_P(SentStatements, AFailureNamesTheRowThatSentItRollsBackItsChunkAndResumes)
   expect_every_row_done_once(kPerRow);
 }
 
+TEST_P(SentStatements, AnEarlierRowsFailureIsReportedBeforeALaterRowsException) {
+  // Row 321's UPDATE fails and row 322 throws before anything waited for row 321: as on an
+  // engine that runs sends at once, the record blames row 321.
+  g_null_name_at = 321;
+  g_throw_at = 322;
+  mm::api::initiate_migration(kPerRow, "default");
+  mm::MigrationRecord failed = record(kPerRow);
+  ASSERT_EQ(failed.status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(failed.last_error.rfind("row id=321: massmigration::SentStatementError: ", 0), 0u)
+      << failed.last_error;
+  EXPECT_EQ(failed.checkpoint, "300");
+
+  g_null_name_at = -1;  // now the exception is all there is
+  mm::api::resume_migration(kPerRow, "default");
+  EXPECT_EQ(record(kPerRow).last_error, "row id=322: std::runtime_error: row 322 gives up");
+}
+
 TEST_P(SentStatements, SqlTheDatabaseCannotPrepareNamesTheRowAndTheConnectionIsNotReused) {
   g_bad_sql_at = 777;
   mm::api::initiate_migration(kPerRow, "default");
@@ -206,6 +226,46 @@ TEST_P(SentStatements, TheExceptionSaysWhichSendFailed) {
   }
 }
 
+TEST_P(SentStatements, CopyCannotBeSentAndLeavesNothingHanging) {
+  for (const char* copy : {"COPY (SELECT 1) TO STDOUT", "COPY seen FROM STDIN"}) {
+    SCOPED_TRACE(copy);
+    {
+      std::unique_ptr<mm::SqlSession> session = dbs_.open_session("default");
+      mm::OperationContext ctx({"sent", "0099_direct"}, "default", {}, *session);
+      ctx.send("INSERT INTO seen (id) VALUES ($1)", 1);
+      try {
+        ctx.send(copy);
+        ctx.wait_for_sent();
+        FAIL() << "COPY was sent";
+      } catch (const mm::SentStatementError& e) {
+        EXPECT_EQ(e.sent_index(), 1u);
+        EXPECT_NE(std::string(e.what()).find("COPY"), std::string::npos) << e.what();
+      }
+    }  // rolled back
+    EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "0");
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, SentStatements, mm::test::kEngines, mm::test::engine_name);
+
+// SQLite has no connection to lose.
+TEST(SentStatementsOnPostgres, ALostConnectionIsNoStatementsFault) {
+  mm::test::TestDatabases dbs{Engine::kPostgres, {"default"}};
+  dbs.execute("default", "CREATE TABLE seen (id INTEGER NOT NULL)");
+  std::unique_ptr<mm::SqlSession> session = dbs.open_session("default");
+  mm::OperationContext ctx({"sent", "0099_direct"}, "default", {}, *session);
+  const mm::SqlValue pid = ctx.query("SELECT pg_backend_pid()")[0][0];
+  ctx.send("INSERT INTO seen (id) VALUES ($1)", 1);
+  dbs.execute("default", "SELECT pg_terminate_backend(" + mm::sql_value_text(pid) + ")");
+  ctx.send("INSERT INTO seen (id) VALUES ($1)", 2);
+  try {
+    ctx.wait_for_sent();
+    FAIL() << "the connection survived";
+  } catch (const mm::SentStatementError& e) {
+    FAIL() << "a statement was blamed: " << e.what();
+  } catch (const mm::DatabaseError& e) {
+    EXPECT_NE(std::string(e.what()).find("connection lost"), std::string::npos) << e.what();
+  }
+}
 
 }  // namespace

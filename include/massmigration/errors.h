@@ -168,8 +168,10 @@ class DatabaseError : public MigrationError {
 };
 
 // A statement sent with OperationContext::send failed. It is raised by the first call that
-// waits for it (a later execute or query, wait_for_sent, or the commit), which may belong to a
-// later row; sent_index() says which send failed, counting a transaction's sends from 0.
+// waits for it: a later execute or query, a later send once many are in flight,
+// wait_for_sent, or the commit; so it may surface in a later mapper row's call. sent_index()
+// says which send failed, counting a transaction's sends from 0. (A transaction destroyed
+// before anything waited rolls back without reporting it.)
 class SentStatementError : public DatabaseError {
  public:
   SentStatementError(std::string alias, std::string detail, std::uint64_t sent_index)

@@ -54,12 +54,13 @@ class OperationContext {
     const std::array<SqlValue, sizeof...(Args)> values{to_sql_value(std::forward<Args>(args))...};
     return session_->query(sql, values);
   }
-  // Runs a statement without waiting for its outcome, for writes whose changed-row count is
-  // not needed: a mapper's per-row UPDATE, say. Statements run in the order sent, all before
-  // any later execute or query returns and before the transaction commits. A failure is
-  // raised there as SentStatementError; in a mapper's operation() the record names the row
-  // that sent it. On PostgreSQL this saves a network round trip per statement; on SQLite it is
-  // execute.
+  // Runs one statement (not a script of several, not COPY) without waiting for its outcome,
+  // for writes whose changed-row count is not needed: a mapper's per-row UPDATE, say.
+  // Statements run in the order sent, all before any later execute or query returns and
+  // before the transaction commits. A failure is raised there as SentStatementError; in a
+  // mapper's operation() (with the default batch_operation) the record names the row that
+  // sent it. On PostgreSQL this saves a network round trip per statement; on SQLite it runs
+  // at once.
   template <typename... Args>
   void send(std::string_view sql, Args&&... args) {
     const std::array<SqlValue, sizeof...(Args)> values{to_sql_value(std::forward<Args>(args))...};
@@ -68,7 +69,7 @@ class OperationContext {
   }
   // Waits for every statement sent so far; throws SentStatementError for the first failure.
   void wait_for_sent() { session_->wait_for_sent(); }
-  // How many statements send() has sent in this transaction.
+  // How many statements this context's send() has sent.
   std::uint64_t sent_count() const { return sent_; }
 
   // The driver's handle for this transaction: std::any_cast<sqlite3*>(ctx.native_handle()).

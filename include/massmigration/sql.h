@@ -50,8 +50,8 @@ class SqlSession {
   // Runs a query; returns every row.
   virtual std::vector<SqlRow> query(std::string_view sql, std::span<const SqlValue> params) = 0;
   // Runs a query and hands each row to `each` as it is read; the values may be moved from and
-  // are valid during the call only. Saves query()'s allocation per row. By default, through
-  // query().
+  // are valid during the call only, and `each` must not use this session. Saves query()'s
+  // allocation per row. By default, through query().
   virtual void query_each(std::string_view sql, std::span<const SqlValue> params,
                           const std::function<void(std::span<SqlValue>)>& each);
   // Runs a statement whose outcome the caller does not wait for. Sent statements run in the

@@ -18,12 +18,14 @@
 
 namespace massmigration::postgres::internal {
 
-// Why a sent statement failed.
+// Why a sent statement failed, or that the connection did.
 struct PipelineFailure {
   std::uint64_t sent_index = 0;  // counting the pipeline's sends from 0
   std::string sql{};
   std::string message{};
-  std::string sqlstate{};  // empty when the connection broke
+  std::string sqlstate{};  // empty when the failure is not the server's answer
+  // No statement is to blame: the connection broke (sent_index and sql then mean nothing).
+  bool connection_lost = false;
 };
 
 // Names of the statements prepared for pipelines on one connection, by SQL.

@@ -211,6 +211,9 @@ class PostgresSession : public SqlSession {
     if (!failure) return;
     // What a failed pipeline leaves prepared is uncertain: the connection is not reused.
     sound_ = false;
+    if (failure->connection_lost) {
+      throw DatabaseError(alias_, "waiting for sent statements: " + failure->message);
+    }
     std::string detail = strings::cat("running \"", failure->sql, "\": ", failure->message);
     if (!failure->sqlstate.empty()) strings::append(detail, " (SQLSTATE ", failure->sqlstate, ")");
     throw SentStatementError(alias_, std::move(detail), failure->sent_index);
