@@ -36,6 +36,9 @@ class Seed : public mm::SimpleMigration {
     ctx.execute(
         "INSERT INTO big (id, v) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM "
         "seq WHERE n < 1000000) SELECT n, 0 FROM seq");
+    if (ctx.alias() == "postgres") {
+      ctx.execute("ALTER TABLE big SET (autovacuum_enabled = off)");  // settle() vacuums
+    }
   }
 };
 MASSMIGRATION_REGISTER(Seed, "bench", "0001_seed");
@@ -81,27 +84,25 @@ MASSMIGRATION_REGISTER(PerRowTwoWorkers, "bench", "0004_per_row_2");
 std::string g_sqlite_path;
 std::string g_postgres_url;
 
-// Every benchmark starts from the same table: on PostgreSQL without the dead rows earlier
-// updates left (which would slow whichever benchmark came next) and with their pages written
-// out, on SQLite with the write-ahead log folded back into the file. Not timed.
-void settle(benchmark::State& state, const std::string& alias) {
+// Every benchmark starts from the same tables, and with both engines quiet: PostgreSQL's
+// table without the dead rows earlier updates left (which would slow whichever benchmark came
+// next; autovacuum is off so that it cannot start in the middle of one) and its pages written
+// out, SQLite's write-ahead log folded back into the file. Not timed.
+void settle(benchmark::State& state) {
   state.PauseTiming();
-  if (alias == "sqlite") {
-    sqlite3* db = nullptr;
-    sqlite3_open(g_sqlite_path.c_str(), &db);
-    sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
-    sqlite3_close(db);
-  } else {
-    pqxx::connection c(g_postgres_url);
-    pqxx::nontransaction(c).exec("VACUUM big");
-    pqxx::nontransaction(c).exec("CHECKPOINT");
-  }
+  pqxx::connection c(g_postgres_url);
+  pqxx::nontransaction(c).exec("VACUUM big");
+  pqxx::nontransaction(c).exec("CHECKPOINT");
+  sqlite3* db = nullptr;
+  sqlite3_open(g_sqlite_path.c_str(), &db);
+  sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
   state.ResumeTiming();
 }
 
 void run_mapper(benchmark::State& state, const char* key, const char* alias) {
   for (auto _ : state) {
-    settle(state, alias);
+    settle(state);
     state.PauseTiming();
     mm::api::delete_record(key, alias);
     state.ResumeTiming();
@@ -116,7 +117,7 @@ void run_mapper(benchmark::State& state, const char* key, const char* alias) {
 
 void set_based(benchmark::State& state, const char* alias) {
   for (auto _ : state) {
-    settle(state, alias);
+    settle(state);
     if (std::string(alias) == "sqlite") {
       sqlite3* db = nullptr;
       sqlite3_open(g_sqlite_path.c_str(), &db);
@@ -134,7 +135,7 @@ void set_based(benchmark::State& state, const char* alias) {
 
 void naive(benchmark::State& state, const char* alias) {
   for (auto _ : state) {
-    settle(state, alias);
+    settle(state);
     if (std::string(alias) == "sqlite") {
       sqlite3* db = nullptr;
       sqlite3_open(g_sqlite_path.c_str(), &db);

@@ -231,7 +231,7 @@ class MapperRun {
       sql += strings::cat(" ORDER BY ", pk, " LIMIT ", plan_.chunk_size);
 
       bool more = attempt([&] {
-        std::unique_ptr<SqlSession> session = state_.database->begin_session();
+        std::unique_ptr<SqlSession> session = state_.database->begin_chunk_session();
         std::vector<MapperRow> rows;
         rows.reserve(std::min<std::int64_t>(plan_.chunk_size, 1 << 16));
         session->query_each(sql, params, [&](std::span<SqlValue> values) {

@@ -62,6 +62,14 @@ class DatabaseDriver {
   // A new transaction on the target's database, for a migration's operation; the record table
   // exists when it returns. Throws DatabaseError. The default says the driver runs no SQL.
   virtual std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const;
+  // The same for one chunk of a mapper run, whose commit need not wait for the disk: it may
+  // be lost to a power failure or a crash of the database server (never to a crash of the
+  // migrating process), but only together with the chunks committed after it, and the run's
+  // last commit, which is durable, makes every chunk before it durable too. Lost chunks take
+  // their checkpoint with them, so resuming redoes exactly them. Default: begin_session.
+  virtual std::unique_ptr<SqlSession> begin_chunk_session(const DatabaseTarget& target) const {
+    return begin_session(target);
+  }
   // Whether sessions on one database commit in parallel (PostgreSQL) rather than one writer at
   // a time (SQLite): a mapper's parallel workers are used only then. Default: false.
   virtual bool supports_concurrent_writers() const { return false; }

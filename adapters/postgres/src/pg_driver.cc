@@ -11,7 +11,10 @@ class PostgresDriver : public DatabaseDriver {
     return postgres::open_record_store(target.alias, target.url);
   }
   std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const override {
-    return internal::begin_session(target.alias, target.url);
+    return internal::begin_session(target.alias, target.url, /*durable=*/true);
+  }
+  std::unique_ptr<SqlSession> begin_chunk_session(const DatabaseTarget& target) const override {
+    return internal::begin_session(target.alias, target.url, /*durable=*/false);
   }
   bool supports_concurrent_writers() const override { return true; }
 };

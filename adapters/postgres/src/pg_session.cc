@@ -88,7 +88,8 @@ std::unique_ptr<PooledConnection> take_connection(const std::string& url) {
 // A migration's transaction on a connection of its own.
 class PostgresSession : public SqlSession {
  public:
-  PostgresSession(std::string alias, const std::string& url) : alias_(std::move(alias)), url_(url) {
+  PostgresSession(std::string alias, const std::string& url, bool durable)
+      : alias_(std::move(alias)), url_(url) {
     guarded("starting a transaction", [&] {
       pooled_ = take_connection(url_);
       try {
@@ -98,6 +99,9 @@ class PostgresSession : public SqlSession {
         pooled_ = std::make_unique<PooledConnection>(url_);
         work_ = std::make_unique<pqxx::work>(pooled_->connection);
       }
+      // For this transaction only; the server's log is written in order, so a later durable
+      // commit waits for this one's too.
+      if (!durable) work_->exec("SET LOCAL synchronous_commit TO off");
       return 0;
     });
   }
@@ -242,8 +246,9 @@ class PostgresSession : public SqlSession {
 
 }  // namespace
 
-std::unique_ptr<SqlSession> begin_session(const std::string& alias, const std::string& url) {
-  return std::make_unique<PostgresSession>(alias, url);
+std::unique_ptr<SqlSession> begin_session(const std::string& alias, const std::string& url,
+                                          bool durable) {
+  return std::make_unique<PostgresSession>(alias, url, durable);
 }
 
 }  // namespace massmigration::postgres::internal

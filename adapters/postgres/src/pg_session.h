@@ -9,7 +9,10 @@
 
 namespace massmigration::postgres::internal {
 
-std::unique_ptr<SqlSession> begin_session(const std::string& alias, const std::string& url);
+// A `durable` session's commit returns once it is on disk; otherwise once the server has it
+// (see DatabaseDriver::begin_chunk_session).
+std::unique_ptr<SqlSession> begin_session(const std::string& alias, const std::string& url,
+                                          bool durable);
 
 }  // namespace massmigration::postgres::internal
 

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <variant>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "string_building.h"
 
@@ -167,6 +168,9 @@ Connection::Connection(const std::filesystem::path& path, bool create,
   sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
   sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
   sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+  // Whatever SQLite was built to default to: a record (an APPLIED one above all) must survive
+  // a power failure. Mapper chunk sessions relax it for their own transactions.
+  sqlite3_exec(db_, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
 }
 
 Connection::~Connection() {
@@ -177,6 +181,14 @@ Connection::~Connection() {
 
 [[noreturn]] void Connection::fail(int code, std::string_view doing) const {
   throw_failure(db_, code, doing);
+}
+
+bool Connection::in_wal_mode() {
+  if (!wal_) {
+    Statement mode = statement("PRAGMA journal_mode");
+    wal_ = mode.step() && absl::AsciiStrToLower(mode.text(0)) == "wal";
+  }
+  return *wal_;
 }
 
 void Connection::exec(const char* sql) {

@@ -89,11 +89,14 @@ class Connection {
   int changes() const;
   // True when the file this connection opened was deleted, renamed or replaced since.
   bool file_has_moved() const;
+  // Whether the database keeps a write-ahead log (journal_mode=WAL); asked once.
+  bool in_wal_mode();
 
  private:
   [[noreturn]] void fail(int code, std::string_view doing) const;
 
   sqlite3* db_ = nullptr;
+  std::optional<bool> wal_;
   std::map<const char*, sqlite3_stmt*> statements_;
   std::map<std::string, sqlite3_stmt*, std::less<>> by_text_;
 };

@@ -11,7 +11,10 @@ class SqliteDriver : public DatabaseDriver {
     return sqlite::open_record_store(target.alias, parse_url(target));
   }
   std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const override {
-    return internal::begin_session(target.alias, parse_url(target));
+    return internal::begin_session(target.alias, parse_url(target), /*durable=*/true);
+  }
+  std::unique_ptr<SqlSession> begin_chunk_session(const DatabaseTarget& target) const override {
+    return internal::begin_session(target.alias, parse_url(target), /*durable=*/false);
   }
 };
 

@@ -33,10 +33,15 @@ std::unique_ptr<Connection> take_connection(const Location& location) {
 // up front, so the transaction never has to upgrade (and deadlock) halfway through.
 class SqliteSession : public SqlSession {
  public:
-  SqliteSession(std::string alias, const Location& location)
+  SqliteSession(std::string alias, const Location& location, bool durable)
       : alias_(std::move(alias)), path_(location.path.string()) {
     guarded("starting a transaction", [&] {
       connection_ = take_connection(location);
+      // Set for every transaction, as pooled connections serve both kinds. In write-ahead-log
+      // mode NORMAL skips the sync at commit, and a later FULL commit's sync covers the log
+      // written before it; in other journal modes it could corrupt, so it is not used there.
+      const bool lazy = !durable && connection_->in_wal_mode();
+      connection_->exec(lazy ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
       connection_->exec("BEGIN IMMEDIATE");
       open_ = true;
       return 0;
@@ -166,8 +171,9 @@ class SqliteSession : public SqlSession {
 
 }  // namespace
 
-std::unique_ptr<SqlSession> begin_session(const std::string& alias, const Location& location) {
-  return std::make_unique<SqliteSession>(alias, location);
+std::unique_ptr<SqlSession> begin_session(const std::string& alias, const Location& location,
+                                          bool durable) {
+  return std::make_unique<SqliteSession>(alias, location, durable);
 }
 
 }  // namespace massmigration::sqlite::internal

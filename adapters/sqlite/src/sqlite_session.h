@@ -10,7 +10,10 @@
 
 namespace massmigration::sqlite::internal {
 
-std::unique_ptr<SqlSession> begin_session(const std::string& alias, const Location& location);
+// A `durable` session's commit returns once it is on disk; otherwise once it is in the
+// write-ahead log (see DatabaseDriver::begin_chunk_session).
+std::unique_ptr<SqlSession> begin_session(const std::string& alias, const Location& location,
+                                          bool durable);
 
 }  // namespace massmigration::sqlite::internal
 
