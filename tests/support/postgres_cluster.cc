@@ -85,7 +85,8 @@ void PostgresCluster::start(bool durable) {
   // Durability is pointless for a throwaway cluster; speed is not.
   std::string options = "-p " + std::to_string(port_) + " -c listen_addresses=127.0.0.1 -k " +
                         directory_.string() + " -c max_connections=300";
-  if (!durable) options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+  // synchronous_commit stays on, as in production: tests check that mapper chunks turn it off.
+  if (!durable) options += " -c fsync=off -c full_page_writes=off";
   run_tool("pg_ctl",
            {"-D", (directory_ / "data").string(), "-l", (directory_ / "server.log").string(), "-w",
             "-t", "120", "-o", options, "start"});
