@@ -128,14 +128,7 @@ int main(int argc, char** argv) {
   mm::configure(config);
   mm::api::fake_migration(kApplied, "default");
 
-  // Repetitions in random order, judged by their medians: the baseline and the measured
-  // benchmark then see the same machine, whatever else it is doing.
-  std::vector<std::string> defaults = {"--benchmark_repetitions=5",
-                                       "--benchmark_enable_random_interleaving=true",
-                                       "--benchmark_report_aggregates_only=true"};
-  std::vector<char*> args = mm::bench::with_default_flags(argc, argv, defaults);
-  int args_count = static_cast<int>(args.size());
-  benchmark::Initialize(&args_count, args.data());
+  mm::bench::initialize_interleaved(argc, argv, /*repetitions=*/5);
   mm::bench::GoalReporter reporter([](const mm::bench::Results& r) {
     for (const char* threads : {"1", "2"}) {
       std::string suffix = std::string("/real_time/threads:") + threads;

@@ -67,13 +67,18 @@ class GoalReporter : public benchmark::ConsoleReporter {
   std::set<std::string> has_median_;
 };
 
-// argv with `defaults` put before the user's own flags (which, coming later, win).
-inline std::vector<char*> with_default_flags(int argc, char** argv,
-                                             std::vector<std::string>& defaults) {
+// Initializes Google Benchmark to run `repetitions` repetitions in random order, reported by
+// their aggregates: the goals then compare medians of a baseline and a measured benchmark that
+// saw the same machine, whatever else it was doing. Flags on the command line win.
+inline void initialize_interleaved(int argc, char** argv, int repetitions) {
+  std::vector<std::string> defaults = {
+      "--benchmark_repetitions=" + std::to_string(repetitions),
+      "--benchmark_enable_random_interleaving=true", "--benchmark_report_aggregates_only=true"};
   std::vector<char*> args{argv[0]};
   for (std::string& flag : defaults) args.push_back(flag.data());
   for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
-  return args;
+  int count = static_cast<int>(args.size());
+  benchmark::Initialize(&count, args.data());
 }
 
 }  // namespace massmigration::bench

@@ -214,13 +214,7 @@ int main(int argc, char** argv) {
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
 
-  // Repetitions in random order, judged by their medians, as in the other benchmarks.
-  std::vector<std::string> defaults = {"--benchmark_repetitions=3",
-                                       "--benchmark_enable_random_interleaving=true",
-                                       "--benchmark_report_aggregates_only=true"};
-  std::vector<char*> args = mm::bench::with_default_flags(argc, argv, defaults);
-  int args_count = static_cast<int>(args.size());
-  benchmark::Initialize(&args_count, args.data());
+  mm::bench::initialize_interleaved(argc, argv, /*repetitions=*/3);
   mm::bench::GoalReporter reporter([](const mm::bench::Results& results) {
     for (const std::string engine : {"sqlite", "postgres"}) {
       auto r = [&](const std::string& name) { return results.rate(name + "/" + engine); };

@@ -91,14 +91,7 @@ int main(int argc, char** argv) {
 
   benchmark::RegisterBenchmark("BM_GuardedCallHit/sqlite", hit, "sqlite");
   benchmark::RegisterBenchmark("BM_GuardedCallHit/postgres", hit, "pg");
-  // Repetitions in random order, judged by their medians: the baseline and the measured
-  // benchmark then see the same machine, whatever else it is doing.
-  std::vector<std::string> defaults = {"--benchmark_repetitions=5",
-                                       "--benchmark_enable_random_interleaving=true",
-                                       "--benchmark_report_aggregates_only=true"};
-  std::vector<char*> args = mm::bench::with_default_flags(argc, argv, defaults);
-  int args_count = static_cast<int>(args.size());
-  benchmark::Initialize(&args_count, args.data());
+  mm::bench::initialize_interleaved(argc, argv, /*repetitions=*/5);
   mm::bench::GoalReporter reporter([](const mm::bench::Results& r) {
     std::printf("  cold check / raw libpqxx prepared point read: %.2fx (goal <= 1.3x)\n",
                 r.ns("BM_ColdCheckPostgres") / r.ns("BM_RawPqxxPointRead"));

@@ -109,6 +109,14 @@ class SentStatements : public ::testing::TestWithParam<Engine> {
   }
   mm::MigrationRecord record(const char* key) { return *mm::api::get_record(key, "default"); }
   std::string scalar(const std::string& sql) { return dbs_.scalar("default", sql); }
+  // Runs sent:0002_per_row, which must fail with a last_error that starts with `prefix`.
+  mm::MigrationRecord run_failing(const std::string& prefix) {
+    mm::api::initiate_migration(kPerRow, "default");
+    mm::MigrationRecord failed = record(kPerRow);
+    EXPECT_EQ(failed.status(), mm::MigrationStatus::kErrored);
+    EXPECT_TRUE(failed.last_error.starts_with(prefix)) << failed.last_error;
+    return failed;
+  }
   void expect_every_row_done_once(const char* key) {
     mm::MigrationRecord r = record(key);
     EXPECT_EQ(r.status(), mm::MigrationStatus::kApplied) << r.last_error;
@@ -142,16 +150,9 @@ TEST_P(SentStatements, ParallelWorkersEachSendTheirOwnRows) {
 TEST_P(SentStatements, AFailureNamesTheRowThatSentItRollsBackItsChunkAndResumes) {
   // Row 321's UPDATE fails; on PostgreSQL row 325's query is what notices.
   g_null_name_at = 321;
-  mm::api::initiate_migration(kPerRow, "default");
-  mm::MigrationRecord failed = record(kPerRow);
-  ASSERT_EQ(failed.status(), mm::MigrationStatus::kErrored);
-  EXPECT_EQ(failed.last_error.rfind(
-                "row id=321: massmigration::SentStatementError: database default: running "
-                "\"UPDATE item SET doubled = $1, name = ",
-                0),
-            0u)
-      << failed.last_error;
-  EXPECT_NE(failed.last_error.find("name"), std::string::npos) << failed.last_error;
+  mm::MigrationRecord failed = run_failing(
+      "row id=321: massmigration::SentStatementError: database default: running \"UPDATE item "
+      "SET doubled = $1, name = ");
   EXPECT_EQ(failed.checkpoint, "300");
   EXPECT_EQ(failed.rows_done, 300);
   EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "300");  // the failed chunk left nothing
@@ -167,12 +168,7 @@ TEST_P(SentStatements, AnEarlierRowsFailureIsReportedBeforeALaterRowsException) 
   // engine that runs sends at once, the record blames row 321.
   g_null_name_at = 321;
   g_throw_at = 322;
-  mm::api::initiate_migration(kPerRow, "default");
-  mm::MigrationRecord failed = record(kPerRow);
-  ASSERT_EQ(failed.status(), mm::MigrationStatus::kErrored);
-  EXPECT_EQ(failed.last_error.rfind("row id=321: massmigration::SentStatementError: ", 0), 0u)
-      << failed.last_error;
-  EXPECT_EQ(failed.checkpoint, "300");
+  EXPECT_EQ(run_failing("row id=321: massmigration::SentStatementError: ").checkpoint, "300");
 
   g_null_name_at = -1;  // now the exception is all there is
   mm::api::resume_migration(kPerRow, "default");
@@ -181,16 +177,13 @@ TEST_P(SentStatements, AnEarlierRowsFailureIsReportedBeforeALaterRowsException) 
 
 TEST_P(SentStatements, SqlTheDatabaseCannotPrepareNamesTheRowAndTheConnectionIsNotReused) {
   g_bad_sql_at = 777;
-  mm::api::initiate_migration(kPerRow, "default");
-  mm::MigrationRecord failed = record(kPerRow);
-  ASSERT_EQ(failed.status(), mm::MigrationStatus::kErrored);
-  EXPECT_EQ(failed.last_error.rfind(
-                "row id=777: massmigration::SentStatementError: database default: running "
-                "\"UPDATE item SET no_such_column = 1 WHERE id = $1\"",
-                0),
-            0u)
+  const std::string prefix =
+      "row id=777: massmigration::SentStatementError: database default: running \"UPDATE item "
+      "SET no_such_column = 1 WHERE id = $1\"";
+  mm::MigrationRecord failed = run_failing(prefix);
+  // Then the database's own words, which name the column again.
+  EXPECT_NE(failed.last_error.find("no_such_column", prefix.size()), std::string::npos)
       << failed.last_error;
-  EXPECT_NE(failed.last_error.find("no_such_column"), std::string::npos) << failed.last_error;
   EXPECT_EQ(failed.checkpoint, "700");
 
   g_bad_sql_at = -1;
