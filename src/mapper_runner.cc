@@ -121,11 +121,8 @@ class MapperRun {
     work();
     // Only now, with every worker done, may the record be rewritten whole: a worker still
     // committing chunks would otherwise have its progress overwritten.
-    if (failure_) {
-      record_failure(*failure_);
-    } else if (!stopped_) {
-      finish();
-    }
+    if (!failure_ && !stopped_) finish();
+    if (failure_) record_failure(*failure_);  // also when finishing failed
   }
 
  private:
@@ -263,10 +260,26 @@ class MapperRun {
         }
         const std::string last = rows.back().key_text();
         auto next = [&](const std::optional<std::string>& current) -> std::string {
+          // The stored checkpoint must be where this chunk began. A chunk's commit does not
+          // wait for the disk, so a database server that crashed and came back may have lost
+          // the previous chunk with its checkpoint, while this process went on: carrying on
+          // would skip that chunk's rows for good.
+          std::optional<std::string> stored = current;
+          std::vector<Range> all;
+          if (range) {
+            all = parse_ranges(current).value_or(std::vector<Range>{});
+            stored.reset();
+            if (range->first < all.size()) stored = std::to_string(all[range->first].last);
+          }
+          if (stored != checkpoint) {
+            throw ChunkFailure(strings::cat(
+                "the record's checkpoint is ", stored.value_or("none"), ", not ",
+                checkpoint.value_or("none"),
+                " where this chunk began: chunks committed earlier were lost (did the database "
+                "restart?); resume to redo them"));
+          }
           if (!range) return last;
-          std::vector<Range> all = parse_ranges(current).value_or(std::vector<Range>{});
-          if (range->first < all.size())
-            all[range->first].last = std::get<std::int64_t>(rows.back().key());
+          all[range->first].last = std::get<std::int64_t>(rows.back().key());
           return format_ranges(all);
         };
         if (!session->advance_record(key_, attempt_, static_cast<std::int64_t>(rows.size()),
@@ -306,6 +319,15 @@ class MapperRun {
       if (!current || current->attempt_uuid != attempt_) {
         stale();
         return false;
+      }
+      // The last chunks' commits did not wait for the disk (see run_range): a database that
+      // lost them since must not see the run marked APPLIED without their rows.
+      const std::int64_t expected = state_.record.rows_done + rows_done_;
+      if (current->rows_done != expected) {
+        throw ChunkFailure(strings::cat(
+            "the record counts ", current->rows_done, " rows done, not ", expected,
+            ": chunks committed earlier were lost (did the database restart?); resume to redo "
+            "them"));
       }
       MigrationRecord applied = *current;
       applied.is_applied = true;

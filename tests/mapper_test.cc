@@ -265,6 +265,60 @@ TEST_P(Mapper, AnAttemptDeletedElsewhereStopsAtItsNextCommit) {
   EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "100");  // the third chunk rolled back
 }
 
+TEST_P(Mapper, ALostChunkStopsTheRunInsteadOfBeingSkipped) {
+  // What a database server that crashed between two chunks leaves when chunk commits do not
+  // wait for the disk: the second chunk (ids 59..116) and its checkpoint gone, while this
+  // process carries on. The third chunk must not commit past the hole.
+  int chunks = 0;
+  on_progress_ = [&](const mm::MigrationProgress& p) {
+    if (p.finished || ++chunks != 2) return;
+    dbs_.execute("default",
+                 "DELETE FROM seen WHERE id > 58; UPDATE thing SET doubled = NULL WHERE id > 58;"
+                 "UPDATE massmigration_record SET checkpoint = '58', rows_done = 50 "
+                 "WHERE key = 'map:0002_double'");
+  };
+  mm::api::initiate_migration(kDouble, "default");
+  mm::MigrationRecord failed = record(kDouble);
+  EXPECT_EQ(failed.status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(failed.last_error,
+            "the record's checkpoint is 58, not 116 where this chunk began: chunks committed "
+            "earlier were lost (did the database restart?); resume to redo them");
+  EXPECT_EQ(failed.checkpoint, "58");
+  EXPECT_EQ(failed.rows_done, 50);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "50");  // the third chunk rolled back
+
+  on_progress_ = nullptr;
+  mm::api::resume_migration(kDouble, "default");
+  mm::MigrationRecord done = record(kDouble);
+  EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied) << done.last_error;
+  EXPECT_EQ(done.rows_done, kSelected);
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(kSelected));
+  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(kSelected));
+}
+
+TEST_P(Mapper, ALostLastChunkKeepsTheRunFromBeingApplied) {
+  // The same loss after the last chunk (ids 992..1000), before the run is marked APPLIED.
+  on_progress_ = [&](const mm::MigrationProgress& p) {
+    if (p.finished || p.rows_done != kSelected) return;
+    dbs_.execute("default",
+                 "DELETE FROM seen WHERE id > 991; UPDATE thing SET doubled = NULL WHERE id > 991;"
+                 "UPDATE massmigration_record SET checkpoint = '991', rows_done = 850 "
+                 "WHERE key = 'map:0002_double'");
+  };
+  mm::api::initiate_migration(kDouble, "default");
+  mm::MigrationRecord failed = record(kDouble);
+  EXPECT_EQ(failed.status(), mm::MigrationStatus::kErrored);
+  EXPECT_EQ(failed.last_error,
+            "the record counts 850 rows done, not 858: chunks committed earlier were lost (did "
+            "the database restart?); resume to redo them");
+
+  on_progress_ = nullptr;
+  mm::api::resume_migration(kDouble, "default");
+  EXPECT_EQ(record(kDouble).status(), mm::MigrationStatus::kApplied);
+  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(kSelected));
+  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(kSelected));
+}
+
 TEST_P(Mapper, ResumesAfterTheProcessIsKilledMidChunkProcessingEachRowOnce) {
   ASSERT_FALSE(g_worker.empty()) << "run through ctest, which passes mapper_worker's path";
   dbs_.execute("default",

@@ -63,10 +63,11 @@ class DatabaseDriver {
   // exists when it returns. Throws DatabaseError. The default says the driver runs no SQL.
   virtual std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const;
   // The same for one chunk of a mapper run, whose commit need not wait for the disk: it may
-  // be lost to a power failure or a crash of the database server (never to a crash of the
-  // migrating process), but only together with the chunks committed after it, and the run's
-  // last commit, which is durable, makes every chunk before it durable too. Lost chunks take
-  // their checkpoint with them, so resuming redoes exactly them. Default: begin_session.
+  // be lost to a power failure or a crash of the system or database server (never to a crash
+  // of the migrating process), but only together with the chunks committed after it, and a
+  // later durable commit (the run's last) makes it durable too. A lost chunk takes its
+  // checkpoint with it; the runner notices and stops, and resuming redoes exactly what was
+  // lost. Default: begin_session.
   virtual std::unique_ptr<SqlSession> begin_chunk_session(const DatabaseTarget& target) const {
     return begin_session(target);
   }
