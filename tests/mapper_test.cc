@@ -167,6 +167,27 @@ class Mapper : public ::testing::TestWithParam<Engine> {
     EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(selected));
   }
 
+  // What a database server that crashed leaves when chunk commits did not wait for the disk:
+  // map:0002_double's chunks after id `kept` gone, with their checkpoint and progress.
+  void lose_double_chunks_after(std::int64_t kept, std::int64_t rows_done) {
+    const std::string id = std::to_string(kept);
+    dbs_.execute("default", "DELETE FROM seen WHERE id > " + id +
+                                "; UPDATE thing SET doubled = NULL WHERE id > " + id +
+                                "; UPDATE massmigration_record SET checkpoint = '" + id +
+                                "', rows_done = " + std::to_string(rows_done) +
+                                " WHERE key = 'map:0002_double'");
+  }
+  // Resumes map:0002_double, which must then finish with every selected row seen once.
+  void expect_double_resumes_to_every_row_once() {
+    on_progress_ = nullptr;
+    mm::api::resume_migration(kDouble, "default");
+    mm::MigrationRecord done = record(kDouble);
+    EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied) << done.last_error;
+    EXPECT_EQ(done.rows_done, kSelected);
+    EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(kSelected));
+    EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(kSelected));
+  }
+
   mm::test::TestDatabases dbs_{GetParam(), {"default"}};
   mm::ProgressListener previous_;
   std::mutex mu_;
@@ -266,16 +287,11 @@ TEST_P(Mapper, AnAttemptDeletedElsewhereStopsAtItsNextCommit) {
 }
 
 TEST_P(Mapper, ALostChunkStopsTheRunInsteadOfBeingSkipped) {
-  // What a database server that crashed between two chunks leaves when chunk commits do not
-  // wait for the disk: the second chunk (ids 59..116) and its checkpoint gone, while this
-  // process carries on. The third chunk must not commit past the hole.
+  // The second chunk (ids 59..116) lost with its checkpoint while this process carries on:
+  // the third chunk must not commit past the hole.
   int chunks = 0;
   on_progress_ = [&](const mm::MigrationProgress& p) {
-    if (p.finished || ++chunks != 2) return;
-    dbs_.execute("default",
-                 "DELETE FROM seen WHERE id > 58; UPDATE thing SET doubled = NULL WHERE id > 58;"
-                 "UPDATE massmigration_record SET checkpoint = '58', rows_done = 50 "
-                 "WHERE key = 'map:0002_double'");
+    if (!p.finished && ++chunks == 2) lose_double_chunks_after(58, 50);
   };
   mm::api::initiate_migration(kDouble, "default");
   mm::MigrationRecord failed = record(kDouble);
@@ -286,24 +302,13 @@ TEST_P(Mapper, ALostChunkStopsTheRunInsteadOfBeingSkipped) {
   EXPECT_EQ(failed.checkpoint, "58");
   EXPECT_EQ(failed.rows_done, 50);
   EXPECT_EQ(scalar("SELECT count(*) FROM seen"), "50");  // the third chunk rolled back
-
-  on_progress_ = nullptr;
-  mm::api::resume_migration(kDouble, "default");
-  mm::MigrationRecord done = record(kDouble);
-  EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied) << done.last_error;
-  EXPECT_EQ(done.rows_done, kSelected);
-  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(kSelected));
-  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(kSelected));
+  expect_double_resumes_to_every_row_once();
 }
 
 TEST_P(Mapper, ALostLastChunkKeepsTheRunFromBeingApplied) {
-  // The same loss after the last chunk (ids 992..1000), before the run is marked APPLIED.
+  // The last chunk (ids 992..1000) lost the same way, before the run is marked APPLIED.
   on_progress_ = [&](const mm::MigrationProgress& p) {
-    if (p.finished || p.rows_done != kSelected) return;
-    dbs_.execute("default",
-                 "DELETE FROM seen WHERE id > 991; UPDATE thing SET doubled = NULL WHERE id > 991;"
-                 "UPDATE massmigration_record SET checkpoint = '991', rows_done = 850 "
-                 "WHERE key = 'map:0002_double'");
+    if (!p.finished && p.rows_done == kSelected) lose_double_chunks_after(991, 850);
   };
   mm::api::initiate_migration(kDouble, "default");
   mm::MigrationRecord failed = record(kDouble);
@@ -311,12 +316,7 @@ TEST_P(Mapper, ALostLastChunkKeepsTheRunFromBeingApplied) {
   EXPECT_EQ(failed.last_error,
             "the record counts 850 rows done, not 858: chunks committed earlier were lost (did "
             "the database restart?); resume to redo them");
-
-  on_progress_ = nullptr;
-  mm::api::resume_migration(kDouble, "default");
-  EXPECT_EQ(record(kDouble).status(), mm::MigrationStatus::kApplied);
-  EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(kSelected));
-  EXPECT_EQ(scalar("SELECT count(*) FROM seen"), std::to_string(kSelected));
+  expect_double_resumes_to_every_row_once();
 }
 
 TEST_P(Mapper, ResumesAfterTheProcessIsKilledMidChunkProcessingEachRowOnce) {
