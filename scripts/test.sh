@@ -9,7 +9,7 @@ scripts/install-deps.sh
 jobs=$(nproc)
 
 echo "== ThreadSanitizer build: guards, stores and records under concurrency"
-cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMASSMIGRATION_SANITIZE=thread \
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMASSMIGRATION_SANITIZE=thread -DMASSMIGRATION_WERROR=ON \
   -DMASSMIGRATION_BUILD_BENCHMARKS=OFF -DMASSMIGRATION_BUILD_EXAMPLES=OFF \
   -DMASSMIGRATION_WITH_HTTPLIB=OFF >/dev/null
 cmake --build build-tsan --target concurrency_test race_starter core_test lifecycle_test pg_cluster \
@@ -19,6 +19,6 @@ TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   -R '^(Engines/)?(GuardConcurrency|GuardResets|LaunchConcurrency|RecordStore|FaultyEnforcement|SqliteStore|Enforcement|Lifecycle|ThreadPoolShutdown|Mapper|SentStatements)\.'
 
 echo "== Full build and test suite"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMASSMIGRATION_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"

@@ -37,7 +37,7 @@
 #include <concepts>
 #include <functional>
 #include <memory>
-#include <source_location>
+#include "massmigration/source_site.h"
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -68,7 +68,7 @@ struct RequirementAccess;
 class MigrationRequirement {
  public:
   MigrationRequirement(UncheckedKey key, GuardOptions options = {},
-                       std::source_location where = std::source_location::current());
+                       SourceSite where = SourceSite::current());
 
   // Returns when the migration is applied on every required alias; throws otherwise (see the
   // file comment). After the first positive answer: two acquire loads, no lock, no allocation.
@@ -152,7 +152,7 @@ class RequiresMigration {
 // alias when called; the guarded callable does, on every call (see the file comment).
 inline RequiresMigration requires_migration(
     UncheckedKey key, GuardOptions options = {},
-    std::source_location where = std::source_location::current()) {
+    SourceSite where = SourceSite::current()) {
   return RequiresMigration(MigrationRequirement(key, std::move(options), where));
 }
 
@@ -163,7 +163,7 @@ inline RequiresMigration requires_migration(
 class MigrationGuard {
  public:
   explicit MigrationGuard(UncheckedKey key, const GuardOptions& options = {},
-                          std::source_location where = std::source_location::current());
+                          SourceSite where = SourceSite::current());
   explicit MigrationGuard(const MigrationRequirement& requirement) { requirement.ensure_applied(); }
   MigrationGuard(const MigrationGuard&) = delete;
   MigrationGuard& operator=(const MigrationGuard&) = delete;

@@ -17,7 +17,7 @@
 #include <httplib.h>
 
 #include <chrono>
-#include <source_location>
+#include "massmigration/source_site.h"
 #include <utility>
 
 #include "massmigration/enforcement.h"
@@ -62,7 +62,7 @@ class ViewRequiresMigration {
 
 inline ViewRequiresMigration view_requires_migration(
     UncheckedKey key, GuardOptions options = {},
-    std::source_location where = std::source_location::current()) {
+    SourceSite where = SourceSite::current()) {
   return ViewRequiresMigration(MigrationRequirement(key, std::move(options), where));
 }
 
