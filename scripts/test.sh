@@ -1,24 +1,89 @@
 #!/usr/bin/env bash
-# Builds everything and runs every test: first the thread-heavy suites under ThreadSanitizer,
-# then the whole suite (ctest) in the normal build. Each ctest run starts its own throwaway
-# PostgreSQL server on a free loopback port (fixture "postgres") and stops it at the end, also
-# when tests fail; if the server cannot start, the tests that need it fail.
+# Builds massmigration the ways its users build it and runs every test. Warnings are errors
+# here (MASSMIGRATION_WERROR), never for consumers.
+#   1. Release build with GCC: the whole suite.
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer (GCC, Debug): the whole suite; the first
+#      report stops the test that made it.
+#   3. ThreadSanitizer (GCC, RelWithDebInfo): every suite that starts threads.
+#   4. The library, its adapters and the CLI in every other build type, with GCC and with
+#      Clang (whose -Wthread-safety checks the lock annotations).
+#   5. The fuzzers, each for a short while (scripts/fuzz.sh runs them longer).
+# Each ctest run starts its own throwaway PostgreSQL server on a free loopback port (fixture
+# "postgres") and stops it at the end, also when tests fail.
+#
+# MASSMIGRATION_TEST_STEPS selects steps by name (default: all), e.g.
+#   MASSMIGRATION_TEST_STEPS="release tsan" scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
+steps=${MASSMIGRATION_TEST_STEPS:-release asan tsan build-types fuzz}
 
-echo "== ThreadSanitizer build: guards, stores and records under concurrency"
-cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMASSMIGRATION_SANITIZE=thread -DMASSMIGRATION_WERROR=ON \
-  -DMASSMIGRATION_BUILD_BENCHMARKS=OFF -DMASSMIGRATION_BUILD_EXAMPLES=OFF \
-  -DMASSMIGRATION_WITH_HTTPLIB=OFF >/dev/null
-cmake --build build-tsan --target concurrency_test race_starter core_test lifecycle_test pg_cluster \
-  mapper_test mapper_worker sent_statements_test -j "$jobs"
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-  ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
-  -R '^(Engines/)?(GuardConcurrency|GuardResets|LaunchConcurrency|RecordStore|FaultyEnforcement|SqliteStore|Enforcement|Lifecycle|ThreadPoolShutdown|Mapper|SentStatements)\.'
+wants() { [[ " $steps " == *" $1 "* ]]; }
+section() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
+configure() {
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -DMASSMIGRATION_WERROR=ON "$@" >/dev/null
+}
+passed=0
+run_suite() {
+  local dir=$1 log
+  shift
+  log=$(mktemp)
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" "$@" | tee "$log"
+  passed=$((passed + $(sed -n 's/.* tests failed out of \([0-9]*\)$/\1/p' "$log" | tail -1)))
+  rm -f "$log"
+}
 
-echo "== Full build and test suite"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMASSMIGRATION_WERROR=ON >/dev/null
-cmake --build build -j "$jobs"
-ctest --test-dir build --output-on-failure -j "$jobs"
+if wants release; then
+  section "Release build (GCC), whole suite"
+  configure build -DCMAKE_BUILD_TYPE=Release
+  cmake --build build -j "$jobs"
+  run_suite build
+fi
+
+if wants asan; then
+  section "AddressSanitizer + UndefinedBehaviorSanitizer (GCC, Debug), whole suite"
+  configure build-asan -DCMAKE_BUILD_TYPE=Debug -DMASSMIGRATION_SANITIZE=address,undefined \
+    -DMASSMIGRATION_BUILD_BENCHMARKS=OFF
+  cmake --build build-asan -j "$jobs"
+  ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=0" \
+    UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+    run_suite build-asan
+fi
+
+if wants tsan; then
+  section "ThreadSanitizer (GCC, RelWithDebInfo), every suite that starts threads"
+  configure build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMASSMIGRATION_SANITIZE=thread \
+    -DMASSMIGRATION_BUILD_BENCHMARKS=OFF
+  cmake --build build-tsan -j "$jobs"
+  # Nearly every suite starts threads (guards, stores, runners, servers); the few that do not
+  # cost little, so all of them run.
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+    run_suite build-tsan
+fi
+
+if wants build-types; then
+  section "Library, adapters and CLI in every build type, GCC and Clang"
+  for compiler in g++ clang++; do
+    for type in Debug Release RelWithDebInfo MinSizeRel; do
+      # The steps above built these with every target.
+      if [[ $compiler == g++ && $type == Release ]]; then continue; fi
+      echo "-- $compiler $type"
+      dir=build-types/$compiler-$type
+      configure "$dir" -DCMAKE_BUILD_TYPE=$type -DCMAKE_CXX_COMPILER=$compiler \
+        -DMASSMIGRATION_BUILD_TESTS=OFF -DMASSMIGRATION_BUILD_BENCHMARKS=OFF \
+        -DMASSMIGRATION_BUILD_EXAMPLES=OFF
+      cmake --build "$dir" -j "$jobs"
+    done
+  done
+fi
+
+if wants fuzz; then
+  section "Fuzzers (Clang, libFuzzer), a short run each"
+  scripts/fuzz.sh 20
+fi
+
+section "All steps passed: $steps"
+echo "test.sh: $passed passed, 0 failed"

@@ -113,7 +113,9 @@ std::vector<CheckProblem> check() {
                           "exclude every alias)"});
     }
   }
-  for (const auto& [app, alias] : runtime->config().routing) {
+  for (const auto& route : runtime->config().routing) {
+    // Not a structured binding: Clang 14 cannot capture one in a lambda.
+    const std::string& app = route.first;
     bool has_migrations = std::any_of(
         all.begin(), all.end(), [&](const Migration* m) { return m->key().app_label() == app; });
     if (!has_migrations) {

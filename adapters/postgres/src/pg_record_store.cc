@@ -96,9 +96,9 @@ class PostgresRecordStore : public RecordStore {
   template <typename T, typename Fn>
   T read(const std::string& doing, T nothing, Fn fn) {
     MutexLock lock(&mu_);
-    return run(doing, [&]() -> T {
+    return run(doing, /*create=*/false, [&](pqxx::connection& c) -> T {
       try {
-        return fn(connection());
+        return fn(c);
       } catch (const pqxx::undefined_table&) {
         return nothing;
       }
@@ -108,20 +108,20 @@ class PostgresRecordStore : public RecordStore {
   template <typename Fn>
   bool write(const std::string& doing, Fn fn) {
     MutexLock lock(&mu_);
-    return run(doing, [&] {
+    return run(doing, /*create=*/true, [&](pqxx::connection& c) { return fn(c); });
+  }
+
+  template <typename Fn>
+  auto run(const std::string& doing, bool create, Fn fn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    try {
       pqxx::connection& c = connection();
-      if (!schema_ready_) {
+      // Writers create the table first. `fn` is handed the connection rather than calling
+      // connection(): the thread-safety analysis does not know a lambda runs under mu_.
+      if (create && !schema_ready_) {
         internal::ensure_schema(c);
         schema_ready_ = true;
       }
       return fn(c);
-    });
-  }
-
-  template <typename Fn>
-  auto run(const std::string& doing, Fn fn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    try {
-      return fn();
     } catch (const pqxx::sql_error& e) {
       // The server answered with an error: the connection itself is fine.
       throw RecordStoreError(

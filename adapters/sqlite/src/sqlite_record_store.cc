@@ -117,9 +117,9 @@ class SqliteRecordStore : public RecordStore {
       }
       return nothing;
     }
-    return run(doing, /*create=*/false, [&]() -> T {
+    return run(doing, /*create=*/false, [&](Connection& connection) -> T {
       try {
-        return fn(*connection_);
+        return fn(connection);
       } catch (const SqliteFailure& e) {
         if (e.is_missing_table()) return nothing;
         throw;
@@ -130,10 +130,7 @@ class SqliteRecordStore : public RecordStore {
   template <typename Fn>
   bool write(const std::string& doing, Fn fn) {
     MutexLock lock(&mu_);
-    return run(doing, /*create=*/true, [&] {
-      ensure_schema();
-      return fn(*connection_);
-    });
+    return run(doing, /*create=*/true, [&](Connection& connection) { return fn(connection); });
   }
 
   template <typename Fn>
@@ -146,7 +143,10 @@ class SqliteRecordStore : public RecordStore {
         connection_ = std::make_unique<Connection>(location_.path, create, location_.busy_timeout);
         may_create_ = create;
       }
-      return fn();
+      // Writers create the table first. `fn` is handed the connection rather than reading
+      // connection_: the thread-safety analysis does not know a lambda runs under mu_.
+      if (create) ensure_schema();
+      return fn(*connection_);
     } catch (const SqliteFailure& e) {
       // A broken connection (file replaced, corrupt, unreadable) is dropped so the next call
       // opens afresh; a busy one is kept.
