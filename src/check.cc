@@ -114,8 +114,9 @@ std::vector<CheckProblem> check() {
     }
   }
   for (const auto& [app, alias] : runtime->config().routing) {
-    bool has_migrations = std::any_of(
-        all.begin(), all.end(), [&](const Migration* m) { return m->key().app_label() == app; });
+    bool has_migrations = std::any_of(all.begin(), all.end(), [&app = app](const Migration* m) {
+      return m->key().app_label() == app;
+    });
     if (!has_migrations) {
       problems.push_back(
           {strings::cat("routing ", app),
