@@ -4,7 +4,9 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "massmigration/postgres.h"
 #include "massmigration/sqlite.h"
 
 namespace mm = massmigration;
@@ -48,6 +50,35 @@ TEST(SqliteUrl, ABusyTimeoutSqliteCannotTakeIsRefused) {
             "busy_timeout_ms must be at most 2147483647, not 4294967296");
   EXPECT_EQ(sqlite_location("sqlite:x.db?busy_timeout_ms=2147483647").busy_timeout.count(),
             2147483647);
+}
+
+TEST(PostgresUrl, ANulCharacterIsRefusedInsteadOfCuttingTheUrlShort) {
+  // libpq would read postgresql://db.example.com/shop and never see the rest.
+  const std::string url("postgresql://db.example.com/shop\0?sslmode=require", 49);
+  EXPECT_EQ(refusal([&] { mm::postgres::connection_string(url); }),
+            "the PostgreSQL URL has a NUL character at byte 32 of its text");
+}
+
+TEST(PostgresUrl, TheConnectTimeoutGoesIntoTheQueryWhereverAQuestionMarkStands) {
+  struct Case {
+    std::string url, expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           // A '?' in the password is not the query: the database would be "shop&connect...".
+           {"postgresql://shop:pa?ss@db/shop", "postgresql://shop:pa?ss@db/shop?connect_timeout=5"},
+           {"postgresql://[::1?]/shop", "postgresql://[::1?]/shop?connect_timeout=5"},
+           // An empty query, or one ending in '&', takes the option without another separator.
+           {"postgresql://db/shop?", "postgresql://db/shop?connect_timeout=5"},
+           {"postgresql://db/shop?sslmode=require&",
+            "postgresql://db/shop?sslmode=require&connect_timeout=5"},
+           {"postgresql://db/shop?application_name=a?b",
+            "postgresql://db/shop?application_name=a?b&connect_timeout=5"},
+           {"postgres://db:5432?sslmode=require",
+            "postgres://db:5432?sslmode=require&connect_timeout=5"},
+           {"host=db dbname=shop", "connect_timeout=5 host=db dbname=shop"},
+       }) {
+    EXPECT_EQ(mm::postgres::connection_string(c.url), c.expected);
+  }
 }
 
 }  // namespace
