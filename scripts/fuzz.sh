@@ -30,7 +30,7 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   cp fuzz/corpus/"${target%_fuzzer}"/* "$corpus"/
   dictionary=()
-  if [[ -f fuzz/${target%_fuzzer}.dict ]]; then dictionary=(-dict="fuzz/${target%_fuzzer}.dict"); fi
+  if [[ -f fuzz/${target%_fuzzer}.dict ]]; then dictionary=(-dict="$PWD/fuzz/${target%_fuzzer}.dict"); fi
   duration=(-max_total_time="$seconds")
   if ((seconds == 0)); then duration=(-runs=0); fi  # libFuzzer reads 0 s as "no limit"
   (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
