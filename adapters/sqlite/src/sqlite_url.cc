@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <stdexcept>
 
 #include "massmigration/sqlite.h"
@@ -19,6 +20,11 @@ void apply_option(std::string_view option, Location& location) {
       throw std::invalid_argument(strings::cat(
           "busy_timeout_ms must be a whole number of milliseconds, not \"", value, "\""));
     }
+    // SQLite takes the timeout as an int; more would wrap around to no waiting at all.
+    if (ms > std::numeric_limits<int>::max()) {
+      throw std::invalid_argument(strings::cat("busy_timeout_ms must be at most ",
+                                               std::numeric_limits<int>::max(), ", not ", value));
+    }
     location.busy_timeout = std::chrono::milliseconds(ms);
     return;
   }
@@ -34,6 +40,11 @@ Location parse_url(const DatabaseTarget& target) {
     throw std::invalid_argument(strings::cat("\"", target.url, "\" is not a sqlite: URL"));
   }
   url.remove_prefix(std::string_view("sqlite:").size());
+  // The file is opened by a C string, which would end at the NUL: another file than written.
+  if (size_t nul = target.url.find('\0'); nul != std::string::npos) {
+    throw std::invalid_argument(
+        strings::cat("the sqlite URL has a NUL character at byte ", nul, " of its text"));
+  }
   std::string_view query;
   if (size_t q = url.find('?'); q != std::string_view::npos) {
     query = url.substr(q + 1);
@@ -53,6 +64,8 @@ Location parse_url(const DatabaseTarget& target) {
     std::filesystem::path path(url);
     location.path = path.is_absolute() ? path : target.base_directory / path;
   }
+  // Normal first: "data/.." names the directory it ends in.
+  location.path = location.path.lexically_normal();
   if (location.path.filename().empty()) {
     throw std::invalid_argument(strings::cat("\"", target.url, "\" names a directory, not a file"));
   }
@@ -67,7 +80,6 @@ Location parse_url(const DatabaseTarget& target) {
       start = end + 1;
     }
   }
-  location.path = location.path.lexically_normal();
   return location;
 }
 

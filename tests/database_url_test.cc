@@ -1,0 +1,84 @@
+// The database URLs the drivers accept, and what they make of them, without opening anything.
+// Each case here was found by a fuzzer in fuzz/; its input is in that fuzzer's corpus.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "massmigration/postgres.h"
+#include "massmigration/sqlite.h"
+
+namespace mm = massmigration;
+
+namespace {
+
+// The message of the std::invalid_argument `parse` throws, or a failure when it throws none.
+template <typename Fn>
+std::string refusal(Fn parse) {
+  try {
+    parse();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted";
+  return "";
+}
+
+mm::sqlite::Location sqlite_location(std::string url) {
+  return mm::sqlite::parse_url({"default", std::move(url), "/srv/app"});
+}
+
+TEST(SqliteUrl, ANulCharacterIsRefusedInsteadOfCuttingThePathShort) {
+  // Opened as a C string, this path would be /srv/app/data.db.
+  const std::string url("sqlite:data.db\0.bak", 19);
+  EXPECT_EQ(refusal([&] { sqlite_location(url); }),
+            "the sqlite URL has a NUL character at byte 14 of its text");
+}
+
+TEST(SqliteUrl, APathThatEndsInADirectoryIsRefused) {
+  for (std::string url : {"sqlite:data/..", "sqlite:.", "sqlite:///var/lib/.", "sqlite:///.."}) {
+    EXPECT_NE(refusal([&] { sqlite_location(url); }).find("names a directory, not a file"),
+              std::string::npos)
+        << url;
+  }
+  EXPECT_EQ(sqlite_location("sqlite:data/../shop.db").path, "/srv/app/shop.db");
+}
+
+TEST(SqliteUrl, ABusyTimeoutSqliteCannotTakeIsRefused) {
+  EXPECT_EQ(refusal([] { sqlite_location("sqlite:x.db?busy_timeout_ms=4294967296"); }),
+            "busy_timeout_ms must be at most 2147483647, not 4294967296");
+  EXPECT_EQ(sqlite_location("sqlite:x.db?busy_timeout_ms=2147483647").busy_timeout.count(),
+            2147483647);
+}
+
+TEST(PostgresUrl, ANulCharacterIsRefusedInsteadOfCuttingTheUrlShort) {
+  // libpq would read postgresql://db.example.com/shop and never see the rest.
+  const std::string url("postgresql://db.example.com/shop\0?sslmode=require", 49);
+  EXPECT_EQ(refusal([&] { mm::postgres::connection_string(url); }),
+            "the PostgreSQL URL has a NUL character at byte 32 of its text");
+}
+
+TEST(PostgresUrl, TheConnectTimeoutGoesIntoTheQueryWhereverAQuestionMarkStands) {
+  struct Case {
+    std::string url, expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           // A '?' in the password is not the query: the database would be "shop&connect...".
+           {"postgresql://shop:pa?ss@db/shop", "postgresql://shop:pa?ss@db/shop?connect_timeout=5"},
+           {"postgresql://[::1?]/shop", "postgresql://[::1?]/shop?connect_timeout=5"},
+           // An empty query, or one ending in '&', takes the option without another separator.
+           {"postgresql://db/shop?", "postgresql://db/shop?connect_timeout=5"},
+           {"postgresql://db/shop?sslmode=require&",
+            "postgresql://db/shop?sslmode=require&connect_timeout=5"},
+           {"postgresql://db/shop?application_name=a?b",
+            "postgresql://db/shop?application_name=a?b&connect_timeout=5"},
+           {"postgres://db:5432?sslmode=require",
+            "postgres://db:5432?sslmode=require&connect_timeout=5"},
+           {"host=db dbname=shop", "connect_timeout=5 host=db dbname=shop"},
+       }) {
+    EXPECT_EQ(mm::postgres::connection_string(c.url), c.expected);
+  }
+}
+
+}  // namespace
