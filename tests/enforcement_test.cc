@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <latch>
 #include <thread>
 
@@ -289,6 +290,23 @@ TEST(GuardMacro, CheckReportsASiteThatNeverRan) {
   EXPECT_NE(found[0].find("shop_db"), std::string::npos) << found[0];
 }
 
+int threads_in_this_process() {
+  int threads = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    ++threads;
+  }
+  return threads;
+}
+
+// A fresh process pays for its first guarded call, not for a thread pool it may never use.
+TEST(GuardStartup, ConfigureAndAFirstCheckStartNoThread) {
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  mm::configure(dbs.config());
+  mm::testing::ScopedEnforcement enforce;
+  EXPECT_THROW(mm::MigrationGuard{kInitial}, mm::RequiredMigrationNotApplied);
+  EXPECT_EQ(threads_in_this_process(), 1);
+}
+
 TEST(SkipInTests, TestModePassesGuardsWithoutAsking) {
   ASSERT_TRUE(mm::testing::test_mode());  // turned on by including testing.h
   mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
@@ -457,6 +475,8 @@ TEST_P(FaultyEnforcement, AResetEndsTheRecheckInterval) {
   mm::MigrationRequirement requirement(kInitial);
   EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
   ASSERT_TRUE(dbs_.open_store("default")->insert_if_absent(applied_record(kInitial)));
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+  EXPECT_EQ(store_->is_applied_calls.load(), 1);
   mm::reset_guard_cache();
   EXPECT_NO_THROW(requirement.ensure_applied());
   EXPECT_EQ(store_->is_applied_calls.load(), 2);
@@ -465,12 +485,14 @@ TEST_P(FaultyEnforcement, AResetEndsTheRecheckInterval) {
 TEST_P(FaultyEnforcement, StoreFailuresAreNotTrustedForTheRecheckInterval) {
   mm::testing::ManualGuardClock clock;
   reconfigure(std::chrono::minutes(1));
-  mm::testing::mark_applied(kInitial, "default");
   store_->fail_reads = true;
   mm::MigrationRequirement requirement(kInitial);
   EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
   store_->fail_reads = false;
-  EXPECT_NO_THROW(requirement.ensure_applied());
+  // The failure is asked again at once; the "not applied" it then reads is trusted.
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+  EXPECT_EQ(store_->is_applied_calls.load(), 2);
 }
 
 TEST_P(FaultyEnforcement, ACheckAfterAResetNeverSharesAnAnswerReadBeforeIt) {
