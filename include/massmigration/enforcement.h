@@ -26,11 +26,12 @@
 //   every guard ask again.
 // - "Not applied" is never trusted for long: it is trusted for Config::guard_not_applied_recheck
 //   (default 5 ms, TOML [guards] not_applied_recheck_ms) from the moment its query started, so
-//   a migration applied elsewhere is seen by the first call after that interval. Meanwhile, and
-//   always among concurrent callers, every guard on a (migration, alias) shares one query: a hot
-//   refused guard sends about one query per interval, not one per call. With the interval at 0,
-//   every call asks, sharing only a query that started after it asked. Store failures are never
-//   trusted: the next call that finds no query under way asks again.
+//   a migration applied since (here or elsewhere) is seen by the first call after that
+//   interval, or at once after reset_guard_cache(). Meanwhile, and always among concurrent
+//   callers, every guard on a (migration, alias) shares one query: a hot refused guard sends
+//   about one query per interval, not one per call. With the interval at 0, every call asks,
+//   sharing only a query that started after it asked. Store failures are never trusted: the
+//   next call that finds no query under way asks again.
 // - In test mode (testing.h) a guard with skip_in_tests (the default) checks only that its key
 //   is well formed and registered, then lets the call through.
 //
