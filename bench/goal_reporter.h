@@ -15,11 +15,17 @@
 namespace massmigration::bench {
 
 struct Results {
-  // By benchmark name without "/iterations:N": adjusted real time (ns) and items/s.
+  // By benchmark name without "/iterations:N": adjusted real time (ns), items/s, and every
+  // user counter by its name.
   std::map<std::string, double> real_ns;
   std::map<std::string, double> items_per_second;
+  std::map<std::string, std::map<std::string, double>> counters;
   double ns(const std::string& name) const { return find(real_ns, name); }
   double rate(const std::string& name) const { return find(items_per_second, name); }
+  double counter(const std::string& name, const std::string& counter_name) const {
+    auto it = counters.find(name);
+    return it == counters.end() ? 0 : find(it->second, counter_name);
+  }
 
  private:
   static double find(const std::map<std::string, double>& m, const std::string& name) {
@@ -51,6 +57,9 @@ class GoalReporter : public benchmark::ConsoleReporter {
       results_.real_ns[name] = run.GetAdjustedRealTime();
       if (auto it = run.counters.find("items_per_second"); it != run.counters.end()) {
         results_.items_per_second[name] = it->second.value;
+      }
+      for (const auto& [counter_name, counter] : run.counters) {
+        results_.counters[name][counter_name] = counter.value;
       }
     }
   }

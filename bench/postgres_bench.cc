@@ -3,7 +3,11 @@
 // database, so the engine must not matter). Starts its own throwaway PostgreSQL server, or
 // uses MASSMIGRATION_BENCH_POSTGRES_URL. Ratios are against baselines measured in this run.
 //
-// Goals: cold check <= 1.3x the raw read; hit on PostgreSQL = hit on SQLite.
+// Also how many queries a refused guard sends while 8 threads call it, counted by a forwarding
+// record store outside the guard code.
+//
+// Goals: cold check <= 1.3x the raw read; hit on PostgreSQL = hit on SQLite; <= 0.25 queries
+// per refused call with 8 threads (default recheck interval).
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
@@ -14,6 +18,7 @@
 
 #include "goal_reporter.h"
 #include "massmigration/massmigration.h"
+#include "refused_queries.h"
 #include "support/postgres_cluster.h"
 
 namespace mm = massmigration;
@@ -25,8 +30,15 @@ class Applied : public mm::SimpleMigration {
 };
 MASSMIGRATION_REGISTER(Applied, "bench", "0001_applied");
 
+class Pending : public mm::SimpleMigration {
+  void operation(mm::OperationContext&) override {}
+};
+MASSMIGRATION_REGISTER(Pending, "bench", "0002_pending");
+
 constexpr char kApplied[] = "bench:0001_applied";
+constexpr char kPending[] = "bench:0002_pending";
 std::string g_pg_url;
+mm::Config g_config;  // "pg", "sqlite", and "pg_counted" through a forwarding store
 
 [[gnu::noinline]] int work(int x) {
   benchmark::DoNotOptimize(x);
@@ -66,6 +78,13 @@ void hit(benchmark::State& state, const char* alias) {
   }
 }
 
+void BM_RefusedQueriesPerCall(benchmark::State& state) {
+  mm::bench::refused_queries_per_call(state, g_config, {"pg_counted"}, kPending,
+                                      std::chrono::milliseconds(state.range(0)));
+}
+// 0: single flight alone; 5: the default recheck interval.
+BENCHMARK(BM_RefusedQueriesPerCall)->Arg(0)->Arg(5)->Threads(8)->UseRealTime();
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -81,11 +100,13 @@ int main(int argc, char** argv) {
   std::string dir =
       (std::filesystem::temp_directory_path() / "massmigration-bench-XXXXXX").string();
   if (!mkdtemp(dir.data())) return 1;
-  mm::Config config;
-  config.databases["pg"] = g_pg_url;
-  config.databases["sqlite"] = "sqlite://" + dir + "/bench.db";
-  mm::configure(config);
+  mm::test::FaultyStore::register_driver();
+  g_config.databases["pg"] = g_pg_url;
+  g_config.databases["pg_counted"] = "faulty:" + g_pg_url;
+  g_config.databases["sqlite"] = "sqlite://" + dir + "/bench.db";
+  mm::configure(g_config);
   mm::api::delete_record(kApplied, "pg");
+  mm::api::delete_record(kPending, "pg");
   mm::api::fake_migration(kApplied, "pg");
   mm::api::fake_migration(kApplied, "sqlite");
 
@@ -97,6 +118,14 @@ int main(int argc, char** argv) {
                 r.ns("BM_ColdCheckPostgres") / r.ns("BM_RawPqxxPointRead"));
     std::printf("  guarded-call hit, postgres / sqlite: %.2fx (goal: 1x, no database access)\n",
                 r.ns("BM_GuardedCallHit/postgres") / r.ns("BM_GuardedCallHit/sqlite"));
+    for (const char* recheck : {"0", "5"}) {
+      std::printf("  queries per refused call, 8 threads, PostgreSQL, recheck %s ms: %.4f%s\n",
+                  recheck,
+                  r.counter(std::string("BM_RefusedQueriesPerCall/") + recheck +
+                                "/real_time/threads:8",
+                            "queries_per_call"),
+                  std::string(recheck) == "5" ? " (goal <= 0.25)" : "");
+    }
   });
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

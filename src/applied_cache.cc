@@ -1,5 +1,6 @@
 #include "applied_cache.h"
 
+#include <atomic>
 #include <exception>
 
 #include "massmigration/errors.h"
@@ -23,25 +24,64 @@ StoreAnswer query(AliasDatabase& database, const MigrationKey& key) {
   }
 }
 
+std::atomic<bool> g_manual_clock{false};
+std::atomic<GuardClock::rep> g_manual_ticks{0};
+std::atomic<int> g_checks_waiting{0};
+
 }  // namespace
 
+GuardClock::time_point guard_clock_now() {
+  if (g_manual_clock.load(std::memory_order_acquire)) {
+    return GuardClock::time_point(GuardClock::duration(g_manual_ticks.load()));
+  }
+  return GuardClock::now();
+}
+
+void use_manual_guard_clock(bool on) {
+  if (on) g_manual_ticks.store(GuardClock::now().time_since_epoch().count());
+  g_manual_clock.store(on, std::memory_order_release);
+}
+
+void advance_manual_guard_clock(GuardClock::duration by) { g_manual_ticks.fetch_add(by.count()); }
+
+int guard_checks_waiting() { return g_checks_waiting.load(); }
+
+bool AppliedEntry::may_share(const Flight& flight, const StoreAnswer* answer,
+                             const Caller& caller) const {
+  if (flight.number == 0 || flight.epoch < caller.epoch) return false;
+  if (flight.number > caller.started_before_arrival) return true;
+  // An older query's answer: "not applied" (or "applied") read within the recheck interval
+  // before the caller asked. A failure is asked again: the next moment may differ.
+  if (caller.recheck <= GuardClock::duration::zero()) return false;
+  if (answer && answer->kind == StoreAnswer::Kind::kUnknown) return false;
+  return caller.arrived - flight.started <= caller.recheck;
+}
+
+std::optional<StoreAnswer> AppliedEntry::share_or_start(const Caller& asking, Flight& started) {
+  MutexLock lock(&mu_);
+  Caller caller = asking;
+  caller.arrived = guard_clock_now();
+  caller.started_before_arrival = flights_started_;
+  for (;;) {
+    if (may_share(last_, &last_answer_, caller)) return last_answer_;
+    if (!under_way_) break;
+    // Wait for the query under way; then either share its answer or ask again.
+    const std::uint64_t awaited = under_way_->number;
+    g_checks_waiting.fetch_add(1);
+    while (last_.number < awaited) lock.wait(flight_done_);
+    g_checks_waiting.fetch_sub(1);
+  }
+  started = Flight{++flights_started_, caller.epoch, guard_clock_now()};
+  under_way_ = started;
+  return std::nullopt;
+}
+
 StoreAnswer AppliedEntry::ask(AliasDatabase& database, const MigrationKey& key,
-                              std::uint64_t epoch) {
+                              std::uint64_t epoch, GuardClock::duration recheck) {
   if (applied_in(epoch)) return {StoreAnswer::Kind::kApplied, {}, {}};
-  std::uint64_t flight = 0;
-  {
-    MutexLock lock(&mu_);
-    const std::uint64_t started_before_arrival = flights_started_;
-    for (;;) {
-      // A flight that started after we arrived has finished: its answer is fresh enough.
-      if (flights_completed_ > started_before_arrival) return last_answer_;
-      if (!in_flight_) break;
-      // Wait for the flight under way; it may be one that started after we arrived.
-      const std::uint64_t under_way = flights_started_;
-      while (flights_completed_ < under_way) lock.wait(flight_done_);
-    }
-    in_flight_ = true;
-    flight = ++flights_started_;
+  Flight flight;
+  if (std::optional<StoreAnswer> shared = share_or_start({epoch, recheck, {}, 0}, flight)) {
+    return *std::move(shared);
   }
   StoreAnswer answer;
   try {
@@ -55,9 +95,9 @@ StoreAnswer AppliedEntry::ask(AliasDatabase& database, const MigrationKey& key,
   }
   {
     MutexLock lock(&mu_);
+    last_ = flight;
     last_answer_ = answer;
-    flights_completed_ = flight;
-    in_flight_ = false;
+    under_way_.reset();
   }
   flight_done_.notify_all();
   return answer;

@@ -22,10 +22,14 @@ void Backend::run_method(std::string_view method, const CustomMigration& migrati
 bool Backend::shutdown(std::chrono::milliseconds) { return true; }
 
 struct ThreadPoolBackend::Pool {
-  explicit Pool(std::size_t size) {
-    for (std::size_t i = 0; i < std::max<std::size_t>(size, 1); ++i) {
-      workers.emplace_back([this] { work(); });
-    }
+  explicit Pool(std::size_t size) : size(std::max<std::size_t>(size, 1)) {}
+
+  // The workers start with the first run: a process that only guards (a web server) does not
+  // pay for threads when configure() looks the default backend up. After `stopping`, the
+  // vector no longer changes, so shutdown() joins it without the lock.
+  void start_workers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (!workers.empty()) return;
+    for (std::size_t i = 0; i < size; ++i) workers.emplace_back([this] { work(); });
   }
 
   void work() {
@@ -51,6 +55,7 @@ struct ThreadPoolBackend::Pool {
     }
   }
 
+  const std::size_t size;
   Mutex mu;
   std::condition_variable changed;
   std::deque<MigrationRun> queue ABSL_GUARDED_BY(mu);
@@ -75,6 +80,7 @@ void ThreadPoolBackend::submit(MigrationRun run) {
   {
     MutexLock lock(&pool_->mu);
     if (!pool_->stopping) {
+      pool_->start_workers();
       pool_->queue.push_back(std::move(run));
       pool_->changed.notify_one();
       return;

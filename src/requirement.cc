@@ -70,8 +70,9 @@ Requirement::Outcome Requirement::evaluate(const Resolved& resolved, std::uint64
     return outcome;
   }
   std::vector<std::string> causes;
+  const GuardClock::duration recheck = resolved.runtime->config().guard_not_applied_recheck;
   for (auto [database, entry] : resolved.required) {
-    StoreAnswer answer = entry->ask(*database, resolved.key, epoch);
+    StoreAnswer answer = entry->ask(*database, resolved.key, epoch, recheck);
     if (answer.kind == StoreAnswer::Kind::kApplied) continue;
     outcome.missing.push_back(database->alias());
     if (answer.kind == StoreAnswer::Kind::kUnknown) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "applied_cache.h"
 #include "massmigration/api.h"
 #include "massmigration/enforcement.h"
 #include "string_building.h"
@@ -24,6 +25,7 @@ void reset_cache() { reset_guard_cache(); }
 
 void mark_applied(const MigrationKey& key, std::string_view alias) {
   api::fake_migration(key, alias);
+  reset_guard_cache();  // a "not applied" answer may be trusted for the recheck interval
 }
 
 void mark_not_applied(const MigrationKey& key, std::string_view alias) {
@@ -58,7 +60,17 @@ Config TemporaryDatabases::config(std::map<std::string, std::string> routing) co
     config.databases[alias] = strings::cat("sqlite://", path(alias).string());
   }
   config.routing = std::move(routing);
+  config.guard_not_applied_recheck = std::chrono::milliseconds(0);
   return config;
 }
+
+ManualGuardClock::ManualGuardClock() { massmigration::internal::use_manual_guard_clock(true); }
+ManualGuardClock::~ManualGuardClock() { massmigration::internal::use_manual_guard_clock(false); }
+void ManualGuardClock::advance(std::chrono::nanoseconds by) {
+  massmigration::internal::advance_manual_guard_clock(
+      std::chrono::duration_cast<massmigration::internal::GuardClock::duration>(by));
+}
+
+int guard_checks_waiting() { return massmigration::internal::guard_checks_waiting(); }
 
 }  // namespace massmigration::testing

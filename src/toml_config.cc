@@ -60,6 +60,29 @@ void read_string_table(const toml::table& root, std::string_view section, std::s
   }
 }
 
+// A section whose only entry, `key`, is a whole number of milliseconds.
+void read_milliseconds(const toml::table& root, std::string_view source, std::string_view section,
+                       std::string_view key, std::chrono::milliseconds& out) {
+  const toml::node* node = root.get(section);
+  if (!node) return;
+  const toml::table* table = node->as_table();
+  if (!table) throw ConfigError(where(source, node->source(), strings::cat("[", section, "]")),
+                                "expected a table");
+  for (const auto& [name, value] : *table) {
+    std::string entry = strings::cat("[", section, "] ", name.str());
+    if (name != key) {
+      throw ConfigError(where(source, value.source(), entry),
+                        strings::cat("unknown entry (expected ", key, ")"));
+    }
+    const toml::value<int64_t>* ms = value.as_integer();
+    if (!ms || ms->get() < 0) {
+      throw ConfigError(where(source, value.source(), entry),
+                        "expected a whole number of milliseconds, 0 or more");
+    }
+    out = std::chrono::milliseconds(ms->get());
+  }
+}
+
 Config parse(std::string_view text, std::string_view source) {
   toml::table root;
   try {
@@ -70,9 +93,11 @@ Config parse(std::string_view text, std::string_view source) {
         std::string(e.description()));
   }
   for (const auto& [name, value] : root) {
-    if (name != "databases" && name != "routing" && name != "backend" && name != "records") {
-      throw ConfigError(where(source, value.source(), name.str()),
-                        "unknown entry (expected [databases], [routing], [backend] or [records])");
+    if (name != "databases" && name != "routing" && name != "backend" && name != "records" &&
+        name != "guards") {
+      throw ConfigError(
+          where(source, value.source(), name.str()),
+          "unknown entry (expected [databases], [routing], [backend], [records] or [guards])");
     }
   }
   Config config;
@@ -88,24 +113,9 @@ Config parse(std::string_view text, std::string_view source) {
     }
     config.default_backend = value;
   }
-  if (const toml::node* records = root.get("records")) {
-    const toml::table* table = records->as_table();
-    if (!table)
-      throw ConfigError(where(source, records->source(), "[records]"), "expected a table");
-    for (const auto& [name, value] : *table) {
-      std::string entry = strings::cat("[records] ", name.str());
-      if (name != "cache_ttl_ms") {
-        throw ConfigError(where(source, value.source(), entry),
-                          "unknown entry (expected cache_ttl_ms)");
-      }
-      const toml::value<int64_t>* ms = value.as_integer();
-      if (!ms || ms->get() < 0) {
-        throw ConfigError(where(source, value.source(), entry),
-                          "expected a whole number of milliseconds, 0 or more");
-      }
-      config.record_cache_ttl = std::chrono::milliseconds(ms->get());
-    }
-  }
+  read_milliseconds(root, source, "records", "cache_ttl_ms", config.record_cache_ttl);
+  read_milliseconds(root, source, "guards", "not_applied_recheck_ms",
+                    config.guard_not_applied_recheck);
   return config;
 }
 

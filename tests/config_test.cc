@@ -59,6 +59,22 @@ TEST(ConfigToml, ReadsTheRecordCacheTtl) {
   EXPECT_NE(e.what.find("whole number of milliseconds"), std::string::npos) << e.what;
 }
 
+TEST(ConfigToml, ReadsTheGuardsNotAppliedRecheckInterval) {
+  EXPECT_EQ(mm::Config::from_toml_string("[guards]\nnot_applied_recheck_ms = 0\n")
+                .guard_not_applied_recheck,
+            std::chrono::milliseconds(0));
+  EXPECT_EQ(mm::Config{}.guard_not_applied_recheck, std::chrono::milliseconds(5));
+  Caught e = config_error([] {
+    mm::Config::from_toml_string("[guards]\nnot_applied_recheck_ms = -1\n", "app.toml");
+  });
+  EXPECT_EQ(e.entry, "app.toml:2 [guards] not_applied_recheck_ms");
+  EXPECT_NE(e.what.find("whole number of milliseconds, 0 or more"), std::string::npos) << e.what;
+  e = config_error(
+      [] { mm::Config::from_toml_string("[guards]\nrecheck_ms = 3\n", "app.toml"); });
+  EXPECT_EQ(e.entry, "app.toml:2 [guards] recheck_ms");
+  EXPECT_NE(e.what.find("expected not_applied_recheck_ms"), std::string::npos) << e.what;
+}
+
 TEST(ConfigToml, SyntaxErrorNamesSourceAndLine) {
   Caught e = config_error([] {
     mm::Config::from_toml_string("[databases]\ndefault = \"sqlite:///x.db\"\nbroken = \n",

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <latch>
 #include <thread>
 
@@ -239,6 +240,73 @@ TEST(GuardsAtExit, WorkAfterThreadLocalsAreDestroyed) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+}  // namespace
+
+// Guarded by the macro; external linkage so that nothing may drop them.
+int backfilled_checkout(int x) {
+  MASSMIGRATION_GUARD(kBackfill, {.db_aliases = {"shop_db"}});
+  return x + 1;
+}
+int initial_checkout(int x) {
+  MASSMIGRATION_GUARD(kInitial);
+  return x * 2;
+}
+// Never called: check() finds it anyway. Misconfigured only where shop is routed to default.
+void never_called_checkout() { MASSMIGRATION_GUARD(kInitial, {.db_aliases = {"shop_db"}}); }
+
+namespace {
+
+TEST_P(Enforcement, TheGuardMacroRefusesUntilAppliedAndNamesItsFunction) {
+  try {
+    backfilled_checkout(1);
+    FAIL() << "ran before the migration was applied";
+  } catch (const mm::RequiredMigrationNotApplied& e) {
+    EXPECT_EQ(e.key(), kBackfill);
+    EXPECT_EQ(e.missing_aliases(), std::vector<std::string>{"shop_db"});
+    EXPECT_NE(e.guarded().find("backfilled_checkout"), std::string::npos) << e.guarded();
+    EXPECT_NE(e.guarded().find("enforcement_test.cc:"), std::string::npos) << e.guarded();
+  }
+  EXPECT_THROW(initial_checkout(1), mm::RequiredMigrationNotApplied);
+  apply_elsewhere(kBackfill, "shop_db");
+  EXPECT_EQ(backfilled_checkout(1), 2);
+  apply_elsewhere(kInitial, "default");
+  EXPECT_THROW(initial_checkout(1), mm::RequiredMigrationNotApplied);  // shop_db is missing
+  apply_elsewhere(kInitial, "shop_db");
+  EXPECT_EQ(initial_checkout(21), 42);
+  // A reset (as configure() does) is seen by the macro's requirement too.
+  delete_elsewhere(kInitial, "shop_db");
+  mm::reset_guard_cache();
+  EXPECT_THROW(initial_checkout(1), mm::RequiredMigrationNotApplied);
+}
+
+TEST(GuardMacro, CheckReportsASiteThatNeverRan) {
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  mm::configure(dbs.config({{"shop", "default"}}));
+  std::vector<std::string> found;
+  for (const mm::CheckProblem& p : mm::check()) {
+    if (p.where.find("never_called_checkout") != std::string::npos) found.push_back(p.message);
+  }
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("shop_db"), std::string::npos) << found[0];
+}
+
+int threads_in_this_process() {
+  int threads = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    ++threads;
+  }
+  return threads;
+}
+
+// A fresh process pays for its first guarded call, not for a thread pool it may never use.
+TEST(GuardStartup, ConfigureAndAFirstCheckStartNoThread) {
+  mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
+  mm::configure(dbs.config());
+  mm::testing::ScopedEnforcement enforce;
+  EXPECT_THROW(mm::MigrationGuard{kInitial}, mm::RequiredMigrationNotApplied);
+  EXPECT_EQ(threads_in_this_process(), 1);
+}
+
 TEST(SkipInTests, TestModePassesGuardsWithoutAsking) {
   ASSERT_TRUE(mm::testing::test_mode());  // turned on by including testing.h
   mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
@@ -272,6 +340,25 @@ class FaultyEnforcement : public ::testing::TestWithParam<mm::test::Engine> {
     store_ = mm::test::FaultyStore::for_alias("default");
     ASSERT_NE(store_, nullptr);
     mm::testing::mark_applied(kInitial, "shop_db");
+  }
+
+  // The same databases with another recheck interval; store_ counts from zero.
+  void reconfigure(std::chrono::milliseconds recheck) {
+    mm::Config config = dbs_.config();
+    config.databases["default"] = "faulty:" + config.databases["default"];
+    config.guard_not_applied_recheck = recheck;
+    mm::configure(config);
+    mm::api::get_record(kInitial, "default");
+    store_ = mm::test::FaultyStore::for_alias("default");
+    ASSERT_NE(store_, nullptr);
+  }
+  static mm::MigrationRecord applied_record(const mm::MigrationKey& key) {
+    mm::Timestamp now = mm::now_timestamp();
+    return {.key = key,
+            .attempt_uuid = mm::new_attempt_uuid(),
+            .initiated_at = now,
+            .is_applied = true,
+            .applied_at = now};
   }
 
   mm::test::TestDatabases dbs_{GetParam(), {"default", "shop_db"}};
@@ -314,21 +401,27 @@ TEST_P(FaultyEnforcement, StoreFailureFailsClosedAndRecovers) {
   EXPECT_NO_THROW(requirement.ensure_applied());
 }
 
-TEST_P(FaultyEnforcement, ConcurrentNegativeChecksShareOneQuery) {
-  constexpr int kThreads = 8;
-  std::latch arrived(kThreads);
+// Starts `threads` checks of `requirement` while the first store call is held until every other
+// check waits for it; returns how many were refused.
+int refusals_while_the_first_query_is_held(mm::test::FaultyStore& store,
+                                            const mm::MigrationRequirement& requirement,
+                                            int threads) {
   std::atomic<bool> first{true};
-  // The first query waits until every thread is about to ask, so the others ask while it is
-  // in flight; with single flight they wait for its answer instead of querying too.
-  store_->before_is_applied = [&] {
-    if (first.exchange(false)) arrived.wait();
+  store.before_is_applied = [&] {
+    if (!first.exchange(false)) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (mm::testing::guard_checks_waiting() < threads - 1) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "only " << mm::testing::guard_checks_waiting() << " checks waited";
+        return;
+      }
+      std::this_thread::yield();
+    }
   };
-  mm::MigrationRequirement requirement(kInitial);
   std::atomic<int> refused{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      arrived.count_down();
+  std::vector<std::thread> callers;
+  for (int t = 0; t < threads; ++t) {
+    callers.emplace_back([&] {
       try {
         requirement.ensure_applied();
       } catch (const mm::RequiredMigrationNotApplied&) {
@@ -336,10 +429,70 @@ TEST_P(FaultyEnforcement, ConcurrentNegativeChecksShareOneQuery) {
       }
     });
   }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(refused.load(), kThreads);
+  for (auto& caller : callers) caller.join();
+  store.before_is_applied = nullptr;
+  return refused.load();
+}
+
+TEST_P(FaultyEnforcement, ConcurrentChecksShareOneQuery) {
+  reconfigure(std::chrono::minutes(1));
+  constexpr int kThreads = 8;
+  mm::MigrationRequirement requirement(kInitial);
+  EXPECT_EQ(refusals_while_the_first_query_is_held(*store_, requirement, kThreads), kThreads);
+  EXPECT_EQ(store_->is_applied_calls.load(), 1);
+}
+
+TEST_P(FaultyEnforcement, WithoutARecheckIntervalChecksThatCameDuringAQueryShareTheNext) {
+  reconfigure(std::chrono::milliseconds(0));
+  constexpr int kThreads = 8;
+  mm::MigrationRequirement requirement(kInitial);
+  EXPECT_EQ(refusals_while_the_first_query_is_held(*store_, requirement, kThreads), kThreads);
+  // The held query started before the others asked, so its answer may predate a write they
+  // would see: they share one more.
+  EXPECT_EQ(store_->is_applied_calls.load(), 2);
   EXPECT_EQ(store_->max_concurrent_is_applied.load(), 1);
-  EXPECT_LE(store_->is_applied_calls.load(), kThreads);
+}
+
+TEST_P(FaultyEnforcement, NotAppliedIsTrustedForTheRecheckIntervalOnly) {
+  mm::testing::ManualGuardClock clock;
+  reconfigure(std::chrono::milliseconds(50));
+  mm::MigrationRequirement requirement(kInitial);
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+  ASSERT_TRUE(dbs_.open_store("default")->insert_if_absent(applied_record(kInitial)));
+  clock.advance(std::chrono::milliseconds(50));
+  // Within the interval the answer stands, for every guard on this migration and alias.
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+  EXPECT_THROW(mm::MigrationGuard{kInitial}, mm::RequiredMigrationNotApplied);
+  EXPECT_EQ(store_->is_applied_calls.load(), 1);
+  clock.advance(std::chrono::nanoseconds(1));
+  EXPECT_NO_THROW(requirement.ensure_applied());
+  EXPECT_EQ(store_->is_applied_calls.load(), 2);
+}
+
+TEST_P(FaultyEnforcement, AResetEndsTheRecheckInterval) {
+  mm::testing::ManualGuardClock clock;
+  reconfigure(std::chrono::minutes(1));
+  mm::MigrationRequirement requirement(kInitial);
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+  ASSERT_TRUE(dbs_.open_store("default")->insert_if_absent(applied_record(kInitial)));
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+  EXPECT_EQ(store_->is_applied_calls.load(), 1);
+  mm::reset_guard_cache();
+  EXPECT_NO_THROW(requirement.ensure_applied());
+  EXPECT_EQ(store_->is_applied_calls.load(), 2);
+}
+
+TEST_P(FaultyEnforcement, StoreFailuresAreNotTrustedForTheRecheckInterval) {
+  mm::testing::ManualGuardClock clock;
+  reconfigure(std::chrono::minutes(1));
+  store_->fail_reads = true;
+  mm::MigrationRequirement requirement(kInitial);
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+  store_->fail_reads = false;
+  // The failure is asked again at once; the "not applied" it then reads is trusted.
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+  EXPECT_THROW(requirement.ensure_applied(), mm::RequiredMigrationNotApplied);
+  EXPECT_EQ(store_->is_applied_calls.load(), 2);
 }
 
 TEST_P(FaultyEnforcement, ACheckAfterAResetNeverSharesAnAnswerReadBeforeIt) {

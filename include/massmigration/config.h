@@ -11,6 +11,8 @@
 //   default = "threads"
 //   [records]
 //   cache_ttl_ms = 1000
+//   [guards]
+//   not_applied_recheck_ms = 5
 //
 // SQLite URLs: "sqlite:///absolute/path.db", or "sqlite:relative/path.db", resolved against
 // the directory of the TOML file it came from, or against the current directory at
@@ -37,6 +39,11 @@ struct Config {
   // How long a running mapper trusts a record it read before re-reading it (TOML:
   // [records] cache_ttl_ms). Changes made in this process are seen at once.
   std::chrono::milliseconds record_cache_ttl{1000};
+  // How long a guard trusts a "not applied" answer before asking the database again (TOML:
+  // [guards] not_applied_recheck_ms; 0 = ask on every call, sharing only concurrent queries).
+  // The trade-off: a migration applied elsewhere may still be refused for this long, and a hot
+  // refused guard sends about one query per interval instead of nearly one per call.
+  std::chrono::milliseconds guard_not_applied_recheck{5};
   // Where relative database paths are resolved; empty means the current directory.
   std::filesystem::path base_directory;
   // Where each entry was read, for error messages: "databases.default" -> "app.toml:3".

@@ -4,7 +4,7 @@
 //   auto report = mm::requires_migration({"shop", "0002_backfill_slugs"},
 //                                        {.db_aliases = {"shop_db"}})(report_impl);
 //   void checkout() {
-//     mm::MigrationGuard guard("shop:0002_backfill_slugs");  // throws here when not applied
+//     MASSMIGRATION_GUARD("shop:0002_backfill_slugs");  // throws here when not applied
 //     ...
 //   }
 //
@@ -23,9 +23,15 @@
 // - Once a guard has seen its migration applied, it never asks the database again in this
 //   process: applied migrations do not become unapplied in normal operation, and this keeps the
 //   check to two atomic loads. reset_guard_cache() (tests, admin tools) and configure() make
-//   every guard ask again. "Not applied" is never cached: the next call asks again, and
-//   concurrent callers share one query per (migration, alias), so a hot refused guard cannot
-//   flood the database.
+//   every guard ask again.
+// - "Not applied" is never trusted for long: it is trusted for Config::guard_not_applied_recheck
+//   (default 5 ms, TOML [guards] not_applied_recheck_ms) from the moment its query started, so
+//   a migration applied since (here or elsewhere) is seen by the first call after that
+//   interval, or at once after reset_guard_cache(). Meanwhile, and always among concurrent
+//   callers, every guard on a (migration, alias) shares one query: a hot refused guard sends
+//   about one query per interval, not one per call. With the interval at 0, every call asks,
+//   sharing only a query that started after it asked. Store failures are never trusted: the
+//   next call that finds no query under way asks again.
 // - In test mode (testing.h) a guard with skip_in_tests (the default) checks only that its key
 //   is well formed and registered, then lets the call through.
 //
@@ -157,9 +163,10 @@ inline RequiresMigration requires_migration(
 }
 
 // RAII guard: its constructor returns only when the migration is applied (see the file
-// comment); it holds nothing afterwards. The key form reuses one resolved requirement per call
-// site and options (looked up in a per-thread table); the requirement form costs nothing more
-// than ensure_applied().
+// comment); it holds nothing afterwards. The requirement form costs nothing more than
+// ensure_applied(). The key form reuses one resolved requirement per call site and options, but
+// finds it in a per-thread table on every call (tens of nanoseconds); where that matters, write
+// MASSMIGRATION_GUARD (below) or keep a static MigrationRequirement.
 class MigrationGuard {
  public:
   explicit MigrationGuard(UncheckedKey key, const GuardOptions& options = {},
@@ -168,6 +175,55 @@ class MigrationGuard {
   MigrationGuard(const MigrationGuard&) = delete;
   MigrationGuard& operator=(const MigrationGuard&) = delete;
 };
+
+// MASSMIGRATION_GUARD(key) or MASSMIGRATION_GUARD(key, options): a MigrationGuard statement
+// whose requirement is resolved once per call site, so a hit costs what a requires_migration
+// wrapper costs (no lookup). The call site is known from program start: check() reports a
+// misconfigured one before the code ever runs. The key and options must not depend on the
+// call: they may name constants and literals but no local variable or parameter (the compiler
+// says such a name "is not captured"); use MigrationGuard(key, options) for keys chosen at run
+// time.
+//
+//   void checkout() {
+//     MASSMIGRATION_GUARD("shop:0002_backfill_slugs", {.db_aliases = {"shop_db"}});
+//     ...
+//   }
+#define MASSMIGRATION_GUARD(...)                                                         \
+  static constexpr ::massmigration::SourceSite MASSMIGRATION_INTERNAL_NAME(site_) =     \
+      ::massmigration::SourceSite::current();                                            \
+  const ::massmigration::MigrationGuard MASSMIGRATION_INTERNAL_NAME(guard_)(             \
+      ::massmigration::internal::site_requirement(                                       \
+          []() -> const ::massmigration::MigrationRequirement& {                         \
+            static const ::massmigration::MigrationRequirement requirement =             \
+                ::massmigration::internal::requirement_at(MASSMIGRATION_INTERNAL_NAME(site_), \
+                                                          __VA_ARGS__);                  \
+            return requirement;                                                          \
+          }))
+
+namespace internal {
+#define MASSMIGRATION_INTERNAL_CONCAT2(a, b) a##b
+#define MASSMIGRATION_INTERNAL_CONCAT(a, b) MASSMIGRATION_INTERNAL_CONCAT2(a, b)
+#define MASSMIGRATION_INTERNAL_NAME(prefix) \
+  MASSMIGRATION_INTERNAL_CONCAT(massmigration_guard_##prefix, __LINE__)
+
+inline MigrationRequirement requirement_at(const SourceSite& where, UncheckedKey key,
+                                           GuardOptions options = {}) {
+  return MigrationRequirement(key, std::move(options), where);
+}
+
+// Creates every MASSMIGRATION_GUARD's requirement during static initialisation, so that check()
+// knows the call site before it runs.
+template <typename Get>
+struct SiteRegistration {
+  static inline const bool registered = (Get{}(), true);
+};
+
+template <typename Get>
+const MigrationRequirement& site_requirement(Get get) {
+  (void)SiteRegistration<Get>::registered;
+  return get();
+}
+}  // namespace internal
 
 // True when the migration is applied on `alias`, or, with no alias, on every alias it may run
 // on. Shares the guards' cache. Throws InvalidMigrationKey, UnknownMigration, DbAliasNotAllowed

@@ -18,6 +18,7 @@
 #ifndef MASSMIGRATION_TESTING_H_
 #define MASSMIGRATION_TESTING_H_
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -44,7 +45,8 @@ class ScopedEnforcement {
 // Makes every guard ask its database again.
 void reset_cache();
 
-// Records the migration as applied (faked) on `alias` of the configured databases.
+// Records the migration as applied (faked) on `alias` of the configured databases; resets the
+// cache, so guards see it at once.
 void mark_applied(const MigrationKey& key, std::string_view alias);
 // Deletes its record on `alias`, so guards refuse again; resets the cache.
 void mark_not_applied(const MigrationKey& key, std::string_view alias);
@@ -61,13 +63,29 @@ class TemporaryDatabases {
   const std::filesystem::path& directory() const { return directory_; }
   // The database file of `alias`.
   std::filesystem::path path(std::string_view alias) const;
-  // A Config with one "sqlite:///..." URL per alias and the given routing.
+  // A Config with one "sqlite:///..." URL per alias and the given routing; guards ask again on
+  // every call (guard_not_applied_recheck = 0), so a test sees every write at once.
   Config config(std::map<std::string, std::string> routing = {}) const;
 
  private:
   std::filesystem::path directory_;
   std::vector<std::string> aliases_;
 };
+
+// While alive, the guards' recheck interval (Config::guard_not_applied_recheck) is timed by a
+// clock that stands still until advance() moves it. Not nestable.
+class ManualGuardClock {
+ public:
+  ManualGuardClock();
+  ~ManualGuardClock();
+  ManualGuardClock(const ManualGuardClock&) = delete;
+  ManualGuardClock& operator=(const ManualGuardClock&) = delete;
+  void advance(std::chrono::nanoseconds by);
+};
+
+// How many guard checks in this process are waiting for the answer of a query that another
+// check started: lets a test prove that concurrent checks share one query.
+int guard_checks_waiting();
 
 namespace internal {
 inline const bool kTestModeOnForThisProgram = (set_test_mode(true), true);

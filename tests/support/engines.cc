@@ -71,6 +71,8 @@ Config TestDatabases::config(std::map<std::string, std::string> routing) const {
   Config config;
   for (const std::string& alias : aliases_) config.databases[alias] = url(alias);
   config.routing = std::move(routing);
+  // Tests write through other connections and expect guards to see it at once.
+  config.guard_not_applied_recheck = std::chrono::milliseconds(0);
   return config;
 }
 
