@@ -86,6 +86,11 @@ std::vector<CheckProblem> check() {
     problems.push_back({"configuration", "massmigration::configure() has not been called"});
     return problems;
   }
+  for (const std::string& alias : runtime->aliases()) {
+    if (auto problem = runtime->database(alias)->problem()) {
+      problems.push_back({strings::cat("database ", alias), *std::move(problem)});
+    }
+  }
   for (const Migration* migration : all) {
     if (auto allowed = migration->allowed_db_aliases()) {
       for (const std::string& alias : *allowed) {
@@ -113,7 +118,8 @@ std::vector<CheckProblem> check() {
                           "exclude every alias)"});
     }
   }
-  for (const auto& [app, alias] : runtime->config().routing) {
+  for (const auto& routed : runtime->config().routing) {
+    const std::string& app = routed.first;  // Clang 14 lambdas cannot capture a binding
     bool has_migrations = std::any_of(
         all.begin(), all.end(), [&](const Migration* m) { return m->key().app_label() == app; });
     if (!has_migrations) {
