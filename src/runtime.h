@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ class AliasDatabase {
 
   const std::string& alias() const { return target_.alias; }
   const DatabaseTarget& target() const { return target_; }
+  // What would keep this database from working, seen without connecting (for check()).
+  std::optional<std::string> problem() const { return driver_->problem(target_); }
   // Throws RecordStoreError when the store cannot be opened.
   RecordStore& store();
   // A new transaction for a migration's operation. Throws DatabaseError.

@@ -5,6 +5,7 @@
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
 #include "support/test_migrations.h"
+#include "support/unwritable_directory.h"
 
 namespace mm = massmigration;
 
@@ -22,6 +23,48 @@ TEST(Check, AValidSetupHasNoProblems) {
   mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
   mm::configure(dbs.config());
   EXPECT_EQ(mm::check(), std::vector<mm::CheckProblem>{});
+}
+
+// check() opens no database, but what shows from outside it does: a file that could never be
+// created or written.
+class CheckSqliteDirectory : public ::testing::Test {
+ protected:
+  std::vector<mm::CheckProblem> check_with_shop_db_at(const std::filesystem::path& file) {
+    mm::Config config = dbs_.config();
+    config.databases["shop_db"] = "sqlite://" + file.string();
+    mm::configure(config);
+    return mm::check();
+  }
+  mm::testing::TemporaryDatabases dbs_{{"default", "shop_db"}};
+};
+
+TEST_F(CheckSqliteDirectory, ThatDoesNotExistIsReportedNamingAliasAndPath) {
+  const std::filesystem::path file = dbs_.directory() / "missing" / "shop.db";
+  EXPECT_EQ(check_with_shop_db_at(file),
+            (std::vector<mm::CheckProblem>{
+                {"database shop_db", "cannot use " + file.string() + ": the directory " +
+                                         file.parent_path().string() + " does not exist"}}));
+}
+
+TEST_F(CheckSqliteDirectory, ThatIsNotWritableIsReportedAsPermissionDenied) {
+  mm::test::UnwritableDirectory read_only(dbs_.directory() / "read-only");
+  if (!read_only.failure().empty()) GTEST_SKIP() << read_only.failure();
+  const std::filesystem::path file = read_only.path() / "shop.db";
+  EXPECT_EQ(check_with_shop_db_at(file),
+            (std::vector<mm::CheckProblem>{
+                {"database shop_db", "cannot use " + file.string() +
+                                         ": permission denied: cannot create files in the "
+                                         "directory " +
+                                         read_only.path().string()}}));
+}
+
+TEST_F(CheckSqliteDirectory, ThatIsARegularFileIsReported) {
+  const std::filesystem::path not_a_directory = dbs_.path("default");
+  const std::filesystem::path file = not_a_directory / "shop.db";
+  EXPECT_EQ(check_with_shop_db_at(file),
+            (std::vector<mm::CheckProblem>{
+                {"database shop_db", "cannot use " + file.string() + ": " +
+                                         not_a_directory.string() + " is not a directory"}}));
 }
 
 TEST(Check, ReportsEveryMisconfiguredGuardBeforeAnyCall) {

@@ -5,9 +5,11 @@
 
 #include <sstream>
 
+#include "cli/json.h"
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
 #include "support/engines.h"
+#include "support/unwritable_directory.h"
 
 namespace mm = massmigration;
 
@@ -24,7 +26,9 @@ class Second : public mm::SimpleMigration {
   std::vector<mm::MigrationKey> dependencies() const override { return {{"app", "0001_first"}}; }
   void operation(mm::OperationContext& ctx) override {
     ctx.execute("INSERT INTO t VALUES ($1)", "a \"quoted\"\nvalue");
-    throw std::runtime_error("second \"failed\"\n on purpose");
+    // Everything JSON must escape, and UTF-8 that it must not.
+    throw std::runtime_error(
+        "second \"failed\" \\ on purpose\n\tcontrol \x01, caf\u00e9 \u2192 \U0001F642");
   }
 };
 MASSMIGRATION_REGISTER(Second, "app", "0002_second");
@@ -62,7 +66,8 @@ TEST_P(CliRun, MigrateAllRunsInDependencyOrderAndSkipsWhatCannotRun) {
             "  OK       app:0001_first (" +
                 r.out.substr(r.out.find("(") + 1, 4) +
                 " s)\n"
-                "  FAILED   app:0002_second: std::runtime_error: second \"failed\"\n on purpose\n"
+                "  FAILED   app:0002_second: std::runtime_error: second \"failed\" \\ on "
+                "purpose\n\tcontrol \x01, caf\u00e9 \u2192 \U0001F642\n"
                 "  SKIPPED  app:0003_third: needs app:0002_second applied first\n"
                 "\n"
                 "default: FAILED - 1 applied, 1 failed, 1 skipped, 0 already applied\n");
@@ -73,15 +78,56 @@ TEST_P(CliRun, JsonEscapesWhatItQuotes) {
   run({"migrate_all", "--database", "default"});
   Output r = run({"showmigrations", "--format", "json", "--database", "default"});
   EXPECT_EQ(r.code, 0);
+  // Quotes, backslashes and control characters escaped; UTF-8 as it is.
   EXPECT_EQ(r.out,
-            "[\n"
-            "  {\"key\": \"app:0001_first\", \"app\": \"app\", \"name\": \"0001_first\", "
-            "\"databases\": {\"default\": \"APPLIED\"}},\n"
-            "  {\"key\": \"app:0002_second\", \"app\": \"app\", \"name\": \"0002_second\", "
-            "\"databases\": {\"default\": \"ERRORED\"}},\n"
-            "  {\"key\": \"app:0003_third\", \"app\": \"app\", \"name\": \"0003_third\", "
-            "\"databases\": {\"default\": \"NOT_RUN\"}}\n"
-            "]\n");
+            R"json([
+  {"key": "app:0001_first", "app": "app", "name": "0001_first", "databases": {"default": "APPLIED"}},
+  {"key": "app:0002_second", "app": "app", "name": "0002_second", "databases": {"default": "ERRORED"}, "errors": {"default": "std::runtime_error: second \"failed\" \\ on purpose\n\tcontrol \u0001, café → 🙂"}},
+  {"key": "app:0003_third", "app": "app", "name": "0003_third", "databases": {"default": "NOT_RUN"}}
+]
+)json");
+}
+
+TEST(JsonString, EscapesWhatJsonRequiresAndKeepsWellFormedUtf8) {
+  EXPECT_EQ(mm::cli::internal::json_string("a\"b\\c/d\n\r\t\b\f\x01\x1f\x7f"),
+            R"("a\"b\\c/d\n\r\t\u0008\u000c\u0001\u001f)"
+            "\x7f\"");
+  EXPECT_EQ(mm::cli::internal::json_string(std::string("nul\0byte", 8)), R"("nul\u0000byte")");
+  EXPECT_EQ(mm::cli::internal::json_string("é → 🙂 \u07ff \uffff \U0010FFFF"),
+            "\"é → 🙂 \u07ff \uffff \U0010FFFF\"");
+}
+
+TEST(JsonString, ReplacesEachByteThatIsNotUtf8) {
+  for (const std::string& bad : {
+           std::string("\xff"),              // never in UTF-8
+           std::string("\xc3"),              // a lead byte at the end
+           std::string("\xc3("),             // a lead byte without its continuation
+           std::string("\x80"),              // a continuation without a lead
+           std::string("\xc0\xaf"),          // overlong "/"
+           std::string("\xe0\x80\xaf"),      // overlong "/" in three bytes
+           std::string("\xed\xa0\x80"),      // a UTF-16 surrogate
+           std::string("\xf4\x90\x80\x80"),  // above U+10FFFF
+       }) {
+    std::string expected = "\"";
+    for (char c : bad) expected += c == '(' ? std::string("(") : std::string("\\ufffd");
+    EXPECT_EQ(mm::cli::internal::json_string(bad), expected + "\"")
+        << ::testing::PrintToString(bad);
+  }
+  EXPECT_EQ(mm::cli::internal::json_string("Latin-1 caf\xe9!"), R"("Latin-1 caf\ufffd!")");
+}
+
+TEST_P(CliRun, CheckReportsAnSqliteDirectoryThatIsNotWritable) {
+  mm::testing::TemporaryDatabases scratch(std::vector<std::string>{});
+  mm::test::UnwritableDirectory read_only(scratch.directory() / "read-only");
+  if (!read_only.failure().empty()) GTEST_SKIP() << read_only.failure();
+  mm::Config config = dbs_.config();
+  config.databases["other"] = "sqlite://" + (read_only.path() / "other.db").string();
+  mm::configure(config);
+  Output r = run({"check"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "database other: cannot use " + (read_only.path() / "other.db").string() +
+                       ": permission denied: cannot create files in the directory " +
+                       read_only.path().string() + "\n1 problem(s) found\n");
 }
 
 TEST_P(CliRun, TableListsErrorsUnderneath) {

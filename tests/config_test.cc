@@ -157,6 +157,36 @@ TEST_F(Configure, MalformedPostgresUrlSaysWhatLibpqFound) {
   EXPECT_NE(e.what.find("invalid URI query parameter: \"sslmod\""), std::string::npos) << e.what;
 }
 
+TEST_F(Configure, PostgresPortMustBeANumberFrom1To65535) {
+  for (std::string port : {"notaport", "0", "65536", "5432x", "-1"}) {
+    mm::Config config = dbs_.config();
+    const std::string url = "postgresql://u@h:" + port + "/db";
+    config.databases["shop_db"] = url;
+    Caught e = config_error([&] { mm::configure(config); });
+    EXPECT_EQ(e.entry, "databases.shop_db");
+    EXPECT_EQ(e.what, "configuration error at databases.shop_db: \"" + url +
+                          "\" is not a valid PostgreSQL URL: port \"" + port +
+                          "\" is not a number from 1 to 65535");
+  }
+  mm::Config config = dbs_.config();
+  config.databases["shop_db"] = "postgresql://u@h1:5432,h2:bad/db";
+  EXPECT_NE(config_error([&] { mm::configure(config); }).what.find("port \"bad\""),
+            std::string::npos);
+  config.databases["shop_db"] = "postgresql://u@h/db?port=65536";
+  EXPECT_NE(config_error([&] { mm::configure(config); }).what.find("port \"65536\""),
+            std::string::npos);
+}
+
+TEST_F(Configure, PostgresPortsThatLibpqAcceptsPass) {
+  for (std::string url :
+       {"postgresql://u@h:1/db", "postgresql://u@h:65535/db", "postgresql://u@h/db",
+        "postgresql://u@h1:5432,h2/db", "postgresql://u@h1:5432,h2:5433/db?port=5434,5435"}) {
+    mm::Config config = dbs_.config();
+    config.databases["shop_db"] = url;
+    EXPECT_NO_THROW(mm::configure(config)) << url;
+  }
+}
+
 TEST_F(Configure, RoutingToAnUnknownAliasNamesTheApp) {
   Caught e = config_error([&] { mm::configure(dbs_.config({{"blog", "blog_db"}})); });
   EXPECT_EQ(e.entry, "routing.blog");

@@ -1,7 +1,11 @@
-# What a user's own project sees. Installs the build into a fresh prefix, then configures,
-# builds and runs tests/consumer against it with GCC and with Clang (when present), and once
-# against the build tree; then adds the source tree with add_subdirectory and checks that no
-# compile command carries -Werror. Run with
+# What a user's own project sees. Installs the build into a fresh prefix, then:
+# - configures, builds and runs tests/consumer (the README's CMake example: an application, a
+#   manage program and a test sharing one OBJECT library of migrations) against it, with GCC
+#   and with Clang when present, and once against the build tree;
+# - builds tests/consumer_headers with each compiler: every public header on its own, and a
+#   file that warns, which massmigration's -Werror must not turn into an error;
+# - adds the source tree with add_subdirectory and checks that no compile command carries
+#   -Werror. Run with
 #   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DCXX=... -P consumer_test.cmake
 include(${CMAKE_CURRENT_LIST_DIR}/run_command.cmake)
 
@@ -17,23 +21,39 @@ foreach(candidate g++ clang++)
 endforeach()
 list(REMOVE_DUPLICATES compilers)
 
-function(build_consumer kind compiler locate)
+# Configures and builds tests/${project} into ${WORK_DIR}/${kind}-<compiler>; sets `dir`.
+function(build project kind compiler locate)
   get_filename_component(compiler_name ${compiler} NAME)
-  set(dir ${WORK_DIR}/${kind}-${compiler_name})
-  run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${dir} ${locate}
+  set(dir ${WORK_DIR}/${project}-${kind}-${compiler_name})
+  run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/${project} -B ${dir} ${locate}
       -DCMAKE_CXX_COMPILER=${compiler} -DCMAKE_BUILD_TYPE=Release)
   run(${CMAKE_COMMAND} --build ${dir} -j 2)
-  run(${dir}/consumer ${dir}/consumer.db)
-  if(NOT last_output MATCHES "consumer ok 7")
-    message(FATAL_ERROR "${kind} consumer (${compiler_name}) printed: ${last_output}")
-  endif()
-  message(STATUS "${kind} consumer with ${compiler_name}: ${last_output}")
+  set(dir ${dir} PARENT_SCOPE)
 endfunction()
 
+function(check_consumer kind compiler locate)
+  build(consumer ${kind} ${compiler} ${locate})
+  run(${dir}/app ${dir}/app.db)
+  if(NOT last_output MATCHES "consumer ok 7")
+    message(FATAL_ERROR "${dir}: the application printed: ${last_output}")
+  endif()
+  # The manage program and the tests see the migration of the shared OBJECT library too.
+  file(WRITE ${dir}/massmigration.toml "[databases]\ndefault = \"sqlite:manage.db\"\n")
+  run(${dir}/manage --config ${dir}/massmigration.toml showmigrations)
+  if(NOT last_output STREQUAL "MIGRATION          default\nshop:0001_initial  NOT_RUN\n")
+    message(FATAL_ERROR "${dir}: manage showmigrations printed: ${last_output}")
+  endif()
+  run(${dir}/app_test)
+  message(STATUS "${dir}: application, manage program and test work")
+endfunction()
+
+set(installed -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
 foreach(compiler IN LISTS compilers)
-  build_consumer(install ${compiler} -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+  check_consumer(install ${compiler} ${installed})
+  build(consumer_headers install ${compiler} ${installed})
+  message(STATUS "${dir}: every public header compiles alone; no -Werror inherited")
 endforeach()
-build_consumer(build_tree ${CXX} -Dmassmigration_DIR=${BUILD_DIR})
+check_consumer(build_tree ${CXX} -Dmassmigration_DIR=${BUILD_DIR})
 
 # add_subdirectory: configuring is enough to see every compile command.
 set(host ${WORK_DIR}/host)

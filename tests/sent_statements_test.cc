@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
 
 #include "massmigration/massmigration.h"
 #include "support/engines.h"
@@ -240,6 +243,44 @@ TEST_P(SentStatements, CopyCannotBeSentAndLeavesNothingHanging) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, SentStatements, mm::test::kEngines, mm::test::engine_name);
+
+// An unsigned parameter above INT64_MAX does not fit a SQL integer: each way of passing it
+// refuses it, naming the value, before anything reaches the database; it never wraps to a
+// negative number. The largest value that fits is stored as it is.
+class UnsignedParameters : public ::testing::TestWithParam<Engine> {
+ protected:
+  mm::test::TestDatabases dbs_{GetParam(), {"default"}};
+};
+
+TEST_P(UnsignedParameters, AboveInt64MaxIsRefusedNamingTheValue) {
+  dbs_.execute("default", "CREATE TABLE counter (n BIGINT)");
+  const std::uint64_t too_big = std::uint64_t{1} << 63;
+  const std::uint64_t largest = INT64_MAX;
+  const std::string expected =
+      "the SQL parameter 9223372036854775808 is above 9223372036854775807, the largest SQL "
+      "integer (signed 64-bit); pass it as text or as a double";
+  std::unique_ptr<mm::SqlSession> session = dbs_.open_session("default");
+  mm::OperationContext ctx({"sent", "0099_direct"}, "default", {}, *session);
+  const std::vector<std::function<void()>> attempts = {
+      [&] { ctx.execute("INSERT INTO counter (n) VALUES ($1)", too_big); },
+      [&] { ctx.query("SELECT n FROM counter WHERE n = $1", too_big); },
+      [&] { ctx.send("INSERT INTO counter (n) VALUES ($1)", too_big); },
+  };
+  for (const auto& attempt : attempts) {
+    try {
+      attempt();
+      ADD_FAILURE() << "accepted " << too_big;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()), expected);
+    }
+  }
+  EXPECT_EQ(ctx.execute("INSERT INTO counter (n) VALUES ($1)", largest), 1);
+  session->commit();
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counter"), "1");
+  EXPECT_EQ(dbs_.scalar("default", "SELECT n FROM counter"), "9223372036854775807");
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, UnsignedParameters, mm::test::kEngines, mm::test::engine_name);
 
 // SQLite has no connection to lose.
 TEST(SentStatementsOnPostgres, ALostConnectionIsNoStatementsFault) {

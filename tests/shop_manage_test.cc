@@ -299,6 +299,19 @@ TEST_F(ShopManage, CheckFindsNoProblemsInTheExample) {
   EXPECT_EQ(r.out, "No problems found (8 migrations, 3 databases)\n");
 }
 
+TEST_F(ShopManage, CheckReportsADataDirectoryThatDoesNotExist) {
+  std::filesystem::remove(dir() / "data");
+  ProcessResult r = manage({"check"});
+  EXPECT_EQ(r.exit_code, 1);
+  const std::string data = (dir() / "data").string();
+  auto line = [&](const std::string& alias, const std::string& file) {
+    return "database " + alias + ": cannot use " + data + "/" + file + ": the directory " + data +
+           " does not exist\n";
+  };
+  EXPECT_EQ(r.out, line("blog_db", "blog.db") + line("default", "default.db") +
+                       line("shop_db", "shop.db") + "3 problem(s) found\n");
+}
+
 TEST_F(ShopManage, MapperProgressShowsInShowmigrations) {
   ProcessResult migrate = manage({"migrate_all", "--app", "shop"});
   ASSERT_EQ(migrate.exit_code, 0) << migrate.out;
@@ -408,6 +421,33 @@ TEST_F(ShopManage, MakemassmigrationWritesTheNextNumberedFile) {
       manage({"makemassmigration", "billing", "initial", "--template", "mapper"});
   EXPECT_EQ(fresh_app.out,
             "Created billing/massmigrations/0001_initial.cc (billing:0001_initial)\n");
+}
+
+TEST_F(ShopManage, MakemassmigrationRefusesNamesItWouldMisreadBeforeWritingAnything) {
+  const std::string too_long(247, 'x');
+  struct Case {
+    std::string name, message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"0003_name",
+            "bad migration name \"0003_name\": the number is assigned automatically, so a name "
+            "starts with a letter (write \"name\")"},
+           {"3d_models",
+            "bad migration name \"3d_models\": the number is assigned automatically, so a name "
+            "starts with a letter (write \"add_stock\")"},
+           {too_long,
+            "bad migration name: 247 characters are too many for a file name; use at most 246"},
+       }) {
+    ProcessResult r = manage({"makemassmigration", "shop", c.name});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "shop-manage makemassmigration: " + c.message);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir() / "shop"));
+  // The longest name allowed is a file the file system takes.
+  ProcessResult longest = manage({"makemassmigration", "shop", std::string(246, 'x')});
+  EXPECT_EQ(longest.exit_code, 0) << longest.err;
+  EXPECT_TRUE(std::filesystem::exists(dir() / "shop/massmigrations" /
+                                      ("0006_" + std::string(246, 'x') + ".cc")));
 }
 
 }  // namespace

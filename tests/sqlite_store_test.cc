@@ -9,6 +9,7 @@
 #include "massmigration/sqlite.h"
 #include "massmigration/testing.h"
 #include "support/test_migrations.h"
+#include "support/unwritable_directory.h"
 
 namespace mm = massmigration;
 using mm::test::kInitial;
@@ -64,6 +65,23 @@ TEST_F(SqliteStore, AMissingDirectoryIsAnErrorForReadsAndWrites) {
       EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
     }
   }
+}
+
+TEST_F(SqliteStore, AnUnwritableDirectoryIsPermissionDeniedNotAMissingFile) {
+  mm::test::UnwritableDirectory read_only(dbs_.directory() / "read-only");
+  if (!read_only.failure().empty()) GTEST_SKIP() << read_only.failure();
+  const std::filesystem::path file = read_only.path() / "x.db";
+  auto store = mm::sqlite::open_record_store("default", {.path = file});
+  try {
+    store->upsert(running(kInitial));
+    FAIL() << "the write succeeded";
+  } catch (const mm::RecordStoreError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "record store for database default: writing the record of shop:0001_initial in " +
+                  file.string() + ": permission denied: cannot create files in the directory " +
+                  read_only.path().string());
+  }
+  EXPECT_FALSE(store->is_applied(kInitial));  // nothing there to read: plainly not applied
 }
 
 TEST_F(SqliteStore, FirstWriteCreatesFileTableAndWal) {

@@ -15,8 +15,9 @@ struct CheckProblem {
 
 // Checks the configuration, the registry (malformed or duplicate keys, allowed_db_aliases
 // that are not configured, migrations that may run nowhere, dependencies that are malformed,
-// unregistered or cyclic) and every guard constructed so far (key, registration, db_aliases).
-// Opens no database. Returns every problem found; empty means all is well.
+// unregistered or cyclic), every guard constructed so far (key, registration, db_aliases) and
+// what shows about each database without connecting to it (an SQLite file whose directory is
+// missing or not writable). Opens no database. Returns every problem found; empty means all is well.
 std::vector<CheckProblem> check();
 
 }  // namespace massmigration

@@ -57,7 +57,15 @@ class MapperRow {
   // it holds another type (NULL included).
   template <typename T>
   const T& get(std::string_view column) const {
-    return std::get<T>((*this)[column]);
+    static_assert(kIsSqlValueType<T>,
+                  "MapperRow::get<T>: T must be std::int64_t, double or std::string, the types a "
+                  "SqlValue holds; for an int column write row.get<std::int64_t>(\"column\") "
+                  "and convert the result");
+    if constexpr (kIsSqlValueType<T>) {
+      return std::get<T>((*this)[column]);
+    } else {
+      throw std::bad_variant_access();  // never compiled: keeps the report to the assertion
+    }
   }
   // The key as text, as it appears in checkpoints and error messages.
   std::string key_text() const;

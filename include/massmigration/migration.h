@@ -83,8 +83,10 @@ class SimpleMigration : public Migration {
 // (rows done; rows total counted at start) in the record. An exception rolls its chunk back
 // and marks the record ERRORED naming the row; launching it again resumes after the
 // checkpoint, so no committed chunk is processed twice. backend_params: "chunk_size" (rows
-// per chunk, default 1000) and, on PostgreSQL with the threads backend, "workers" (key ranges
-// processed in parallel, default 1; operation() is then called from several threads at once).
+// per chunk, default 1000) and "workers" (default 1): on PostgreSQL, integer keys are split
+// into that many ranges processed in parallel by threads the run starts itself, under any
+// backend (operation() is then called from several threads at once); text keys and SQLite
+// use one.
 class MapperMigration : public Migration {
  public:
   MigrationType type() const final { return MigrationType::kMapper; }

@@ -57,6 +57,10 @@ class DatabaseDriver {
   virtual ~DatabaseDriver() = default;
   // Checks the URL without opening anything; throws std::invalid_argument saying what is wrong.
   virtual void validate(const DatabaseTarget& target) const = 0;
+  // What would keep the target's database from working that shows without connecting (for
+  // SQLite: a directory that is missing or not writable), in words for check(); nullopt when
+  // nothing does. Default: nullopt.
+  virtual std::optional<std::string> problem(const DatabaseTarget& target) const;
   // A store for the target; may connect lazily. Throws RecordStoreError.
   virtual std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const = 0;
   // A new transaction on the target's database, for a migration's operation; the record table

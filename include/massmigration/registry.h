@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "massmigration/key.h"
@@ -42,6 +43,33 @@ using MigrationFactory = std::unique_ptr<Migration> (*)();
 // Used by MASSMIGRATION_REGISTER. Never throws; problems are reported later (see above).
 bool register_migration(std::string_view app_label, std::string_view migration_id,
                         MigrationFactory factory, const char* file, int line) noexcept;
+
+// The factory MASSMIGRATION_REGISTER records for Class; a class it cannot make is reported
+// here, in words, rather than deep inside std::make_unique.
+template <typename Class>
+std::unique_ptr<Migration> make_migration() {
+  constexpr bool kIsMigration = std::is_base_of_v<Migration, Class>;
+  static_assert(kIsMigration,
+                "MASSMIGRATION_REGISTER(Class, app, id): Class must derive from "
+                "massmigration::SimpleMigration, MapperMigration or CustomMigration, e.g. "
+                "class Backfill : public mm::SimpleMigration { void "
+                "operation(mm::OperationContext& ctx) override; };");
+  constexpr bool kIsConcrete = !kIsMigration || !std::is_abstract_v<Class>;
+  static_assert(kIsConcrete,
+                "MASSMIGRATION_REGISTER(Class, app, id): Class is abstract; override every "
+                "pure virtual method of its base (operation() for a SimpleMigration, query() and "
+                "operation() for a MapperMigration, backend_method() for a CustomMigration)");
+  constexpr bool kIsDefaultConstructible =
+      !kIsMigration || !kIsConcrete || std::is_default_constructible_v<Class>;
+  static_assert(kIsDefaultConstructible,
+                "MASSMIGRATION_REGISTER(Class, app, id): Class needs a public constructor "
+                "taking no arguments; read settings in its methods instead");
+  if constexpr (kIsMigration && kIsConcrete && kIsDefaultConstructible) {
+    return std::make_unique<Class>();
+  } else {
+    return nullptr;  // never compiled: keeps the report to the assertion
+  }
+}
 }  // namespace internal
 
 }  // namespace massmigration
@@ -49,14 +77,11 @@ bool register_migration(std::string_view app_label, std::string_view migration_i
 #define MASSMIGRATION_INTERNAL_CONCAT2(a, b) a##b
 #define MASSMIGRATION_INTERNAL_CONCAT(a, b) MASSMIGRATION_INTERNAL_CONCAT2(a, b)
 
-#define MASSMIGRATION_REGISTER(Class, app_label, migration_id)                                \
-  [[maybe_unused]] static const bool MASSMIGRATION_INTERNAL_CONCAT(massmigration_registered_, \
-                                                                   __COUNTER__) =             \
-      ::massmigration::internal::register_migration(                                          \
-          app_label, migration_id,                                                            \
-          +[]() -> ::std::unique_ptr<::massmigration::Migration> {                            \
-            return ::std::make_unique<Class>();                                               \
-          },                                                                                  \
-          __FILE__, __LINE__)
+#define MASSMIGRATION_REGISTER(Class, app_label, migration_id)                                  \
+  [[maybe_unused]] static const bool MASSMIGRATION_INTERNAL_CONCAT(massmigration_registered_,   \
+                                                                   __COUNTER__) =               \
+      ::massmigration::internal::register_migration(                                            \
+          app_label, migration_id, &::massmigration::internal::make_migration<Class>, __FILE__, \
+          __LINE__)
 
 #endif  // MASSMIGRATION_REGISTRY_H_

@@ -24,18 +24,45 @@ namespace massmigration {
 using SqlValue = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
 using SqlRow = std::vector<SqlValue>;
 
-// Turns a C++ value into a SqlValue: integers, floating point, strings, nullptr.
+// True for the C++ types a SqlValue holds.
+template <typename T>
+inline constexpr bool kIsSqlValueType =
+    std::is_same_v<T, std::nullptr_t> || std::is_same_v<T, std::int64_t> ||
+    std::is_same_v<T, double> || std::is_same_v<T, std::string>;
+
+namespace internal {
+// Throws std::invalid_argument: `value` is above the largest SQL integer.
+[[noreturn]] void throw_unsigned_out_of_range(unsigned long long value);
+
+template <typename V>
+inline constexpr bool kIsSqlParameter =
+    std::is_same_v<V, SqlValue> || std::is_same_v<V, std::nullptr_t> || std::is_arithmetic_v<V> ||
+    std::is_convertible_v<const V&, std::string_view>;
+}  // namespace internal
+
+// Turns a C++ value into a SqlValue: integers, floating point, strings, nullptr. An unsigned
+// value above INT64_MAX does not fit a SQL integer: std::invalid_argument naming it, never a
+// negative number.
 template <typename T>
 SqlValue to_sql_value(T&& value) {
   using V = std::remove_cvref_t<T>;
+  static_assert(internal::kIsSqlParameter<V>,
+                "a SQL parameter is an integer, a floating point number, text (anything that "
+                "converts to std::string_view), nullptr or a SqlValue; for an optional value "
+                "pass opt ? SqlValue(*opt) : SqlValue(nullptr)");
   if constexpr (std::is_same_v<V, SqlValue> || std::is_same_v<V, std::nullptr_t>) {
     return SqlValue(std::forward<T>(value));
   } else if constexpr (std::is_same_v<V, bool> || std::is_integral_v<V>) {
+    if constexpr (std::is_unsigned_v<V> && sizeof(V) >= sizeof(std::int64_t)) {
+      if (value > static_cast<V>(INT64_MAX)) internal::throw_unsigned_out_of_range(value);
+    }
     return SqlValue(static_cast<std::int64_t>(value));
   } else if constexpr (std::is_floating_point_v<V>) {
     return SqlValue(static_cast<double>(value));
-  } else {
+  } else if constexpr (internal::kIsSqlParameter<V>) {
     return SqlValue(std::string(std::string_view(value)));
+  } else {
+    return SqlValue(nullptr);  // never compiled: keeps the report to the assertion
   }
 }
 

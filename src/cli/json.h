@@ -7,7 +7,8 @@
 
 namespace massmigration::cli::internal {
 
-// `text` as a JSON string literal, quotes included (RFC 8259 escaping; UTF-8 passes through).
+// `text` as a JSON string literal, quotes included (RFC 8259 escaping). Well-formed UTF-8
+// passes through; each byte that is not becomes \ufffd, so the output is always valid JSON.
 std::string json_string(std::string_view text);
 
 }  // namespace massmigration::cli::internal

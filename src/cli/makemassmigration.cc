@@ -74,6 +74,34 @@ std::string render(const std::string& tmpl, const std::string& app, const std::s
       tail);
 }
 
+// The longest file name most file systems take (NAME_MAX on Linux), and the most a number
+// prefix ("99999_") and ".cc" add to the name.
+constexpr size_t kMaxFileName = 255;
+constexpr size_t kMaxName = kMaxFileName - std::string_view("99999_.cc").size();
+
+// Refuses, before anything is written, names that would be misread or could not be a file.
+void check_name(const std::string& name) {
+  if (migration_id_problem("1_" + name)) {
+    throw UsageError(
+        strings::cat("bad migration name \"", name, "\": use lowercase letters, digits and _"));
+  }
+  if (absl::ascii_isdigit(static_cast<unsigned char>(name[0]))) {
+    static const std::regex kNumbered(R"(^\d+_([a-z][a-z0-9_]*)$)");
+    std::smatch numbered;
+    const std::string example =
+        std::regex_match(name, numbered, kNumbered) ? numbered[1].str() : "add_stock";
+    throw UsageError(strings::cat("bad migration name \"", name,
+                                  "\": the number is assigned automatically, so a name starts "
+                                  "with a letter (write \"",
+                                  example, "\")"));
+  }
+  if (name.size() > kMaxName) {
+    throw UsageError(strings::cat("bad migration name: ", name.size(),
+                                  " characters are too many for a file name; use at most ",
+                                  kMaxName));
+  }
+}
+
 }  // namespace
 
 int makemassmigration(Context& ctx, const std::vector<std::string>& args) {
@@ -86,10 +114,7 @@ int makemassmigration(Context& ctx, const std::vector<std::string>& args) {
     throw UsageError(strings::cat("unknown template \"", tmpl, "\" (simple, mapper or custom)"));
   }
   if (auto problem = app_label_problem(app)) throw UsageError(*problem);
-  if (auto problem = migration_id_problem("1_" + name)) {
-    throw UsageError(
-        strings::cat("bad migration name \"", name, "\": use lowercase letters, digits and _"));
-  }
+  check_name(name);
 
   // The highest number so far, among registered migrations and files already written; and no
   // second migration of the same name.

@@ -53,6 +53,20 @@ void report_unreadable(Context& ctx, const StatusGrid& grid) {
   }
 }
 
+// `, "errors": {"alias": "last_error", ...}` for the aliases where migration `i` is ERRORED;
+// nothing when it is nowhere.
+void print_json_errors(Context& ctx, const StatusGrid& grid, size_t i) {
+  bool first = true;
+  for (size_t a = 0; a < grid.aliases.size(); ++a) {
+    if (grid.cells[i][a] != "ERRORED") continue;
+    const MigrationRecord& record = grid.records[a].by_key.at(grid.migrations[i]->key().str());
+    ctx.out << (first ? ", \"errors\": {" : ", ") << json_string(grid.aliases[a]) << ": "
+            << json_string(record.last_error);
+    first = false;
+  }
+  if (!first) ctx.out << "}";
+}
+
 }  // namespace
 
 int print_status_table(Context& ctx, const std::optional<std::string>& database,
@@ -145,6 +159,7 @@ int showmigrations(Context& ctx, const std::vector<std::string>& args) {
       }
       ctx.out << "}";
     }
+    print_json_errors(ctx, grid, i);
     ctx.out << "}";
   }
   ctx.out << (grid.migrations.empty() ? "]\n" : "\n]\n");

@@ -1,11 +1,13 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <charconv>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "massmigration/postgres.h"
+#include "string_building.h"
 
 namespace massmigration::postgres {
 namespace {
@@ -38,6 +40,26 @@ std::string with_connect_timeout(const std::string& conninfo) {
   return conninfo + "&connect_timeout=5";
 }
 
+// libpq accepts any text as a port when parsing and fails only when connecting ("invalid
+// integer value"), so a typo would pass configure() and surface in the first refusal. A port
+// may be a comma-separated list, one per host; an empty one means the default.
+void check_ports(const std::string& url, std::string_view ports) {
+  for (size_t start = 0; start <= ports.size();) {
+    const size_t end = std::min(ports.find(',', start), ports.size());
+    const std::string_view port = ports.substr(start, end - start);
+    start = end + 1;
+    int number = 0;
+    auto [stop, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+    const bool valid =
+        error == std::errc() && stop == port.data() + port.size() && number >= 1 && number <= 65535;
+    if (!port.empty() && !valid) {
+      throw std::invalid_argument(strings::cat("\"", url,
+                                               "\" is not a valid PostgreSQL URL: port \"", port,
+                                               "\" is not a number from 1 to 65535"));
+    }
+  }
+}
+
 }  // namespace
 
 std::string connection_string(const std::string& url) {
@@ -56,6 +78,14 @@ std::string connection_string(const std::string& url) {
   }
   bool has_timeout = false;
   for (PQconninfoOption* option = options; option->keyword; ++option) {
+    if (std::string(option->keyword) == "port" && option->val) {
+      try {
+        check_ports(url, option->val);
+      } catch (...) {
+        PQconninfoFree(options);
+        throw;
+      }
+    }
     if (std::string(option->keyword) == "connect_timeout" && option->val && *option->val) {
       has_timeout = true;
     }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "file_access.h"
 #include "string_building.h"
 
 namespace massmigration::sqlite::internal {
@@ -144,15 +145,18 @@ Connection::Connection(const std::filesystem::path& path, bool create,
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string doing = "opening the file";
-    if (rc == SQLITE_CANTOPEN && !std::filesystem::exists(path)) {
-      sqlite3_close(db_);
-      db_ = nullptr;
-      if (!std::filesystem::is_directory(path.parent_path())) {
-        throw SqliteFailure(
-            SQLITE_CANTOPEN,
-            strings::cat("the directory ", path.parent_path().string(), " does not exist"));
+    if (rc == SQLITE_CANTOPEN) {
+      // SQLite says only "unable to open database file"; the file system says why.
+      const bool missing = !create && std::filesystem::is_directory(path.parent_path()) &&
+                           !std::filesystem::exists(path);
+      std::optional<std::string> problem =
+          missing ? std::optional<std::string>("the file does not exist")
+                  : file_access_problem(path);
+      if (problem) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw SqliteFailure(SQLITE_CANTOPEN, *problem);
       }
-      throw SqliteFailure(SQLITE_CANTOPEN, "the file does not exist");
     }
     try {
       throw_failure(db_, rc, doing);

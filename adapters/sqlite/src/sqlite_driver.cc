@@ -1,3 +1,4 @@
+#include "file_access.h"
 #include "massmigration/sqlite.h"
 #include "sqlite_session.h"
 
@@ -7,6 +8,12 @@ namespace {
 class SqliteDriver : public DatabaseDriver {
  public:
   void validate(const DatabaseTarget& target) const override { parse_url(target); }
+  std::optional<std::string> problem(const DatabaseTarget& target) const override {
+    const Location location = parse_url(target);
+    std::optional<std::string> problem = internal::file_access_problem(location.path);
+    if (!problem) return std::nullopt;
+    return "cannot use " + location.path.string() + ": " + *problem;
+  }
   std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const override {
     return sqlite::open_record_store(target.alias, parse_url(target));
   }

@@ -3,6 +3,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/time/clock.h"
+#include "file_access.h"
 #include "massmigration/errors.h"
 #include "massmigration/sqlite.h"
 #include "mutex.h"
@@ -109,11 +110,10 @@ class SqliteRecordStore : public RecordStore {
     MutexLock lock(&mu_);
     drop_if_file_moved();
     if (!connection_ && !std::filesystem::exists(location_.path)) {
-      const std::filesystem::path directory = location_.path.parent_path();
-      if (!std::filesystem::is_directory(directory)) {
-        throw RecordStoreError(
-            alias_, strings::cat(doing, " in ", location_.path.string(), ": the directory ",
-                                 directory.string(), " does not exist"));
+      if (!std::filesystem::is_directory(location_.path.parent_path())) {
+        throw RecordStoreError(alias_, strings::cat(doing, " in ", location_.path.string(), ": ",
+                                                    internal::file_access_problem(location_.path)
+                                                        .value_or("its directory does not exist")));
       }
       return nothing;
     }

@@ -17,10 +17,11 @@
 #include <httplib.h>
 
 #include <chrono>
-#include "massmigration/source_site.h"
+#include <type_traits>
 #include <utility>
 
 #include "massmigration/enforcement.h"
+#include "massmigration/source_site.h"
 
 namespace massmigration {
 
@@ -45,14 +46,32 @@ class ViewRequiresMigration {
     return *this;
   }
 
-  // A handler with the same parameters as `handler` (Request, Response and any that follow).
+  // A handler with the same parameters as `handler`: (const httplib::Request&,
+  // httplib::Response&), or those and a const httplib::ContentReader& (a Post handler that
+  // reads the body itself). The handler is called as const.
   template <typename Handler>
   auto operator()(Handler handler) const {
-    return [requirement = requirement_, retry_after = retry_after_, handler = std::move(handler)](
-               const httplib::Request& request, httplib::Response& response, auto&&... rest) {
-      if (internal::refuse_unless_applied(requirement, retry_after, request, response)) return;
-      handler(request, response, std::forward<decltype(rest)>(rest)...);
-    };
+    constexpr bool kIsHandler =
+        std::is_invocable_v<const Handler&, const httplib::Request&, httplib::Response&> ||
+        std::is_invocable_v<const Handler&, const httplib::Request&, httplib::Response&,
+                            const httplib::ContentReader&>;
+    static_assert(kIsHandler,
+                  "view_requires_migration(key)(handler): handler must be callable as "
+                  "handler(const httplib::Request& req, httplib::Response& res) (or with a "
+                  "third parameter const httplib::ContentReader&), and not need to be mutable; "
+                  "e.g. [](const httplib::Request& req, httplib::Response& res) { ... }");
+    if constexpr (kIsHandler) {
+      return [requirement = requirement_, retry_after = retry_after_,
+              handler = std::move(handler)](const httplib::Request& request,
+                                            httplib::Response& response, auto&&... rest) {
+        if (internal::refuse_unless_applied(requirement, retry_after, request, response)) return;
+        handler(request, response, std::forward<decltype(rest)>(rest)...);
+      };
+    } else {
+      // Never compiled into a program: a handler httplib takes, so that the assertion above
+      // is the only error reported.
+      return [](const httplib::Request&, httplib::Response&) {};
+    }
   }
 
  private:

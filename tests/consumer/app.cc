@@ -1,4 +1,5 @@
-// Uses the core, the SQLite store (registered only by linking) and the httplib adapter.
+// Uses the core, the SQLite store (registered only by linking) and the httplib adapter; its
+// migration comes from the OBJECT library.
 #include <massmigration/httplib.h>
 #include <massmigration/massmigration.h>
 
@@ -6,18 +7,14 @@
 
 namespace mm = massmigration;
 
-class Initial : public mm::SimpleMigration {
-  void operation(mm::OperationContext&) override {}
-};
-MASSMIGRATION_REGISTER(Initial, "app", "0001_initial");
-
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
   mm::Config config;
   config.databases["default"] = std::string("sqlite://") + argv[1];
   mm::configure(config);
-  auto guarded = mm::requires_migration("app:0001_initial")([] { return 7; });
-  auto handler = mm::view_requires_migration("app:0001_initial")(
+  if (!mm::check().empty()) return 3;
+  auto guarded = mm::requires_migration("shop:0001_initial")([] { return 7; });
+  auto handler = mm::view_requires_migration("shop:0001_initial")(
       [](const httplib::Request&, httplib::Response&) {});
   (void)handler;
   try {
@@ -25,7 +22,7 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const mm::RequiredMigrationNotApplied&) {
   }
-  mm::api::fake_migration("app:0001_initial", "default");
+  mm::api::fake_migration("shop:0001_initial", "default");
   std::cout << "consumer ok " << guarded() << "\n";
   return 0;
 }

@@ -1,0 +1,2 @@
+#include <massmigration/cli.h>
+int main(int argc, char** argv) { return massmigration::cli::main(argc, argv); }
