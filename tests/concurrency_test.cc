@@ -1,8 +1,10 @@
 // Guards under many threads, records under many processes. Also built with ThreadSanitizer.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <latch>
@@ -27,20 +29,21 @@ class GuardConcurrency : public ::testing::TestWithParam<mm::test::Engine> {};
 TEST_P(GuardConcurrency, NothingRunsBeforeTheApplyAndEverythingRunsAfter) {
   constexpr int kThreads = 16;
 #if defined(__SANITIZE_THREAD__)
-  constexpr int kCallsPerThread = 10'000;  // ThreadSanitizer is ~20x slower per access
+  constexpr int kCallsAfterApply = 1'000;  // ThreadSanitizer is ~20x slower per access
 #else
-  constexpr int kCallsPerThread = 100'000;
+  constexpr int kCallsAfterApply = 20'000;
 #endif
   mm::test::TestDatabases dbs(GetParam(), {"default", "shop_db"});
   mm::configure(dbs.config());
   mm::testing::ScopedEnforcement enforce;
 
-  std::atomic<bool> write_started{false};  // set before the record is written
-  std::atomic<bool> write_done{false};     // set after the write committed
-  std::atomic<long> ran_early{0}, refused_late{0}, ran{0}, refused{0};
+  // kInitial is required on both aliases: the apply is complete with the second write.
+  std::atomic<bool> completing{false};  // set before the second alias's record is written
+  std::atomic<bool> applied{false};     // set after that write committed
+  std::atomic<long> ran_early{0}, ran{0}, refused{0}, ran_after_apply{0}, refused_after_apply{0};
   auto guarded = mm::requires_migration(kInitial)([&] {
-    // Nobody can see the record before its write began.
-    if (!write_started.load()) ++ran_early;
+    // Nobody can see the migration applied before its last record write began.
+    if (!completing.load()) ++ran_early;
     ++ran;
   });
 
@@ -48,8 +51,8 @@ TEST_P(GuardConcurrency, NothingRunsBeforeTheApplyAndEverythingRunsAfter) {
     // Apply only once refusals are certain to have happened, without sleeping; through
     // connections of its own, as another process would.
     while (refused.load() < 1000) std::this_thread::yield();
-    write_started = true;
     for (const char* alias : {"default", "shop_db"}) {
+      if (std::string_view(alias) == "shop_db") completing = true;
       mm::Timestamp now = mm::now_timestamp();
       dbs.open_store(alias)->upsert({.key = kInitial,
                                      .attempt_uuid = mm::new_attempt_uuid(),
@@ -57,21 +60,25 @@ TEST_P(GuardConcurrency, NothingRunsBeforeTheApplyAndEverythingRunsAfter) {
                                      .is_applied = true,
                                      .applied_at = now});
     }
-    write_done = true;
+    applied = true;
   });
   std::latch go(kThreads);
   std::vector<std::thread> callers;
   for (int t = 0; t < kThreads; ++t) {
     callers.emplace_back([&] {
       go.arrive_and_wait();
-      for (int i = 0; i < kCallsPerThread; ++i) {
-        bool after_apply = write_done.load();
+      // Every caller goes on until it has made kCallsAfterApply calls that began after the
+      // apply committed, so both sides of the apply are certainly exercised.
+      for (int after = 0; after < kCallsAfterApply;) {
+        const bool after_apply = applied.load();
         try {
           guarded();
+          if (after_apply) ++ran_after_apply;
         } catch (const mm::RequiredMigrationNotApplied&) {
           ++refused;
-          if (after_apply) ++refused_late;
+          if (after_apply) ++refused_after_apply;
         }
+        if (after_apply) ++after;
       }
     });
   }
@@ -79,43 +86,103 @@ TEST_P(GuardConcurrency, NothingRunsBeforeTheApplyAndEverythingRunsAfter) {
   applier.join();
 
   EXPECT_EQ(ran_early.load(), 0);
-  EXPECT_EQ(refused_late.load(), 0);
   EXPECT_GE(refused.load(), 1000);
-  EXPECT_EQ(ran.load() + refused.load(), long{kThreads} * kCallsPerThread);
-  EXPECT_TRUE(write_done.load());
+  EXPECT_EQ(refused_after_apply.load(), 0);
+  EXPECT_EQ(ran_after_apply.load(), long{kThreads} * kCallsAfterApply);
+  EXPECT_GE(ran.load(), ran_after_apply.load());
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, GuardConcurrency, mm::test::kEngines, mm::test::engine_name);
+
+// Resets taken only while every caller is calling: before each reset, every caller has
+// completed kCallsBetweenResets calls since the previous one (so at least one call of each
+// lies wholly between two resets).
+class ResetsAmongCallers {
+ public:
+  static constexpr long kCallsBetweenResets = 3;
+  explicit ResetsAmongCallers(int callers) : calls_(callers) {}
+  void count_call(int caller) { calls_[caller].fetch_add(1); }
+  void reset(int times) {
+    for (int i = 0; i < times; ++i) {
+      std::vector<long> since(calls_.size());
+      for (size_t t = 0; t < calls_.size(); ++t) since[t] = calls_[t].load();
+      for (size_t t = 0; t < calls_.size(); ++t) {
+        while (calls_[t].load() < since[t] + kCallsBetweenResets) std::this_thread::yield();
+      }
+      mm::reset_guard_cache();
+      ++resets_;
+    }
+  }
+  long resets() const { return resets_; }
+
+ private:
+  std::vector<std::atomic<long>> calls_;
+  long resets_ = 0;
+};
 
 TEST(GuardResets, RacingWithCallersNeverLetAnUnappliedCallThrough) {
   mm::testing::TemporaryDatabases dbs({"default", "shop_db"});
   mm::configure(dbs.config());
   mm::testing::ScopedEnforcement enforce;
   mm::testing::mark_applied(kInitial, "default");
-  std::atomic<long> ran_after_delete_and_reset{0};
-  std::atomic<bool> reset_after_delete{false};
+  mm::testing::mark_applied(kInitial, "shop_db");
+  constexpr int kCallers = 4;
+  constexpr int kResets = 50;
+  std::atomic<long> ran_before_delete{0}, refused_before_delete{0};
+  std::atomic<long> ran_after_delete{0}, refused_after_delete{0};
+  std::atomic<bool> deleting{false}, deleted{false};
   mm::MigrationRequirement requirement(kInitial);
+  ResetsAmongCallers resets(kCallers);
   std::atomic<bool> stop{false};
   std::vector<std::thread> callers;
-  for (int t = 0; t < 4; ++t) {
-    callers.emplace_back([&] {
+  for (int t = 0; t < kCallers; ++t) {
+    callers.emplace_back([&, t] {
       while (!stop.load()) {
-        bool must_refuse = reset_after_delete.load();
+        const bool after_delete = deleted.load();
         try {
           requirement.ensure_applied();
-          if (must_refuse) ++ran_after_delete_and_reset;
+          if (after_delete) ++ran_after_delete;
+          if (!deleting.load()) ++ran_before_delete;
         } catch (const mm::RequiredMigrationNotApplied&) {
+          // Read after the call: a call wholly before the delete began must have run.
+          if (!deleting.load()) ++refused_before_delete;
+          if (after_delete) ++refused_after_delete;
         }
+        resets.count_call(t);
       }
     });
   }
-  for (int i = 0; i < 200; ++i) mm::reset_guard_cache();
+  resets.reset(kResets);  // applied throughout: every call runs, whatever the resets do
+  deleting = true;
   mm::api::delete_record(kInitial, "default");  // resets the cache itself
-  reset_after_delete = true;
-  for (int i = 0; i < 200; ++i) mm::reset_guard_cache();
+  deleted = true;
+  resets.reset(kResets);  // after the delete: every call is refused, whatever the resets do
   stop = true;
   for (auto& caller : callers) caller.join();
-  EXPECT_EQ(ran_after_delete_and_reset.load(), 0);
+  EXPECT_EQ(resets.resets(), 2 * kResets);
+  EXPECT_EQ(refused_before_delete.load(), 0);
+  EXPECT_GE(ran_before_delete.load(), kResets * kCallers * ResetsAmongCallers::kCallsBetweenResets);
+  EXPECT_EQ(ran_after_delete.load(), 0);
+  // The second round of resets waited for kCallsBetweenResets calls of each caller each time,
+  // of which only each caller's first may have begun before the delete finished.
+  EXPECT_GE(refused_after_delete.load(),
+            kResets * kCallers * ResetsAmongCallers::kCallsBetweenResets - kCallers);
+}
+
+// CLOCK_MONOTONIC, which race_starter reports too: one clock for every process.
+long long monotonic_nanoseconds() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<long long>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+// Reads `n` bytes from `fd`, or fewer at end of file.
+std::string read_exactly(int fd, size_t n) {
+  std::string out(n, '\0');
+  size_t got = 0;
+  for (ssize_t r; got < n && (r = read(fd, out.data() + got, n - got)) > 0;) got += r;
+  out.resize(got);
+  return out;
 }
 
 class LaunchConcurrency : public ::testing::TestWithParam<mm::test::Engine> {};
@@ -149,7 +216,12 @@ TEST_P(LaunchConcurrency, SixtyFourLaunchesFromEightProcessesRunOnce) {
     outputs.push_back(out[0]);
   }
   close(go[0]);
-  close(go[1]);  // every child's read returns now: all start together
+  for (int i = 0; i < kProcesses; ++i) {
+    // Each child says "ready\n" once configured, with its threads waiting on the pipe.
+    ASSERT_EQ(read_exactly(outputs[i], 6), "ready\n") << "child " << i;
+  }
+  const long long released = monotonic_nanoseconds();
+  close(go[1]);  // every waiting read returns now: all start together
   std::string all;
   for (int i = 0; i < kProcesses; ++i) {
     char buffer[256];
@@ -161,11 +233,20 @@ TEST_P(LaunchConcurrency, SixtyFourLaunchesFromEightProcessesRunOnce) {
   }
   std::vector<std::string> winners;
   int losers = 0;
+  std::vector<long long> arrivals;
   std::istringstream lines(all);
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with("won ")) winners.push_back(line.substr(4));
     if (line == "lost") ++losers;
+    if (line.starts_with("arrived ")) arrivals.push_back(std::stoll(line.substr(8)));
   }
+  ASSERT_EQ(arrivals.size(), size_t{kProcesses * kThreadsEach}) << all;
+  // Reported, not asserted: how far apart the 64 starts were (a busy machine spreads them).
+  const auto [first, last] = std::minmax_element(arrivals.begin(), arrivals.end());
+  const auto ms = [](long long nanoseconds) { return static_cast<double>(nanoseconds) / 1e6; };
+  RecordProperty("arrival_spread_us", static_cast<int>((*last - *first) / 1000));
+  std::printf("%zu starts arrived %.3f to %.3f ms after the release: spread %.3f ms\n",
+              arrivals.size(), ms(*first - released), ms(*last - released), ms(*last - *first));
   ASSERT_EQ(winners.size(), 1u) << all;
   EXPECT_EQ(losers, kProcesses * kThreadsEach - 1);
   EXPECT_EQ(dbs.scalar("default", "SELECT count(*) FROM race_runs"), "1");

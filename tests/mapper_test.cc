@@ -1,6 +1,7 @@
 // Mapper migrations on every engine: chunks in key order, checkpoint and progress committed
 // with each chunk, a failing row named and its chunk rolled back, resume without processing a
-// committed chunk twice (also after SIGKILL), stale attempts that stop without writing, and
+// committed chunk twice (also after SIGKILL mid-chunk, around a chunk's commit, while splitting
+// into ranges, around the final commit, and in a parallel run), stale attempts that stop without writing, and
 // parallel key ranges whose union is exact.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -10,6 +11,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <sstream>
 
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
@@ -188,6 +190,63 @@ class Mapper : public ::testing::TestWithParam<Engine> {
     EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM seen"), std::to_string(kSelected));
   }
 
+  // Runs mapper_worker with `args` until it prints "stopped at ..." (or "stopping"), then
+  // SIGKILLs it there.
+  void kill_worker_when_it_stops(const std::vector<std::string>& args) {
+    ASSERT_FALSE(g_worker.empty()) << "run through ctest, which passes mapper_worker's path";
+    int to_child[2], from_child[2];
+    ASSERT_EQ(pipe(to_child), 0);
+    ASSERT_EQ(pipe(from_child), 0);
+    std::vector<char*> argv{const_cast<char*>(g_worker.c_str())};
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      dup2(to_child[0], STDIN_FILENO);
+      dup2(from_child[1], STDOUT_FILENO);
+      execv(g_worker.c_str(), argv.data());
+      _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    std::string said;
+    char c;
+    while (read(from_child[0], &c, 1) == 1 && c != '\n') said += c;
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(to_child[1]);
+    close(from_child[0]);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "mapper_worker ended by itself; it said: " << said;
+    ASSERT_TRUE(said == "stopping" || said.starts_with("stopped at ")) << said;
+  }
+
+  // Table `counted` of map:0002_counted, ids 1..rows, each processed 0 times yet.
+  void create_counted(int rows) {
+    dbs_.execute("default",
+                 "CREATE TABLE counted (id INTEGER PRIMARY KEY, times INTEGER NOT NULL DEFAULT 0);"
+                 "INSERT INTO counted (id) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT "
+                 "n + 1 FROM seq WHERE n < " +
+                     std::to_string(rows) + ") SELECT n FROM seq");
+  }
+  // Rows of `counted` processed once, none twice, and as many as the record counts done.
+  std::int64_t expect_counted_once_as_recorded(const char* key) {
+    mm::MigrationRecord r = record(key);
+    EXPECT_EQ(scalar("SELECT count(*) FROM counted WHERE times > 1"), "0");
+    EXPECT_EQ(scalar("SELECT count(*) FROM counted WHERE times = 1"), std::to_string(r.rows_done));
+    return r.rows_done;
+  }
+  // Resumes `key`, which must then be applied with every one of `rows` rows processed once.
+  void expect_resumes_counting_every_row_once(const char* key, int rows) {
+    mm::api::resume_migration(key, "default");
+    mm::MigrationRecord done = record(key);
+    EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied) << done.last_error;
+    EXPECT_EQ(done.rows_done, rows);
+    EXPECT_EQ(scalar("SELECT count(*) FROM counted WHERE times = 1"), std::to_string(rows));
+    EXPECT_EQ(scalar("SELECT count(*) FROM counted WHERE times <> 1"), "0");
+  }
+
   mm::test::TestDatabases dbs_{GetParam(), {"default"}};
   mm::ProgressListener previous_;
   std::mutex mu_;
@@ -320,32 +379,12 @@ TEST_P(Mapper, ALostLastChunkKeepsTheRunFromBeingApplied) {
 }
 
 TEST_P(Mapper, ResumesAfterTheProcessIsKilledMidChunkProcessingEachRowOnce) {
-  ASSERT_FALSE(g_worker.empty()) << "run through ctest, which passes mapper_worker's path";
   dbs_.execute("default",
                "CREATE TABLE work (id INTEGER PRIMARY KEY); CREATE TABLE done_rows (id INTEGER);"
                "INSERT INTO work (id) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
                "FROM seq WHERE n < 200) SELECT n FROM seq");
-  int to_child[2], from_child[2];
-  ASSERT_EQ(pipe(to_child), 0);
-  ASSERT_EQ(pipe(from_child), 0);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    dup2(to_child[0], STDIN_FILENO);
-    dup2(from_child[1], STDOUT_FILENO);
-    execl(g_worker.c_str(), g_worker.c_str(), dbs_.url("default").c_str(), "113", nullptr);
-    _exit(127);
-  }
-  close(to_child[0]);
-  close(from_child[1]);
-  char buffer[16] = {};
-  ASSERT_EQ(read(from_child[0], buffer, 9), 9);  // "stopping\n": inside the chunk of ids 101..125
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
-  close(to_child[1]);
-  close(from_child[0]);
+  // Stops inside the chunk of ids 101..125.
+  kill_worker_when_it_stops({dbs_.url("default"), "113"});
 
   mm::MigrationRecord interrupted = record("map:0001_resumable");
   EXPECT_EQ(interrupted.status(), mm::MigrationStatus::kRunning);
@@ -357,6 +396,105 @@ TEST_P(Mapper, ResumesAfterTheProcessIsKilledMidChunkProcessingEachRowOnce) {
   EXPECT_EQ(done.rows_done, 200);
   EXPECT_EQ(scalar("SELECT count(*) FROM done_rows"), "200");
   EXPECT_EQ(scalar("SELECT count(DISTINCT id) FROM done_rows"), "200");
+}
+
+// Killed around the commit of the third 25-row chunk: ids 51..75 are in it.
+struct CommitKill {
+  const char* point;
+  std::string checkpoint;  // what the record holds after the kill
+};
+
+TEST_P(Mapper, KilledAroundAChunkCommitItResumesProcessingEachRowOnce) {
+  constexpr char kCounted[] = "map:0002_counted";
+  std::vector<CommitKill> kills = {{"chunk-commit-before:3", "50"},
+                                   {"chunk-commit-after:3", "75"}};
+  // Inside COMMIT itself the client can hold the database (SQLite's commit hook) only on
+  // SQLite; a PostgreSQL client killed there has sent COMMIT or not, as before or after.
+  if (GetParam() == Engine::kSqlite) kills.push_back({"chunk-commit-inside:3", "50"});
+  for (const CommitKill& kill : kills) {
+    SCOPED_TRACE(kill.point);
+    create_counted(200);
+    kill_worker_when_it_stops({dbs_.url("default"), kill.point, kCounted});
+    mm::MigrationRecord interrupted = record(kCounted);
+    EXPECT_EQ(interrupted.status(), mm::MigrationStatus::kRunning);
+    EXPECT_EQ(interrupted.checkpoint, kill.checkpoint);
+    EXPECT_EQ(std::to_string(expect_counted_once_as_recorded(kCounted)), kill.checkpoint);
+    expect_resumes_counting_every_row_once(kCounted, 200);
+    mm::api::delete_record(kCounted, "default");
+    dbs_.execute("default", "DROP TABLE counted");
+  }
+}
+
+TEST_P(Mapper, KilledAroundTheFinalCommitItEndsAppliedProcessingEachRowOnce) {
+  constexpr char kCounted[] = "map:0002_counted";
+  create_counted(200);
+  // Every chunk committed, the APPLIED write not made: resuming only marks it applied.
+  kill_worker_when_it_stops({dbs_.url("default"), "finish-before", kCounted});
+  EXPECT_EQ(record(kCounted).status(), mm::MigrationStatus::kRunning);
+  EXPECT_EQ(record(kCounted).checkpoint, "200");
+  EXPECT_EQ(expect_counted_once_as_recorded(kCounted), 200);
+  expect_resumes_counting_every_row_once(kCounted, 200);
+
+  mm::api::delete_record(kCounted, "default");
+  dbs_.execute("default", "UPDATE counted SET times = 0");
+  // The APPLIED write made: nothing is left to do.
+  kill_worker_when_it_stops({dbs_.url("default"), "finish-after", kCounted});
+  EXPECT_EQ(record(kCounted).status(), mm::MigrationStatus::kApplied);
+  EXPECT_EQ(expect_counted_once_as_recorded(kCounted), 200);
+  EXPECT_THROW(mm::api::resume_migration(kCounted, "default"), mm::MigrationAlreadyStarted);
+}
+
+// map:0003_counted_parallel over ids 1..400: four ranges of 100, four 25-row chunks each.
+constexpr char kCountedParallel[] = "map:0003_counted_parallel";
+
+TEST_P(Mapper, KilledWhileSplittingIntoRangesItResumesProcessingEachRowOnce) {
+  if (GetParam() != Engine::kPostgres) GTEST_SKIP() << "SQLite runs one writer: no ranges";
+  create_counted(400);
+  kill_worker_when_it_stops({dbs_.url("default"), "split-commit-before", kCountedParallel});
+  mm::MigrationRecord unsplit = record(kCountedParallel);
+  EXPECT_EQ(unsplit.status(), mm::MigrationStatus::kRunning);
+  EXPECT_EQ(unsplit.checkpoint, std::nullopt);
+  EXPECT_EQ(unsplit.rows_total, 400);
+  EXPECT_EQ(expect_counted_once_as_recorded(kCountedParallel), 0);
+  expect_resumes_counting_every_row_once(kCountedParallel, 400);
+
+  mm::api::delete_record(kCountedParallel, "default");
+  dbs_.execute("default", "UPDATE counted SET times = 0");
+  kill_worker_when_it_stops({dbs_.url("default"), "split-commit-after", kCountedParallel});
+  mm::MigrationRecord split = record(kCountedParallel);
+  EXPECT_EQ(split.status(), mm::MigrationStatus::kRunning);
+  EXPECT_EQ(split.checkpoint, "ranges:0,100,0;100,200,100;200,300,200;300,400,300");
+  EXPECT_EQ(expect_counted_once_as_recorded(kCountedParallel), 0);
+  expect_resumes_counting_every_row_once(kCountedParallel, 400);
+}
+
+TEST_P(Mapper, KilledAroundAParallelChunkCommitItResumesProcessingEachRowOnce) {
+  if (GetParam() != Engine::kPostgres) GTEST_SKIP() << "SQLite runs one writer: no ranges";
+  for (const char* point : {"chunk-commit-before:6", "chunk-commit-after:6"}) {
+    SCOPED_TRACE(point);
+    create_counted(400);
+    // Four workers committing; at the sixth chunk commit every worker stops where it is.
+    kill_worker_when_it_stops({dbs_.url("default"), point, kCountedParallel});
+    mm::MigrationRecord interrupted = record(kCountedParallel);
+    EXPECT_EQ(interrupted.status(), mm::MigrationStatus::kRunning);
+    ASSERT_TRUE(interrupted.checkpoint && interrupted.checkpoint->starts_with("ranges:"));
+    const std::int64_t done = expect_counted_once_as_recorded(kCountedParallel);
+    EXPECT_GE(done, std::string_view(point).ends_with("before:6") ? 5 * 25 : 6 * 25);
+    EXPECT_LT(done, 400);
+    // Each range's checkpoint is where its processed rows end.
+    std::istringstream ranges(interrupted.checkpoint->substr(7));
+    for (std::string after, upto, last; std::getline(ranges, after, ',') &&
+                                        std::getline(ranges, upto, ',') &&
+                                        std::getline(ranges, last, ';');) {
+      EXPECT_EQ(scalar("SELECT count(*) FROM counted WHERE id > " + after + " AND id <= " + upto +
+                       " AND (times = 1) <> (id <= " + last + ")"),
+                "0")
+          << after << "," << upto << "," << last;
+    }
+    expect_resumes_counting_every_row_once(kCountedParallel, 400);
+    mm::api::delete_record(kCountedParallel, "default");
+    dbs_.execute("default", "DROP TABLE counted");
+  }
 }
 
 TEST_P(Mapper, ParallelRangesCoverTheSelectionExactlyOnce) {

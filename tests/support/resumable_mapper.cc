@@ -30,6 +30,24 @@ class Resumable : public mm::MapperMigration {
   }
 };
 
+class Counted : public mm::MapperMigration {
+ public:
+  mm::BackendParams backend_params() const override { return {{"chunk_size", "25"}}; }
+  mm::MapperQuery query(const std::string&) const override { return {.table = "counted"}; }
+  void operation(const mm::MapperRow& row, mm::OperationContext& ctx) override {
+    ctx.execute("UPDATE counted SET times = times + 1 WHERE id = $1", row.key());
+  }
+};
+
+class CountedInParallel : public Counted {
+ public:
+  mm::BackendParams backend_params() const override {
+    return {{"chunk_size", "25"}, {"workers", "4"}};
+  }
+};
+
 }  // namespace
 
 MASSMIGRATION_REGISTER(Resumable, "map", "0001_resumable");
+MASSMIGRATION_REGISTER(Counted, "map", "0002_counted");
+MASSMIGRATION_REGISTER(CountedInParallel, "map", "0003_counted_parallel");
