@@ -39,6 +39,9 @@ StoreAnswer AppliedEntry::ask(AliasDatabase& database, const MigrationKey& key,
       // Wait for the flight under way; it may be one that started after we arrived.
       const std::uint64_t under_way = flights_started_;
       while (flights_completed_ < under_way) lock.wait(flight_done_);
+      // It failed (a server down or hung): its failure is ours too. Refusing is safe, and a
+      // flight of our own would keep us waiting past the store's deadline.
+      if (last_answer_.kind == StoreAnswer::Kind::kUnknown) return last_answer_;
     }
     in_flight_ = true;
     flight = ++flights_started_;

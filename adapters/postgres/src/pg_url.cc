@@ -4,10 +4,12 @@
 #include <string>
 
 #include "massmigration/postgres.h"
+#include "pg_url_options.h"
 
 namespace massmigration::postgres {
 
-std::string connection_string(const std::string& url) {
+std::string connection_string(const std::string& given) {
+  const std::string url = internal::without_own_options(given);
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
   if (!options) {
