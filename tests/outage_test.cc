@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <latch>
+#include <mutex>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -25,6 +28,46 @@ namespace {
 constexpr double kRecordTimeout = 2;
 constexpr double kSlack = 4;
 constexpr int kThreads = 8;
+
+// Every process of the server stopped while it lives; continued when it ends, or at the latest
+// after a minute, so that a call that hangs fails its test instead of hanging it.
+class HungServer {
+ public:
+  explicit HungServer(mm::test::PostgresCluster& cluster) {
+    cluster.stop_all_processes();
+    failsafe_ = std::jthread([&cluster](std::stop_token stop) {
+      std::mutex mu;
+      std::condition_variable_any never;
+      std::unique_lock lock(mu);
+      never.wait_for(lock, stop, std::chrono::minutes(1), [] { return false; });
+      try {
+        cluster.continue_all_processes();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+      }
+    });
+  }
+  // Joined, and so continued, before the next statement.
+  void continue_now() {
+    failsafe_.request_stop();
+    failsafe_.join();
+  }
+
+ private:
+  std::jthread failsafe_;
+};
+
+// Runs fn(0), ..., fn(kThreads - 1) in as many threads, released together.
+void in_threads(const std::function<void(int)>& fn) {
+  std::latch start(kThreads);
+  std::vector<std::jthread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      fn(i);
+    });
+  }
+}
 
 class Outage : public ::testing::Test {
  protected:
@@ -155,20 +198,11 @@ TEST_F(Outage, AHungServerRefusesEveryGuardedCallWithinTheDeadlineAndRecoversWhe
   const mm::GuardOptions on_default{.db_aliases = {"default"}};
   EXPECT_NO_THROW(mm::MigrationGuard guard(kInitial, on_default));  // a connection left idle
 
-  cluster_.stop_all_processes();
+  HungServer hung(cluster_);
   mm::reset_guard_cache();
   std::vector<Refusal> refusals(kThreads);
-  {
-    std::latch start(kThreads);
-    std::vector<std::jthread> threads;
-    for (Refusal& r : refusals) {
-      threads.emplace_back([&] {
-        start.arrive_and_wait();
-        r = refusal(on_default);
-      });
-    }
-  }
-  cluster_.continue_all_processes();
+  in_threads([&](int i) { refusals[i] = refusal(on_default); });
+  hung.continue_now();
   for (const Refusal& r : refusals) {
     EXPECT_EQ(r.missing, std::vector<std::string>{"default"});
     EXPECT_NE(r.cause.find("record store for database default: reading the record of "
@@ -185,28 +219,20 @@ TEST_F(Outage, AHungServerRefusesEveryGuardedCallWithinTheDeadlineAndRecoversWhe
 // has connections, each fail within their own deadline, naming it.
 TEST_F(Outage, OnAHungServerNoRecordCallWaitsPastItsDeadlineBehindAnother) {
   mm::api::fake_migration(kInitial, "default");
-  cluster_.stop_all_processes();
+  HungServer hung(cluster_);
   std::vector<std::string> errors(kThreads);
   std::vector<double> seconds(kThreads);
-  {
-    std::latch start(kThreads);
-    std::vector<std::jthread> threads;
-    for (int i = 0; i < kThreads; ++i) {
-      threads.emplace_back([&, i] {
-        start.arrive_and_wait();
-        auto begin = std::chrono::steady_clock::now();
-        try {
-          mm::api::get_record(kInitial, "default");
-          errors[i] = "<answered>";
-        } catch (const mm::RecordStoreError& e) {
-          errors[i] = e.what();
-        }
-        seconds[i] =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-      });
+  in_threads([&](int i) {
+    auto begin = std::chrono::steady_clock::now();
+    try {
+      mm::api::get_record(kInitial, "default");
+      errors[i] = "<answered>";
+    } catch (const mm::RecordStoreError& e) {
+      errors[i] = e.what();
     }
-  }
-  cluster_.continue_all_processes();
+    seconds[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  });
+  hung.continue_now();
   for (int i = 0; i < kThreads; ++i) {
     // Either its query went unanswered or no connection became free in time.
     EXPECT_NE(errors[i].find("within the 2 s deadline (record_timeout"), std::string::npos)
