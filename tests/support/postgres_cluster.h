@@ -21,6 +21,14 @@ class PostgresCluster {
   // compare commit costs ask for `durable`.
   void start(bool durable = false);
   void stop();
+  // pg_ctl restart -m immediate: every server process killed at once, as in a crash, then the
+  // server started again on the same port and data (crash recovery loses commits that were
+  // not flushed, as synchronous_commit=off allows).
+  void restart_immediately();
+  // SIGSTOP / SIGCONT to the postmaster and every process it started: a hung server, whose
+  // kernel still accepts connections and acknowledges what is sent.
+  void stop_all_processes();
+  void continue_all_processes();
   // Stops the server if it runs and removes the directory.
   void destroy();
 
@@ -32,6 +40,7 @@ class PostgresCluster {
  private:
   std::filesystem::path directory_;
   int port_ = 0;
+  bool durable_ = false;
 };
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).

@@ -1,12 +1,16 @@
 #include "massmigration/postgres.h"
 #include "pg_session.h"
+#include "pg_url_options.h"
 
 namespace massmigration::postgres {
 namespace {
 
 class PostgresDriver : public DatabaseDriver {
  public:
-  void validate(const DatabaseTarget& target) const override { connection_string(target.url); }
+  void validate(const DatabaseTarget& target) const override {
+    connection_string(target.url);
+    internal::record_timeout(target.url);
+  }
   std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const override {
     return postgres::open_record_store(target.alias, target.url);
   }

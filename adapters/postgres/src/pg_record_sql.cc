@@ -129,7 +129,7 @@ MigrationRecord read_record(const pqxx::row& row) {
   return r;
 }
 
-void ensure_schema(pqxx::connection& connection) {
+void ensure_schema(pqxx::connection_base& connection) {
   pqxx::work work(connection);
   work.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kSchemaLock) + ")");
   work.exec(kCreateTable);

@@ -40,7 +40,7 @@ MigrationRecord read_record(const pqxx::row& row);
 
 // Creates the table if missing, in its own committed transaction; an advisory lock keeps
 // concurrent creators (which PostgreSQL does not serialise for IF NOT EXISTS) in line.
-void ensure_schema(pqxx::connection& connection);
+void ensure_schema(pqxx::connection_base& connection);
 
 }  // namespace massmigration::postgres::internal
 

@@ -1,27 +1,47 @@
+#include <chrono>
 #include <pqxx/pqxx>
 
-#include "absl/base/thread_annotations.h"
 #include "massmigration/errors.h"
 #include "massmigration/postgres.h"
-#include "mutex.h"
+#include "pg_connection_slots.h"
+#include "pg_deadline_connection.h"
 #include "pg_record_sql.h"
+#include "pg_socket_alarm.h"
+#include "pg_url_options.h"
 #include "string_building.h"
 
 namespace massmigration::postgres {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+using internal::DeadlineConnection;
 using internal::Params;
 
-// One connection per store, under a lock (the guards' single flight keeps reads few). Reads
-// run outside transactions; writes in short ones. The connection is dropped after any failure
-// that may have broken it and reopened on the next call.
+// At most this many of a store's calls at once; more wait for a free connection (the guards'
+// single flight keeps reads few).
+constexpr int kConnectionsPerStore = 4;
+
+// A connection of the store, with what has been done on it once.
+struct StoreConnection {
+  StoreConnection(const std::string& conninfo, Clock::time_point deadline)
+      : connection(conninfo, deadline) {}
+  DeadlineConnection connection;
+  bool set_up = false;
+  bool schema_ready = false;
+};
+
+// Every call ends by its deadline (record_timeout), on a connection of its own. Reads run
+// outside transactions; writes in short ones. A connection is dropped after any failure that
+// may have broken it, and an idle one the server closed (a restart) is not used again.
 class PostgresRecordStore : public RecordStore {
  public:
-  PostgresRecordStore(std::string alias, std::string url)
-      : alias_(std::move(alias)), connection_string_(connection_string(url)) {}
+  PostgresRecordStore(std::string alias, const std::string& url)
+      : alias_(std::move(alias)),
+        connection_string_(connection_string(url)),
+        timeout_(internal::record_timeout(url)) {}
 
   bool is_applied(const MigrationKey& key) override {
-    return read<bool>("reading the record of " + key.str(), false, [&](pqxx::connection& c) {
+    return read<bool>("reading the record of " + key.str(), false, [&](pqxx::connection_base& c) {
       pqxx::nontransaction tx(c);
       pqxx::result r = tx.exec_prepared("mm_is_applied", key.str());
       return !r.empty() && r[0][0].as<bool>();
@@ -31,7 +51,7 @@ class PostgresRecordStore : public RecordStore {
   std::optional<MigrationRecord> get(const MigrationKey& key) override {
     return read<std::optional<MigrationRecord>>(
         "reading the record of " + key.str(), std::nullopt,
-        [&](pqxx::connection& c) -> std::optional<MigrationRecord> {
+        [&](pqxx::connection_base& c) -> std::optional<MigrationRecord> {
           pqxx::nontransaction tx(c);
           pqxx::result r = tx.exec_prepared("mm_get", key.str());
           if (r.empty()) return std::nullopt;
@@ -40,7 +60,7 @@ class PostgresRecordStore : public RecordStore {
   }
 
   std::vector<MigrationRecord> list() override {
-    return read<std::vector<MigrationRecord>>("listing records", {}, [&](pqxx::connection& c) {
+    return read<std::vector<MigrationRecord>>("listing records", {}, [&](pqxx::connection_base& c) {
       pqxx::nontransaction tx(c);
       std::vector<MigrationRecord> records;
       for (const pqxx::row& row : tx.exec_prepared("mm_list")) {
@@ -51,7 +71,7 @@ class PostgresRecordStore : public RecordStore {
   }
 
   bool insert_if_absent(const MigrationRecord& record) override {
-    return write("creating the record of " + record.key.str(), [&](pqxx::connection& c) {
+    return write("creating the record of " + record.key.str(), [&](pqxx::connection_base& c) {
       Params params;
       params.record(record);
       return run_prepared(c, "mm_insert_if_absent", params) == 1;
@@ -60,7 +80,7 @@ class PostgresRecordStore : public RecordStore {
 
   bool replace_if(const MigrationRecord& record, std::string_view attempt_uuid,
                   MigrationStatus status) override {
-    return write("updating the record of " + record.key.str(), [&](pqxx::connection& c) {
+    return write("updating the record of " + record.key.str(), [&](pqxx::connection_base& c) {
       Params params;
       params.record(record).expected(attempt_uuid, status);
       return run_prepared(c, "mm_replace_if", params) == 1;
@@ -68,7 +88,7 @@ class PostgresRecordStore : public RecordStore {
   }
 
   void upsert(const MigrationRecord& record) override {
-    write("writing the record of " + record.key.str(), [&](pqxx::connection& c) {
+    write("writing the record of " + record.key.str(), [&](pqxx::connection_base& c) {
       Params params;
       params.record(record);
       run_prepared(c, "mm_upsert", params);
@@ -77,7 +97,7 @@ class PostgresRecordStore : public RecordStore {
   }
 
   bool remove(const MigrationKey& key) override {
-    return write("deleting the record of " + key.str(), [&](pqxx::connection& c) {
+    return write("deleting the record of " + key.str(), [&](pqxx::connection_base& c) {
       Params params;
       params.text(key.str());
       return run_prepared(c, "mm_remove", params) == 1;
@@ -85,7 +105,7 @@ class PostgresRecordStore : public RecordStore {
   }
 
  private:
-  static std::size_t run_prepared(pqxx::connection& c, const char* name, Params& params) {
+  static std::size_t run_prepared(pqxx::connection_base& c, const char* name, Params& params) {
     pqxx::work tx(c);
     pqxx::result r = tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(params.pointers()));
     tx.commit();
@@ -95,10 +115,9 @@ class PostgresRecordStore : public RecordStore {
   // Reads answer `nothing` while the table does not exist: nothing was ever recorded.
   template <typename T, typename Fn>
   T read(const std::string& doing, T nothing, Fn fn) {
-    MutexLock lock(&mu_);
-    return run(doing, /*create=*/false, [&](pqxx::connection& c) -> T {
+    return call(doing, [&](StoreConnection& c) -> T {
       try {
-        return fn(c);
+        return fn(c.connection);
       } catch (const pqxx::undefined_table&) {
         return nothing;
       }
@@ -107,48 +126,72 @@ class PostgresRecordStore : public RecordStore {
 
   template <typename Fn>
   bool write(const std::string& doing, Fn fn) {
-    MutexLock lock(&mu_);
-    return run(doing, /*create=*/true, [&](pqxx::connection& c) { return fn(c); });
+    return call(doing, [&](StoreConnection& c) {
+      if (!c.schema_ready) {
+        internal::ensure_schema(c.connection);
+        c.schema_ready = true;
+      }
+      return fn(c.connection);
+    });
   }
 
+  // Runs `fn` on a connection by the call's deadline, or throws RecordStoreError.
   template <typename Fn>
-  auto run(const std::string& doing, bool create, Fn fn) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  auto call(const std::string& doing, Fn fn) -> decltype(fn(std::declval<StoreConnection&>())) {
+    const Clock::time_point deadline = Clock::now() + timeout_;
+    auto lease = slots_.lease(
+        deadline, [](const StoreConnection& c) { return internal::still_idle(c.connection); });
+    if (!lease) {
+      throw RecordStoreError(
+          alias_, strings::cat(doing, ": no connection became free within the ",
+                               internal::seconds_text(timeout_), " deadline (record_timeout; ",
+                               slots_.limit(), " calls were waiting for the server)"));
+    }
     try {
-      pqxx::connection& c = connection();
-      // Writers create the table first. `fn` is handed the connection rather than calling
-      // connection(): the thread-safety analysis does not know a lambda runs under mu_.
-      if (create && !schema_ready_) {
-        internal::ensure_schema(c);
-        schema_ready_ = true;
-      }
-      return fn(c);
+      if (!lease->connection)
+        lease->connection = std::make_unique<StoreConnection>(connection_string_, deadline);
+      internal::SocketAlarm alarm(lease->connection->connection.sock(), deadline);
+      set_up(*lease->connection);
+      auto result = fn(*lease->connection);
+      if (alarm.disarm()) lease->connection.reset();  // answered, but its socket is shut
+      return result;
     } catch (const pqxx::sql_error& e) {
       // The server answered with an error: the connection itself is fine.
       throw RecordStoreError(
           alias_, strings::cat(doing, ": ", trimmed(e.what()), " (SQLSTATE ", e.sqlstate(), ")"));
     } catch (const pqxx::failure& e) {
-      connection_.reset();  // broken or in doubt: reconnect next time
-      schema_ready_ = false;
+      lease->connection.reset();  // broken or in doubt
+      if (Clock::now() >= deadline) throw RecordStoreError(alias_, timed_out(doing));
       throw RecordStoreError(alias_, strings::cat(doing, ": ", trimmed(e.what())));
     }
   }
 
-  pqxx::connection& connection() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (!connection_ || !connection_->is_open()) {
-      connection_.reset();
-      connection_ = std::make_unique<pqxx::connection>(connection_string_);
-      // A guard must refuse within bounded time, not wait behind a lock someone holds on the
-      // record table (an ALTER, a LOCK TABLE): give up on a lock after 5 seconds.
-      pqxx::nontransaction(*connection_).exec("SET lock_timeout = '5s'");
-      connection_->prepare("mm_is_applied", internal::kIsApplied);
-      connection_->prepare("mm_get", internal::kGet);
-      connection_->prepare("mm_list", internal::kList);
-      connection_->prepare("mm_insert_if_absent", internal::kInsertIfAbsent);
-      connection_->prepare("mm_replace_if", internal::kReplaceIf);
-      connection_->prepare("mm_upsert", internal::kUpsert);
-      connection_->prepare("mm_remove", internal::kRemove);
-    }
-    return *connection_;
+  std::string timed_out(const std::string& doing) const {
+    return strings::cat(doing, ": the server did not answer within the ",
+                        internal::seconds_text(timeout_),
+                        " deadline (record_timeout in the URL); is it overloaded or hung?");
+  }
+
+  void set_up(StoreConnection& c) const {
+    if (c.set_up) return;
+    // A guard must refuse within its deadline, and name the cause when it waits behind a lock
+    // someone holds on the record table (an ALTER, a LOCK TABLE): give up on a lock first.
+    pqxx::nontransaction(c.connection)
+        .exec("SET lock_timeout = " + std::to_string(lock_timeout().count()));
+    c.connection.prepare("mm_is_applied", internal::kIsApplied);
+    c.connection.prepare("mm_get", internal::kGet);
+    c.connection.prepare("mm_list", internal::kList);
+    c.connection.prepare("mm_insert_if_absent", internal::kInsertIfAbsent);
+    c.connection.prepare("mm_replace_if", internal::kReplaceIf);
+    c.connection.prepare("mm_upsert", internal::kUpsert);
+    c.connection.prepare("mm_remove", internal::kRemove);
+    c.set_up = true;
+  }
+
+  // A second before the deadline (half of a deadline under 2 s).
+  std::chrono::milliseconds lock_timeout() const {
+    using std::chrono::milliseconds;
+    return timeout_ >= milliseconds(2000) ? timeout_ - milliseconds(1000) : timeout_ / 2;
   }
 
   static std::string trimmed(std::string text) {
@@ -158,9 +201,8 @@ class PostgresRecordStore : public RecordStore {
 
   const std::string alias_;
   const std::string connection_string_;
-  Mutex mu_;
-  std::unique_ptr<pqxx::connection> connection_ ABSL_GUARDED_BY(mu_);
-  bool schema_ready_ ABSL_GUARDED_BY(mu_) = false;
+  const std::chrono::milliseconds timeout_;
+  internal::ConnectionSlots<StoreConnection> slots_{kConnectionsPerStore};
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "idle_pool.h"
 #include "massmigration/errors.h"
 #include "massmigration/postgres.h"
+#include "pg_deadline_connection.h"
 #include "pg_pipeline.h"
 #include "pg_record_sql.h"
 #include "string_building.h"
@@ -80,8 +81,9 @@ massmigration::internal::IdlePool<PooledConnection>& pool() {
 }
 
 std::unique_ptr<PooledConnection> take_connection(const std::string& url) {
+  // One the server closed (a restart) would fail its first statement: it is dropped.
   std::unique_ptr<PooledConnection> pooled =
-      pool().take(url, [](const PooledConnection& c) { return c.connection.is_open(); });
+      pool().take(url, [](const PooledConnection& c) { return still_idle(c.connection); });
   return pooled ? std::move(pooled) : std::make_unique<PooledConnection>(url);
 }
 
@@ -156,10 +158,10 @@ class PostgresSession : public SqlSession {
       // Prepared, as they run once a chunk. FOR UPDATE: parallel workers of one run take
       // turns on the record row.
       const std::array<SqlValue, 2> which{key.str(), std::string(attempt_uuid)};
-      pqxx::result current = run(
-          "SELECT checkpoint FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 "
-          "AND NOT is_applied AND NOT has_error FOR UPDATE",
-          which);
+      pqxx::result current =
+          run("SELECT checkpoint FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 "
+              "AND NOT is_applied AND NOT has_error FOR UPDATE",
+              which);
       if (current.empty()) return false;  // stale: deleted, replaced or no longer running
       std::optional<std::string> checkpoint;
       if (!current[0][0].is_null()) checkpoint = std::string(current[0][0].c_str());
@@ -232,6 +234,13 @@ class PostgresSession : public SqlSession {
                           strings::cat(doing, ": ", e.what(), " (SQLSTATE ", e.sqlstate(), ")"));
     } catch (const pqxx::failure& e) {
       sound_ = false;  // broken or in doubt: this connection does not go back to the pool
+      // libpqxx's words for it ("Could not obtain client encoding") do not say what happened.
+      if (pooled_ && !pooled_->connection.is_open()) {
+        throw DatabaseError(alias_, strings::cat(doing,
+                                                 ": the connection to the server was lost (did "
+                                                 "the server restart or crash?): ",
+                                                 e.what()));
+      }
       throw DatabaseError(alias_, strings::cat(doing, ": ", e.what()));
     }
   }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "massmigration/postgres.h"
+#include "pg_url_options.h"
 #include "string_building.h"
 
 namespace massmigration::postgres {
@@ -62,12 +63,13 @@ void check_ports(const std::string& url, std::string_view ports) {
 
 }  // namespace
 
-std::string connection_string(const std::string& url) {
+std::string connection_string(const std::string& given) {
   // libpq reads a C string, which would end at the NUL: another URL than written.
-  if (size_t nul = url.find('\0'); nul != std::string::npos) {
+  if (size_t nul = given.find('\0'); nul != std::string::npos) {
     throw std::invalid_argument("the PostgreSQL URL has a NUL character at byte " +
                                 std::to_string(nul) + " of its text");
   }
+  const std::string url = internal::without_own_options(given);
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
   if (!options) {

@@ -4,13 +4,22 @@
 //
 // (also postgres://; any libpq connection parameter may be given as a query option, and
 // percent-encoding works as libpq documents). Linking massmigration::postgres registers the
-// driver; nothing needs to be called. connect_timeout defaults to 5 seconds, so a guard on a
-// database that is down refuses within that time instead of hanging; the record store's
-// connection also stops waiting for a lock on the record table after 5 seconds.
+// driver; nothing needs to be called. connect_timeout defaults to 5 seconds.
 //
-// The store keeps one connection per alias for records and opens one per migration session;
-// after a failure it reconnects on the next use, so a restarted server needs no restart of the
-// program. Statements are prepared once per connection.
+// One more query option is massmigration's own: record_timeout=SECONDS (default 5, fractions
+// allowed, 0.001 to 86400; configure() rejects anything else). Every call of the record store
+// (a guard's check, reading, listing, writing or deleting a record) ends within that time,
+// connecting included, with RecordStoreError naming the deadline, even when the server is hung
+// and its kernel still accepts connections: a guard on a database that is down or hung refuses
+// instead of hanging. The store's connections also stop waiting for a lock on the record table
+// a second before that deadline (half of a deadline under 2 s), so such a refusal names the lock.
+//
+// The store runs up to 4 calls per alias at once, each on a connection of its own (kept for
+// later calls); a further call waits for one only until its own deadline. A connection whose
+// call failed or timed out is dropped, and an idle one the server closed (a restart) is not
+// used, so a restarted or continued server needs no restart of the program. Migration sessions
+// open a connection each (kept for later sessions). Statements are prepared once per
+// connection.
 #ifndef MASSMIGRATION_POSTGRES_H_
 #define MASSMIGRATION_POSTGRES_H_
 
