@@ -35,7 +35,9 @@ std::string as_toml(const mm::Config& config) {
   records.insert("cache_ttl_ms", static_cast<int64_t>(config.record_cache_ttl.count()));
   root.insert("records", std::move(records));
   std::ostringstream out;
-  out << toml::toml_formatter(root);
+  // Basic strings only: toml++ 3.3 writes a value starting with a newline as a multi-line
+  // string, whose first newline TOML drops on reading.
+  out << toml::toml_formatter(root, toml::format_flags::allow_unicode_strings);
   return out.str();
 }
 
@@ -56,8 +58,8 @@ bool has_control_character(std::string_view text) {
                      [](unsigned char c) { return c < 0x20 || c == 0x7f; });
 }
 
-// toml++ 3.3 writes a key holding a control character as a literal key, which TOML forbids, so
-// such configurations cannot be written back; that is the writer's limit, not the reader's.
+// toml++ 3.3 writes a key holding a control character without escaping it, which TOML forbids,
+// so such configurations cannot be written back; that is the writer's limit, not the reader's.
 bool writable(const mm::Config& config) {
   for (const auto& [alias, url] : config.databases) {
     if (has_control_character(alias)) return false;
