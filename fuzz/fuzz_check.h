@@ -11,8 +11,8 @@ namespace massmigration::fuzz {
 
 [[noreturn]] inline void property_failed(const char* file, int line, const char* property,
                                          std::string_view input) {
-  std::fprintf(stderr, "%s:%d: property failed: %s\n  input (%zu bytes): \"", file, line,
-               property, input.size());
+  std::fprintf(stderr, "%s:%d: property failed: %s\n  input (%zu bytes): \"", file, line, property,
+               input.size());
   for (unsigned char c : input) {
     if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
       std::fputc(c, stderr);

@@ -2,17 +2,16 @@
 // what it accepts has an origin for every entry, survives being written back as TOML and read
 // again unchanged, and configure() (which opens no database) refuses it only with ConfigError.
 // The base directory is a path that does not exist: nothing may touch it.
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <sstream>
+#include <map>
 #include <string>
 #include <string_view>
 
+#include "absl/strings/str_format.h"
 #include "fuzz_check.h"
 #include "massmigration/config.h"
 #include "massmigration/errors.h"
-#include "toml++/toml.h"
 
 namespace mm = massmigration;
 
@@ -20,23 +19,39 @@ namespace {
 
 constexpr std::string_view kSource = "fuzz.toml";
 
-toml::table string_table(const std::map<std::string, std::string>& entries) {
-  toml::table table;
-  for (const auto& [name, value] : entries) table.insert(name, value);
-  return table;
+// `text` as a TOML basic string. Not toml++ 3.3's writer: it writes keys holding quotes or
+// control characters unescaped, and values starting with a newline as multi-line strings,
+// whose first newline TOML drops on reading.
+std::string toml_string(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      out += absl::StrFormat("\\u%04X", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+void write_table(std::string& out, std::string_view name,
+                 const std::map<std::string, std::string>& entries) {
+  out += "[" + std::string(name) + "]\n";
+  for (const auto& [key, value] : entries) {
+    out += toml_string(key) + " = " + toml_string(value) + "\n";
+  }
 }
 
 std::string as_toml(const mm::Config& config) {
-  toml::table root;
-  root.insert("databases", string_table(config.databases));
-  root.insert("routing", string_table(config.routing));
-  root.insert("backend", string_table({{"default", config.default_backend}}));
-  toml::table records;
-  records.insert("cache_ttl_ms", static_cast<int64_t>(config.record_cache_ttl.count()));
-  root.insert("records", std::move(records));
-  std::ostringstream out;
-  out << toml::toml_formatter(root);
-  return out.str();
+  std::string out;
+  write_table(out, "databases", config.databases);
+  write_table(out, "routing", config.routing);
+  write_table(out, "backend", {{"default", config.default_backend}});
+  out += "[records]\ncache_ttl_ms = " + std::to_string(config.record_cache_ttl.count()) + "\n";
+  return out;
 }
 
 void check_origins(const mm::Config& config, std::string_view input) {
@@ -51,25 +66,7 @@ void check_origins(const mm::Config& config, std::string_view input) {
   }
 }
 
-bool has_control_character(std::string_view text) {
-  return std::any_of(text.begin(), text.end(),
-                     [](unsigned char c) { return c < 0x20 || c == 0x7f; });
-}
-
-// toml++ 3.3 writes a key holding a control character as a literal key, which TOML forbids, so
-// such configurations cannot be written back; that is the writer's limit, not the reader's.
-bool writable(const mm::Config& config) {
-  for (const auto& [alias, url] : config.databases) {
-    if (has_control_character(alias)) return false;
-  }
-  for (const auto& [app, alias] : config.routing) {
-    if (has_control_character(app)) return false;
-  }
-  return true;
-}
-
 void check_round_trip(const mm::Config& config, std::string_view input) {
-  if (!writable(config)) return;
   const std::string written = as_toml(config);
   mm::Config again = mm::Config::from_toml_string(written, kSource);
   FUZZ_CHECK(again.databases == config.databases, input);

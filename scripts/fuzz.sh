@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/, Clang, AddressSanitizer + UndefinedBehaviorSanitizer)
 # in build-fuzz and runs each for SECONDS_PER_TARGET seconds (default 30; 0 runs only the seed
-# inputs, once), one at a time, starting from its seed corpus in fuzz/corpus/TARGET. New inputs the fuzzer finds go to a
-# scratch copy, never into the repository. Exits non-zero at the first crash, leaking input
-# or failed property; libFuzzer prints the input and writes it as build-fuzz/crash-*.
+# inputs, once), one at a time, starting from its seed corpus in fuzz/corpus/TARGET. New inputs
+# the fuzzer finds go to a scratch copy, never into the repository. Exits non-zero at the first
+# crash, leak or failed property; libFuzzer prints the input and writes it as
+# build-fuzz/crash-*.
 # Needs no database server.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
@@ -30,7 +31,8 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   cp fuzz/corpus/"${target%_fuzzer}"/* "$corpus"/
   dictionary=()
-  if [[ -f fuzz/${target%_fuzzer}.dict ]]; then dictionary=(-dict="$PWD/fuzz/${target%_fuzzer}.dict"); fi
+  dictionary_file=$PWD/fuzz/${target%_fuzzer}.dict
+  if [[ -f $dictionary_file ]]; then dictionary=(-dict="$dictionary_file"); fi
   duration=(-max_total_time="$seconds")
   if ((seconds == 0)); then duration=(-runs=0); fi  # libFuzzer reads 0 s as "no limit"
   (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

@@ -1,5 +1,5 @@
 // The database URLs the drivers accept, and what they make of them, without opening anything.
-// Each case here was found by a fuzzer in fuzz/; its input is in that fuzzer's corpus.
+// Each case here broke a property a fuzzer in fuzz/ checks; its input is in that fuzzer's corpus.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
