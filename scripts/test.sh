@@ -82,7 +82,7 @@ fi
 
 if wants fuzz; then
   section "Fuzzers (Clang, libFuzzer), a short run each"
-  scripts/fuzz.sh 20
+  scripts/fuzz.sh 10
 fi
 
 section "All steps passed: $steps"
