@@ -20,12 +20,10 @@ class PostgresRecordStore : public RecordStore {
   PostgresRecordStore(std::string alias, std::string url)
       : alias_(std::move(alias)), connection_string_(connection_string(url)) {}
 
+  // The whole row, validated: an invalid one must not let a guard through.
   bool is_applied(const MigrationKey& key) override {
-    return read<bool>("reading the record of " + key.str(), false, [&](pqxx::connection& c) {
-      pqxx::nontransaction tx(c);
-      pqxx::result r = tx.exec_prepared("mm_is_applied", key.str());
-      return !r.empty() && r[0][0].as<bool>();
-    });
+    std::optional<MigrationRecord> record = get(key);
+    return record && record->status() == MigrationStatus::kApplied;
   }
 
   std::optional<MigrationRecord> get(const MigrationKey& key) override {
@@ -35,18 +33,22 @@ class PostgresRecordStore : public RecordStore {
           pqxx::nontransaction tx(c);
           pqxx::result r = tx.exec_prepared("mm_get", key.str());
           if (r.empty()) return std::nullopt;
-          return internal::read_record(r[0]);
+          return internal::read_record(r[0], alias_);
         });
   }
 
-  std::vector<MigrationRecord> list() override {
-    return read<std::vector<MigrationRecord>>("listing records", {}, [&](pqxx::connection& c) {
+  RecordListing list() override {
+    return read<RecordListing>("listing records", {}, [&](pqxx::connection& c) {
       pqxx::nontransaction tx(c);
-      std::vector<MigrationRecord> records;
+      RecordListing listing;
       for (const pqxx::row& row : tx.exec_prepared("mm_list")) {
-        records.push_back(internal::read_record(row));
+        try {
+          listing.records.push_back(internal::read_record(row, alias_));
+        } catch (const InvalidRecord& e) {
+          listing.invalid.push_back(e);
+        }
       }
-      return records;
+      return listing;
     });
   }
 
@@ -81,6 +83,15 @@ class PostgresRecordStore : public RecordStore {
       Params params;
       params.text(key.str());
       return run_prepared(c, "mm_remove", params) == 1;
+    });
+  }
+
+  bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
+                 MigrationStatus status) override {
+    return write("deleting the record of " + key.str(), [&](pqxx::connection& c) {
+      Params params;
+      params.text(key.str()).expected(attempt_uuid, status);
+      return run_prepared(c, "mm_remove_if", params) == 1;
     });
   }
 
@@ -140,13 +151,13 @@ class PostgresRecordStore : public RecordStore {
       // A guard must refuse within bounded time, not wait behind a lock someone holds on the
       // record table (an ALTER, a LOCK TABLE): give up on a lock after 5 seconds.
       pqxx::nontransaction(*connection_).exec("SET lock_timeout = '5s'");
-      connection_->prepare("mm_is_applied", internal::kIsApplied);
       connection_->prepare("mm_get", internal::kGet);
       connection_->prepare("mm_list", internal::kList);
       connection_->prepare("mm_insert_if_absent", internal::kInsertIfAbsent);
       connection_->prepare("mm_replace_if", internal::kReplaceIf);
       connection_->prepare("mm_upsert", internal::kUpsert);
       connection_->prepare("mm_remove", internal::kRemove);
+      connection_->prepare("mm_remove_if", internal::kRemoveIf);
     }
     return *connection_;
   }
