@@ -137,6 +137,23 @@ TEST_P(RecordValidation, TablesCreatedNowRefuseInvalidRows) {
   EXPECT_TRUE(mm::migration_is_applied(kInitial, "default"));
 }
 
+TEST_P(RecordValidation, RowsArrivingAfterTheCountRaiseTheTotalWithTheRowsDone) {
+  // A mapper counted 10 rows; 15 were there by the time its chunk ran.
+  mm::MigrationRecord running{.key = kInitial,
+                              .attempt_uuid = "attempt-1",
+                              .initiated_at = mm::now_timestamp(),
+                              .rows_total = 10};
+  ASSERT_TRUE(dbs_.open_store("default")->insert_if_absent(running));
+  std::unique_ptr<mm::SqlSession> session = dbs_.open_session("default");
+  ASSERT_TRUE(session->advance_record(kInitial, "attempt-1", 15,
+                                      [](const std::optional<std::string>&) { return "15"; }));
+  session->commit();
+  std::optional<mm::MigrationRecord> record = mm::api::get_record(kInitial, "default");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->rows_done, 15);
+  EXPECT_EQ(record->rows_total, 15);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, RecordValidation, mm::test::kEngines, mm::test::engine_name);
 
 }  // namespace
