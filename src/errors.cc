@@ -1,5 +1,6 @@
 #include "massmigration/errors.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "string_building.h"
 
@@ -45,9 +46,9 @@ RequiredMigrationNotApplied::RequiredMigrationNotApplied(std::string key,
 
 MigrationAlreadyStarted::MigrationAlreadyStarted(std::string key, std::string alias,
                                                  std::string state)
-    : MigrationError(
-          strings::cat("migration ", key, " was already started on ", alias, ": ",
-                       state.empty() ? std::string("delete its record to run it again") : state)),
+    : MigrationError(strings::cat(
+          "migration ", key, " was already started on ", alias, ": ",
+          state.empty() ? std::string("another launch created its record first") : state)),
       key_(std::move(key)),
       alias_(std::move(alias)) {}
 
@@ -113,5 +114,20 @@ RecordStoreError::RecordStoreError(std::string alias, std::string detail)
     : MigrationError(strings::cat("record store for database ", alias, ": ", detail)),
       alias_(std::move(alias)),
       detail_(std::move(detail)) {}
+
+InvalidRecord::InvalidRecord(std::string alias, std::string stored_key, std::string problem)
+    : RecordStoreError(std::move(alias),
+                       strings::cat("the massmigration_record row with key \"",
+                                    absl::CHexEscape(stored_key), "\" is invalid: ", problem)),
+      stored_key_(std::move(stored_key)),
+      problem_(std::move(problem)) {}
+
+MigrationIsRunning::MigrationIsRunning(std::string key, std::string alias, std::string attempt_uuid,
+                                       std::string state)
+    : MigrationError(
+          strings::cat("the record of migration ", key, " on ", alias, " was kept: ", state)),
+      key_(std::move(key)),
+      alias_(std::move(alias)),
+      attempt_uuid_(std::move(attempt_uuid)) {}
 
 }  // namespace massmigration

@@ -107,9 +107,7 @@ std::string launch(const MigrationKey& key, std::string_view alias,
   const bool resume = existing && existing->status() == MigrationStatus::kErrored &&
                       target.migration->type() == MigrationType::kMapper;
   if (existing && !resume) {
-    throw MigrationAlreadyStarted(
-        key.str(), std::string(alias),
-        state_hint(*existing, target.migration->type() == MigrationType::kMapper));
+    throw MigrationAlreadyStarted(key.str(), std::string(alias), state_hint(*existing, alias));
   }
   std::shared_ptr<Backend> backend =
       checked_backend(*target.migration, target.runtime->config(), backend_name);
@@ -127,11 +125,6 @@ std::string launch(const MigrationKey& key, std::string_view alias,
 std::string resume(const MigrationKey& key, std::string_view alias,
                    const std::optional<std::string>& backend_name) {
   Target target = checked_target(key, alias);
-  if (target.migration->type() != MigrationType::kMapper) {
-    throw MigrationError(strings::cat("only mapper migrations resume; ", key.str(),
-                                      " is not one (delete its record on ", alias,
-                                      " to run it again)"));
-  }
   std::shared_ptr<Backend> backend =
       checked_backend(*target.migration, target.runtime->config(), backend_name);
   check_mapper(target);

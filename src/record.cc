@@ -20,6 +20,8 @@ std::string_view to_string(MigrationStatus status) {
       return "APPLIED";
     case MigrationStatus::kErrored:
       return "ERRORED";
+    case MigrationStatus::kUnknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }

@@ -36,26 +36,32 @@ MigrationStatus status_of(const std::optional<MigrationRecord>& record) {
   return record ? record->status() : MigrationStatus::kNotRun;
 }
 
-std::string state_hint(const MigrationRecord& record, bool is_mapper) {
+std::string state_hint(const MigrationRecord& record, std::string_view alias) {
   switch (record.status()) {
     case MigrationStatus::kApplied:
       return strings::cat("it is applied", record.was_faked ? " (faked)" : "",
                           "; delete its record to run it again");
     case MigrationStatus::kErrored:
-      return strings::cat(
-          "it failed (", record.last_error,
-          is_mapper ? "); launching it again resumes it" : "); delete its record to run it again");
+      return strings::cat("it failed (", record.last_error, "); resume it to run it again (resume ",
+                          record.key.str(), " --database ", alias, ")");
     default:
-      return strings::cat("it is running since ", format_timestamp(record.initiated_at),
-                          is_mapper ? "; if its process died, resume it"
-                                    : "; if its process died, delete its record to run it again");
+      // Records keep no owner yet (run control adds one); say so rather than guess.
+      return strings::cat("it is running: attempt ", record.attempt_uuid, ", started ",
+                          format_timestamp(record.initiated_at),
+                          " by a process this record does not name (records keep no owner "
+                          "yet); wait for it to finish, or if its process died, resume it "
+                          "(resume ",
+                          record.key.str(), " --database ", alias, ")");
   }
 }
 
 void start_record(RecordStore& store, const MigrationRecord& running, std::string_view alias) {
   // NOT_RUN is the only status a start may leave; the insert itself decides races.
   if (!store.insert_if_absent(running)) {
-    throw MigrationAlreadyStarted(running.key.str(), std::string(alias));
+    // The loser learns what the winner's record shows (it may be gone again by now).
+    std::optional<MigrationRecord> winner = store.get(running.key);
+    throw MigrationAlreadyStarted(running.key.str(), std::string(alias),
+                                  winner ? state_hint(*winner, alias) : std::string());
   }
 }
 
@@ -73,8 +79,7 @@ void fake_record(RecordStore& store, const MigrationKey& key, std::string_view a
     std::optional<MigrationRecord> current = store.get(key);
     const MigrationStatus from = status_of(current);
     if (!next_status(from, RecordEvent::kFake)) {
-      throw MigrationAlreadyStarted(key.str(), std::string(alias),
-                                    "it is running; wait for it, or delete its record");
+      throw MigrationAlreadyStarted(key.str(), std::string(alias), state_hint(*current, alias));
     }
     if (from == MigrationStatus::kApplied) return;
     const Timestamp now = now_timestamp();
@@ -91,7 +96,21 @@ void fake_record(RecordStore& store, const MigrationKey& key, std::string_view a
   }
 }
 
-bool delete_record(RecordStore& store, const MigrationKey& key) { return store.remove(key); }
+bool delete_record(RecordStore& store, const MigrationKey& key, std::string_view alias,
+                   bool force) {
+  if (force) return store.remove(key);
+  for (;;) {
+    std::optional<MigrationRecord> current = store.get(key);  // InvalidRecord escapes
+    if (!current) return false;
+    const MigrationStatus from = current->status();
+    if (!next_status(from, RecordEvent::kDelete)) {
+      throw MigrationIsRunning(key.str(), std::string(alias), current->attempt_uuid,
+                               state_hint(*current, alias));
+    }
+    // A record restarted since it was read is decided again.
+    if (store.remove_if(key, current->attempt_uuid, from)) return true;
+  }
+}
 
 MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::string_view alias) {
   for (;;) {
@@ -102,7 +121,7 @@ MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::
                                         " to resume; launch it instead"));
     }
     if (!next_status(from, RecordEvent::kResume)) {
-      throw MigrationAlreadyStarted(key.str(), std::string(alias), state_hint(*current, true));
+      throw MigrationAlreadyStarted(key.str(), std::string(alias), state_hint(*current, alias));
     }
     MigrationRecord resumed = *current;
     resumed.attempt_uuid = new_attempt_uuid();

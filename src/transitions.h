@@ -23,14 +23,15 @@ struct Transition {
   MigrationStatus to;
 };
 
-// Every allowed transition; any (status, event) pair not listed is forbidden.
+// Every allowed transition; any (status, event) pair not listed is forbidden. A RUNNING record
+// is not deleted: its run may go on, and a fresh run would redo its work (a forced delete
+// overrides this table by definition).
 inline constexpr Transition kTransitions[] = {
     {MigrationStatus::kNotRun, RecordEvent::kStart, MigrationStatus::kRunning},
     {MigrationStatus::kNotRun, RecordEvent::kFake, MigrationStatus::kApplied},
     {MigrationStatus::kNotRun, RecordEvent::kDelete, MigrationStatus::kNotRun},
     {MigrationStatus::kRunning, RecordEvent::kFinish, MigrationStatus::kApplied},
     {MigrationStatus::kRunning, RecordEvent::kFail, MigrationStatus::kErrored},
-    {MigrationStatus::kRunning, RecordEvent::kDelete, MigrationStatus::kNotRun},
     {MigrationStatus::kRunning, RecordEvent::kProgress, MigrationStatus::kRunning},
     // A mapper whose run died (its record still says RUNNING) is taken over by a new attempt;
     // the old one's chunks then fail their attempt check and change nothing.
@@ -47,8 +48,10 @@ std::optional<MigrationStatus> next_status(MigrationStatus from, RecordEvent eve
 
 MigrationStatus status_of(const std::optional<MigrationRecord>& record);
 
-// What a record shows and what to do about it, for MigrationAlreadyStarted's message.
-std::string state_hint(const MigrationRecord& record, bool is_mapper);
+// What a record shows and what to do about it, for refusals: a RUNNING record names its
+// attempt, start and owner (or says records keep none) and advises waiting, or resuming if
+// its process died.
+std::string state_hint(const MigrationRecord& record, std::string_view alias);
 
 // Start: creates `running` (status RUNNING). Throws MigrationAlreadyStarted when a record
 // exists.
@@ -63,8 +66,11 @@ bool fail_record(RecordStore& store, const MigrationRecord& errored);
 // MigrationAlreadyStarted while RUNNING.
 void fake_record(RecordStore& store, const MigrationKey& key, std::string_view alias);
 
-// Delete, from any status; true when there was a record.
-bool delete_record(RecordStore& store, const MigrationKey& key);
+// Delete, as the table allows, deciding on the record it read (compare and delete): throws
+// MigrationIsRunning for a RUNNING record and InvalidRecord for an invalid row. `force`
+// deletes whatever is there. True when there was a record.
+bool delete_record(RecordStore& store, const MigrationKey& key, std::string_view alias,
+                   bool force);
 
 // Resume: a new attempt of an ERRORED or RUNNING record, keeping its progress and checkpoint.
 // Returns the new RUNNING record. Throws MigrationAlreadyStarted from APPLIED, and

@@ -10,6 +10,7 @@
 #include "massmigration/testing.h"
 #include "support/engines.h"
 #include "support/unwritable_directory.h"
+#include "support/record_rows.h"
 
 namespace mm = massmigration;
 
@@ -184,6 +185,97 @@ TEST_P(CliRun, UsageErrorsNameTheCommandAndItsUsage) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "manage run: --database needs a value\nusage: manage run KEY --database A\n");
   EXPECT_EQ(mm::api::get_record("app:0001_first", "default"), std::nullopt);
+}
+
+TEST_P(CliRun, DeleteRefusesARunningRecordUnlessForced) {
+  ASSERT_TRUE(dbs_.open_store("default")->insert_if_absent(
+      {.key = "app:0001_first",
+       .attempt_uuid = "attempt-1",
+       .initiated_at = *mm::parse_timestamp("2026-11-29T22:00:00.123456Z")}));
+  Output refused = run({"delete", "app:0001_first", "--database", "default"});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_EQ(refused.out, "");
+  EXPECT_EQ(refused.err,
+            "manage: the record of migration app:0001_first on default was kept: it is running: "
+            "attempt attempt-1, started 2026-11-29T22:00:00.123456Z by a process this record "
+            "does not name (records keep no owner yet); wait for it to finish, or if its "
+            "process died, resume it (resume app:0001_first --database default)\n");
+  EXPECT_TRUE(mm::api::migration_is_in_progress("app:0001_first", "default"));
+
+  Output forced = run({"delete", "app:0001_first", "--database", "default", "--force"});
+  EXPECT_EQ(forced.code, 0) << forced.err;
+  EXPECT_EQ(forced.out,
+            "DELETED the record of app:0001_first on default (forced: it said RUNNING, attempt "
+            "attempt-1 started 2026-11-29T22:00:00.123456Z; if that run still goes on, a fresh "
+            "run redoes its work)\n");
+  EXPECT_EQ(mm::api::get_record("app:0001_first", "default"), std::nullopt);
+}
+
+TEST_P(CliRun, AnInvalidRowIsUnknownThereAndMigrateAllSaysWhatToDo) {
+  mm::test::create_unchecked_record_table(dbs_, "default");
+  mm::test::insert_record_row(dbs_, "default", "app:0001_first",
+                              {{"has_error", mm::test::sql_bool(GetParam(), true)}});
+  const std::string problem =
+      "record store for database default: the massmigration_record row with key "
+      "\"app:0001_first\" is invalid: is_applied and has_error are both 1 (applied and failed "
+      "at once)";
+  Output shown = run({"showmigrations"});
+  EXPECT_EQ(shown.code, 1);
+  EXPECT_EQ(shown.out,
+            "MIGRATION        default      other\n"
+            "app:0001_first   UNKNOWN      NOT_RUN\n"
+            "app:0002_second  NOT_RUN      NOT_RUN\n"
+            "app:0003_third   NOT_RUN      NOT_RUN\n");
+  EXPECT_EQ(shown.err, "manage: app:0001_first on default is UNKNOWN: " + problem + "\n");
+  Output json =
+      run({"showmigrations", "--format", "json", "--database", "default", "--app", "app"});
+  EXPECT_EQ(json.code, 1);
+  EXPECT_NE(json.out.find("\"databases\": {\"default\": \"UNKNOWN\"}"), std::string::npos)
+      << json.out;
+
+  Output migrate = run({"migrate_all", "--database", "default"});
+  EXPECT_EQ(migrate.code, 1);
+  EXPECT_EQ(migrate.out,
+            "Database default:\n"
+            "  UNKNOWN  app:0001_first: " +
+                problem +
+                " (not run; correct that row, or if no process runs it, remove it: delete "
+                "app:0001_first --database default --force)\n"
+                "  SKIPPED  app:0002_second: needs app:0001_first applied first\n"
+                "  SKIPPED  app:0003_third: needs app:0002_second applied first\n"
+                "\n"
+                "default: FAILED - 1 failed, 2 skipped, 0 already applied\n");
+  // The guard reads the same row the same way.
+  mm::testing::ScopedEnforcement enforce;
+  EXPECT_THROW(mm::MigrationGuard("app:0001_first", {.db_aliases = {"default"}}),
+               mm::RequiredMigrationNotApplied);
+}
+
+TEST_P(CliRun, AForeignRowIsWarnedAboutOnceAndAffectsNothingElse) {
+  mm::test::create_unchecked_record_table(dbs_, "default");
+  mm::test::insert_record_row(dbs_, "default", "legacy-key");
+  Output shown = run({"showmigrations", "--database", "default"});
+  EXPECT_EQ(shown.code, 0) << shown.err;
+  EXPECT_EQ(shown.out,
+            "MIGRATION        default\n"
+            "app:0001_first   NOT_RUN\n"
+            "app:0002_second  NOT_RUN\n"
+            "app:0003_third   NOT_RUN\n");
+  const std::string warning =
+      "manage: warning: record store for database default: the massmigration_record row with "
+      "key \"legacy-key\" is invalid: the key is not a migration key (";
+  EXPECT_EQ(shown.err.rfind(warning, 0), 0u) << shown.err;
+  EXPECT_EQ(shown.err.find(warning, 1), std::string::npos) << shown.err;  // once
+  EXPECT_NE(shown.err.find("); no registered migration has that key, so it is ignored\n"),
+            std::string::npos)
+      << shown.err;
+
+  Output migrate = run({"migrate_all", "--database", "default"});
+  EXPECT_EQ(migrate.code, 1);  // app:0002_second fails on purpose; the rest is as ever
+  EXPECT_NE(migrate.out.find("  OK       app:0001_first"), std::string::npos) << migrate.out;
+  EXPECT_NE(migrate.out.find("default: FAILED - 1 applied, 1 failed, 1 skipped"), std::string::npos)
+      << migrate.out;
+  EXPECT_EQ(migrate.err.rfind(warning, 0), 0u) << migrate.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, CliRun, mm::test::kEngines, mm::test::engine_name);

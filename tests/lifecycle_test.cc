@@ -384,8 +384,9 @@ TEST_P(Lifecycle, StaleRunsChangeNothing) {
   }
   std::string first = mm::api::initiate_migration("inv:0001_create", "a");
   EXPECT_TRUE(mm::api::migration_is_in_progress("inv:0001_create", "a"));
-  // Cancel: delete the record, start again; then the first attempt finally runs.
-  mm::api::delete_record("inv:0001_create", "a");
+  // Cancel: delete the record (forced, as it says RUNNING), start again; then the first
+  // attempt finally runs.
+  mm::api::delete_record("inv:0001_create", "a", {.force = true});
   std::string second = mm::api::initiate_migration("inv:0001_create", "a");
   std::vector<mm::MigrationRun> held;
   {

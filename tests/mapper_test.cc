@@ -323,7 +323,7 @@ TEST_P(Mapper, AFailingRowRollsBackItsChunkNamesTheRowAndResumes) {
 TEST_P(Mapper, ADeletedAttemptStopsWithoutWriting) {
   int chunks = 0;
   on_progress_ = [&](const mm::MigrationProgress& p) {
-    if (!p.finished && ++chunks == 2) mm::api::delete_record(kDouble, "default");
+    if (!p.finished && ++chunks == 2) mm::api::delete_record(kDouble, "default", {.force = true});
   };
   mm::api::initiate_migration(kDouble, "default");
   EXPECT_EQ(mm::api::get_record(kDouble, "default"), std::nullopt);

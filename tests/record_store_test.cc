@@ -12,6 +12,7 @@
 
 namespace mm = massmigration;
 using mm::test::Engine;
+using mm::test::kBackfill;
 using mm::test::kInitial;
 
 namespace {
@@ -29,7 +30,7 @@ class RecordStore : public ::testing::TestWithParam<Engine> {
 TEST_P(RecordStore, NothingRecordedReadsAsNothing) {
   EXPECT_FALSE(store_->is_applied(kInitial));
   EXPECT_EQ(store_->get(kInitial), std::nullopt);
-  EXPECT_TRUE(store_->list().empty());
+  EXPECT_TRUE(store_->list().records.empty());
 }
 
 TEST_P(RecordStore, FirstWriteCreatesTheTable) {
@@ -43,15 +44,20 @@ TEST_P(RecordStore, RecordRoundTripsEveryField) {
   mm::MigrationRecord record = running(kInitial);
   record.is_applied = true;
   record.applied_at = record.initiated_at + std::chrono::microseconds(1234567);
-  record.has_error = true;
-  record.last_error = "std::runtime_error: it's \"quoted\"\nand ünïcode";
   record.was_faked = true;
   record.rows_done = 42;
   record.rows_total = 5'000'000'000;
   record.checkpoint = "id-0042";
   store_->upsert(record);
+  // Applied and errored at once is not a valid record: the error goes on another one.
+  mm::MigrationRecord errored = running(kBackfill);
+  errored.has_error = true;
+  errored.last_error = "std::runtime_error: it's \"quoted\"\nand ünïcode";
+  store_->upsert(errored);
   EXPECT_EQ(store_->get(kInitial), record);
-  EXPECT_EQ(store_->list(), std::vector<mm::MigrationRecord>{record});
+  EXPECT_EQ(store_->get(kBackfill), errored);
+  EXPECT_EQ(store_->list().records, (std::vector<mm::MigrationRecord>{record, errored}));
+  EXPECT_TRUE(store_->list().invalid.empty());
   EXPECT_EQ(dbs_.open_store("default")->get(kInitial), record);  // another connection
 }
 

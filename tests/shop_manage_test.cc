@@ -137,7 +137,9 @@ TEST_F(ShopManage, AFailingMigrationExitsOneRollsBackAndLeavesTheOthers) {
 
   ProcessResult still = manage({"migrate_all"});
   EXPECT_EQ(still.exit_code, 1);
-  EXPECT_NE(still.out.find("delete its record to run it again"), std::string::npos);
+  EXPECT_NE(still.out.find("(to run it again: resume shop:0003_check_prices --database shop_db)"),
+            std::string::npos)
+      << still.out;
   ProcessResult deleted = manage({"delete", "shop:0003_check_prices", "--database", "shop_db"});
   EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
   ProcessResult rerun = manage({"run", "shop:0003_check_prices", "--database", "shop_db"});
@@ -209,6 +211,46 @@ TEST_F(ShopManage, RunFakeAndDeleteOneMigration) {
   ProcessResult dependency = manage({"run", "shop:0002_backfill_slugs", "--database", "shop_db"});
   EXPECT_EQ(dependency.exit_code, 1);
   EXPECT_NE(dependency.err.find("depends on shop:0001_create_products"), std::string::npos);
+}
+
+TEST_F(ShopManage, DeleteRefusesARunningRecordAndForceDeletesIt) {
+  ASSERT_EQ(manage({"fake", "accounts:0001_create_users", "--database", "default"}).exit_code, 0);
+  // As a launch in another process leaves it while its run goes on.
+  sqlite3* db = nullptr;
+  sqlite3_open((dir() / "data/default.db").c_str(), &db);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE massmigration_record SET is_applied = 0, applied_at = NULL, "
+                         "was_faked = 0, attempt_uuid = 'attempt-1', "
+                         "initiated_at = '2026-11-29T22:00:00.123456Z'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  ProcessResult refused = manage({"delete", "accounts:0001_create_users", "--database", "default"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.out, "");
+  EXPECT_EQ(refused.err,
+            "shop-manage: the record of migration accounts:0001_create_users on default was kept: "
+            "it is running: attempt attempt-1, started 2026-11-29T22:00:00.123456Z by a process "
+            "this record does not name (records keep no owner yet); wait for it to finish, or if "
+            "its process died, resume it (resume accounts:0001_create_users --database "
+            "default)\n");
+  EXPECT_EQ(status("default.db", "accounts:0001_create_users"), "RUNNING");
+  // The loser of a start is told the same, never to delete.
+  ProcessResult loser = manage({"run", "accounts:0001_create_users", "--database", "default"});
+  EXPECT_EQ(loser.exit_code, 1);
+  EXPECT_EQ(loser.err.find("delete"), std::string::npos) << loser.err;
+  EXPECT_NE(loser.err.find("wait for it to finish, or if its process died, resume it"),
+            std::string::npos)
+      << loser.err;
+
+  ProcessResult forced =
+      manage({"delete", "accounts:0001_create_users", "--database", "default", "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_EQ(forced.out,
+            "DELETED the record of accounts:0001_create_users on default (forced: it said "
+            "RUNNING, attempt attempt-1 started 2026-11-29T22:00:00.123456Z; if that run still "
+            "goes on, a fresh run redoes its work)\n");
+  EXPECT_EQ(scalar("default.db", "SELECT count(*) FROM massmigration_record"), "0");
 }
 
 TEST_F(ShopManage, BadInputSaysWhatIsWrongExitsTwoAndChangesNothing) {

@@ -48,7 +48,7 @@ TEST_F(SqliteStore, AMissingFileReadsAsNothingRecordedAndIsNotCreated) {
   auto store = open();
   EXPECT_FALSE(store->is_applied(kInitial));
   EXPECT_EQ(store->get(kInitial), std::nullopt);
-  EXPECT_TRUE(store->list().empty());
+  EXPECT_TRUE(store->list().records.empty());
   EXPECT_FALSE(std::filesystem::exists(path_));
 }
 
@@ -107,16 +107,18 @@ TEST_F(SqliteStore, FileWithoutTheTableReadsAsNothingRecorded) {
   auto store = open();
   EXPECT_FALSE(store->is_applied(kInitial));
   EXPECT_EQ(store->get(kInitial), std::nullopt);
-  EXPECT_TRUE(store->list().empty());
+  EXPECT_TRUE(store->list().records.empty());
 }
 
 TEST_F(SqliteStore, AReplacedFileIsReadAfresh) {
   auto store = mm::sqlite::open_record_store(
       "default", {.path = path_, .replaced_file_check = std::chrono::milliseconds(0)});
+  const mm::Timestamp now = mm::now_timestamp();
   store->upsert({.key = kInitial,
                  .attempt_uuid = "a",
-                 .initiated_at = mm::now_timestamp(),
-                 .is_applied = true});
+                 .initiated_at = now,
+                 .is_applied = true,
+                 .applied_at = now});
   ASSERT_TRUE(store->is_applied(kInitial));
   // A restore puts another database at the same path.
   const std::filesystem::path other = dbs_.directory() / "restored.db";
@@ -148,8 +150,14 @@ TEST_F(SqliteStore, LockedPastTheTimeoutIsAnErrorThenRecovers) {
   ASSERT_EQ(sqlite3_open(path_.c_str(), &holder), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(holder,
                          "CREATE TABLE massmigration_record(key TEXT PRIMARY KEY, "
-                         "is_applied INTEGER); INSERT INTO massmigration_record "
-                         "VALUES ('shop:0001_initial', 1); BEGIN EXCLUSIVE;",
+                         "app_label TEXT, name TEXT, attempt_uuid TEXT, initiated_at TEXT, "
+                         "is_applied INTEGER, applied_at TEXT, has_error INTEGER, "
+                         "last_error TEXT, was_faked INTEGER, rows_done INTEGER, "
+                         "rows_total INTEGER, checkpoint TEXT); "
+                         "INSERT INTO massmigration_record VALUES ('shop:0001_initial', "
+                         "'shop', '0001_initial', 'a', '2026-11-29T22:00:00.000000Z', 1, "
+                         "'2026-11-29T22:00:00.000000Z', 0, '', 0, 0, NULL, NULL); "
+                         "BEGIN EXCLUSIVE;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   auto store = open(std::chrono::milliseconds(20));

@@ -34,7 +34,7 @@ const Case kCases[] = {
     {MigrationStatus::kRunning, RecordEvent::kFinish, MigrationStatus::kApplied},
     {MigrationStatus::kRunning, RecordEvent::kFail, MigrationStatus::kErrored},
     {MigrationStatus::kRunning, RecordEvent::kFake, std::nullopt},
-    {MigrationStatus::kRunning, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kRunning, RecordEvent::kDelete, std::nullopt},  // its run may go on
     {MigrationStatus::kApplied, RecordEvent::kStart, std::nullopt},
     {MigrationStatus::kApplied, RecordEvent::kFinish, std::nullopt},
     {MigrationStatus::kApplied, RecordEvent::kFail, std::nullopt},
@@ -72,6 +72,7 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
     mm::MigrationRecord r{
         .key = key_, .attempt_uuid = kAttempt, .initiated_at = mm::now_timestamp()};
     r.is_applied = applied;
+    if (applied) r.applied_at = mm::now_timestamp();
     r.has_error = !applied;
     return r;
   }
@@ -99,8 +100,12 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
           return false;
         }
       case RecordEvent::kDelete:
-        mm::internal::delete_record(*store_, key_);
-        return true;
+        try {
+          mm::internal::delete_record(*store_, key_, "default", /*force=*/false);
+          return true;
+        } catch (const mm::MigrationIsRunning&) {
+          return false;
+        }
       case RecordEvent::kProgress: {
         // As a mapper chunk records it: inside a session, for this attempt.
         auto session = open_session();

@@ -4,8 +4,12 @@
 //
 // Record status moves only along these transitions (anything else is refused):
 //   NOT_RUN -start-> RUNNING -finish-> APPLIED      NOT_RUN/ERRORED -fake-> APPLIED
-//                    RUNNING -fail--> ERRORED       any -delete-> NOT_RUN
-//   (fake on APPLIED changes nothing)
+//                    RUNNING -fail--> ERRORED       APPLIED/ERRORED -delete-> NOT_RUN
+//   RUNNING/ERRORED -resume-> RUNNING (a new attempt)
+//   (fake on APPLIED changes nothing; deleting a RUNNING record needs `force`)
+//
+// A row that is not a valid record makes that migration's status UNKNOWN there: functions that
+// read it throw InvalidRecord (a RecordStoreError) naming the row and what is wrong with it.
 //
 // Thread safety: all functions may be called concurrently.
 #ifndef MASSMIGRATION_API_H_
@@ -28,12 +32,14 @@ namespace massmigration::api {
 // "inline", before this returns. An ERRORED mapper is resumed instead (resume_migration).
 std::string initiate_migration(const MigrationKey& key, std::string_view alias);
 
-// Mappers: a new attempt of a run that failed (ERRORED) or died (RUNNING, its process gone)
-// continues after the last committed chunk; returns the new attempt's UUID. Taking over a run
-// that is in fact still alive is safe: its next chunk finds its attempt replaced and stops
-// without writing. initiate_migration resumes an ERRORED mapper by itself. Throws
-// MigrationError for other types, and when there is no record to resume; the launch checks
-// otherwise as initiate_migration.
+// A new attempt of a run that failed (ERRORED) or died (RUNNING, its process gone); returns
+// the new attempt's UUID. A mapper continues after its last committed chunk; other types run
+// again from the start. Taking over a run that is in fact still alive is safe for work done
+// in the run's transaction: the old attempt's next chunk (or its final commit) finds its
+// attempt replaced and stops without writing (rolls back). initiate_migration resumes an
+// ERRORED mapper by itself. Throws MigrationError when there is no record to resume,
+// MigrationAlreadyStarted when it is applied; the launch checks otherwise as
+// initiate_migration.
 std::string resume_migration(const MigrationKey& key, std::string_view alias);
 
 // A record exists (RUNNING, APPLIED or ERRORED).
@@ -51,9 +57,19 @@ std::optional<MigrationRecord> get_record(const MigrationKey& key, std::string_v
 // an APPLIED record is left as it is.
 void fake_migration(const MigrationKey& key, std::string_view alias);
 
-// Deletes the record so the migration can run again; true when there was one. Guards in this
-// process forget their positive answers (the cache is reset).
-bool delete_record(const MigrationKey& key, std::string_view alias);
+struct DeleteOptions {
+  // Deletes a RUNNING or invalid record too. A run still going on is not stopped by this: a
+  // fresh run would redo its work. For a run known to be dead that cannot be resumed.
+  bool force = false;
+};
+
+// Deletes the record so the migration can run again; true when there was one. Refuses, and
+// changes nothing, unless options.force: MigrationIsRunning for a RUNNING record (its message
+// says who started which attempt when, and to wait, or resume if its process died);
+// InvalidRecord for a row that is not a valid record. A forced delete of such a record is
+// logged as a warning. Guards in this process forget their positive answers (the cache is
+// reset).
+bool delete_record(const MigrationKey& key, std::string_view alias, DeleteOptions options = {});
 
 }  // namespace massmigration::api
 

@@ -38,7 +38,7 @@ class RequiredMigrationNotApplied : public MigrationError {
 };
 
 // A launch found a record already there: another launch won the race, or the migration
-// ran before (delete its record to run it again).
+// ran before. The message says what the record shows and what to do.
 class MigrationAlreadyStarted : public MigrationError {
  public:
   // `state` says what the record shows and what to do ("it is applied; ..."); optional.
@@ -193,6 +193,40 @@ class RecordStoreError : public MigrationError {
  private:
   std::string alias_;
   std::string detail_;
+};
+
+// A row of massmigration_record that no massmigration write leaves behind (is_applied 7,
+// applied and errored at once, more rows done than in total, an unreadable time, a key that
+// is not a migration key). Stores report it rather than guess: the migration's status on that
+// database is UNKNOWN, and guards refuse.
+class InvalidRecord : public RecordStoreError {
+ public:
+  InvalidRecord(std::string alias, std::string stored_key, std::string problem);
+  // The row's key column as stored; it may not be a valid migration key.
+  const std::string& stored_key() const { return stored_key_; }
+  // What is wrong with the row ("is_applied holds \"7\", not 0 or 1").
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::string stored_key_;
+  std::string problem_;
+};
+
+// delete_record refused to delete the record of a run that may still be going on: a fresh
+// run would then redo the work the first one is still doing. The message names the attempt,
+// when and by whom it was started, and says to wait, or to resume it if its process died.
+class MigrationIsRunning : public MigrationError {
+ public:
+  MigrationIsRunning(std::string key, std::string alias, std::string attempt_uuid,
+                     std::string state);
+  const std::string& key() const { return key_; }
+  const std::string& alias() const { return alias_; }
+  const std::string& attempt_uuid() const { return attempt_uuid_; }
+
+ private:
+  std::string key_;
+  std::string alias_;
+  std::string attempt_uuid_;
 };
 
 }  // namespace massmigration

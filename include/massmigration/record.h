@@ -13,9 +13,11 @@
 
 namespace massmigration {
 
-enum class MigrationStatus { kNotRun, kRunning, kApplied, kErrored };
+// kUnknown: the record could not be read, or its row is invalid; guards refuse. A
+// MigrationRecord itself is never UNKNOWN: stores refuse to make one of an invalid row.
+enum class MigrationStatus { kNotRun, kRunning, kApplied, kErrored, kUnknown };
 
-// "NOT_RUN", "RUNNING", "APPLIED", "ERRORED".
+// "NOT_RUN", "RUNNING", "APPLIED", "ERRORED", "UNKNOWN".
 std::string_view to_string(MigrationStatus status);
 
 using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;

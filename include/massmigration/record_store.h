@@ -18,6 +18,7 @@
 
 #include "massmigration/key.h"
 #include "massmigration/record.h"
+#include "massmigration/record_row.h"
 #include "massmigration/sql.h"
 
 namespace massmigration {
@@ -26,11 +27,15 @@ class RecordStore {
  public:
   virtual ~RecordStore() = default;
 
+  // Reads validate every column (read_stored_record): an invalid row throws InvalidRecord,
+  // never reads as a record, and never lets a guard through.
+  //
   // True when a record exists and is applied. The guards' point read.
   virtual bool is_applied(const MigrationKey& key) = 0;
   virtual std::optional<MigrationRecord> get(const MigrationKey& key) = 0;
-  // Every record, ordered by key.
-  virtual std::vector<MigrationRecord> list() = 0;
+  // Every row: the valid records, and the invalid rows apart, so that one bad row does not
+  // hide the others.
+  virtual RecordListing list() = 0;
   // Creates the record unless one exists for its key; true when this call created it. Of any
   // number of concurrent callers (threads or processes) exactly one gets true.
   virtual bool insert_if_absent(const MigrationRecord& record) = 0;
@@ -43,6 +48,10 @@ class RecordStore {
   virtual void upsert(const MigrationRecord& record) = 0;
   // Deletes the record; true when one existed.
   virtual bool remove(const MigrationKey& key) = 0;
+  // Deletes the record only while it belongs to attempt `attempt_uuid` and has status
+  // `status` (compare and delete); true when it did. REQUIRES: `status` is not kNotRun.
+  virtual bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
+                         MigrationStatus status) = 0;
 };
 
 // Where a driver finds its database.

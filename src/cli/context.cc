@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_join.h"
 #include "massmigration/config.h"
+#include "massmigration/errors.h"
 #include "massmigration/registry.h"
 #include "runtime.h"
 #include "string_building.h"
@@ -13,20 +14,38 @@
 namespace massmigration::cli::internal {
 
 MigrationStatus AliasRecords::status(const MigrationKey& key) const {
+  if (invalid.contains(key.str())) return MigrationStatus::kUnknown;
   auto it = by_key.find(key.str());
   return it == by_key.end() ? MigrationStatus::kNotRun : it->second.status();
 }
 
-AliasRecords read_records(const std::string& alias) {
+AliasRecords read_records(Context& ctx, const std::string& alias) {
   AliasRecords records;
+  RecordListing listing;
   try {
-    for (MigrationRecord& record :
-         massmigration::internal::require_runtime()->require_database(alias).store().list()) {
-      std::string key = record.key.str();
-      records.by_key.emplace(std::move(key), std::move(record));
-    }
+    listing = massmigration::internal::require_runtime()->require_database(alias).store().list();
   } catch (const std::exception& e) {
     records.error = e.what();
+    return records;
+  }
+  const std::string warning = strings::cat(ctx.program, ": warning: ");
+  for (MigrationRecord& record : listing.records) {
+    std::string key = record.key.str();
+    if (!find_migration(record.key)) {
+      ctx.err << warning << "database " << alias << " has a record for " << key
+              << ", which is not a registered migration; it is ignored\n";
+      continue;
+    }
+    records.by_key.emplace(std::move(key), std::move(record));
+  }
+  for (const InvalidRecord& row : listing.invalid) {
+    std::optional<MigrationKey> key = MigrationKey::try_parse(row.stored_key());
+    if (!key || !find_migration(*key)) {
+      ctx.err << warning << row.what() << "; no registered migration has that key, so it is "
+              << "ignored\n";
+      continue;
+    }
+    records.invalid.emplace(key->str(), row.what());
   }
   return records;
 }

@@ -31,10 +31,15 @@ struct Context {
 // The records of one alias by key, or why they could not be read.
 struct AliasRecords {
   std::map<std::string, MigrationRecord> by_key;
+  // Registered migrations whose row is invalid (UNKNOWN): key -> what is wrong with it.
+  std::map<std::string, std::string> invalid;
   std::optional<std::string> error;
+  // NOT_RUN without a record; UNKNOWN for an invalid row.
   MigrationStatus status(const MigrationKey& key) const;
 };
-AliasRecords read_records(const std::string& alias);
+// Reads them; a row no registered migration has (a foreign key, or a migration removed from
+// the program) is warned about on ctx.err, once, and changes nothing else.
+AliasRecords read_records(Context& ctx, const std::string& alias);
 
 // Configured aliases, narrowed to `only` when given; UsageError for an unknown one.
 std::vector<std::string> selected_aliases(const std::optional<std::string>& only);

@@ -43,10 +43,12 @@ constexpr BuiltIn kBuiltIns[] = {
     {"fake", "fake KEY --database A", "record one migration as applied without running it",
      internal::fake_one, true},
     {"resume", "resume KEY --database A",
-     "continue a mapper that failed or whose process died, after its last committed chunk",
+     "continue a run that failed or whose process died (a mapper after its last committed "
+     "chunk, others from the start)",
      internal::resume_one, true},
-    {"delete", "delete KEY --database A",
-     "delete one migration's record on one database, so that it can run again",
+    {"delete", "delete KEY --database A [--force]",
+     "delete one migration's record on one database, so that it can run again; a RUNNING or "
+     "invalid record only with --force",
      internal::delete_one, true},
     {"makemassmigration", "makemassmigration APP NAME [--template simple|mapper|custom]",
      "write APP/massmigrations/NNNN_NAME.cc, numbered after the app's last migration",

@@ -35,7 +35,7 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
                     const std::vector<const Migration*>& migrations,
                     const MigrateOptions& options) {
   Tally tally;
-  AliasRecords records = read_records(alias);
+  AliasRecords records = read_records(ctx, alias);
   if (records.error) {
     ctx.out << "  FAILED   cannot read the records: " << *records.error << "\n";
     ++tally.failed;
@@ -58,7 +58,13 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
       case MigrationStatus::kErrored:
         if (m->type() == MigrationType::kMapper) break;  // launching it again resumes it
         ctx.out << "  FAILED   " << key << " earlier: " << records.by_key.at(key).last_error
-                << " (delete its record to run it again)\n";
+                << " (to run it again: resume " << key << " --database " << alias << ")\n";
+        ++tally.failed;
+        continue;
+      case MigrationStatus::kUnknown:
+        ctx.out << "  UNKNOWN  " << key << ": " << records.invalid.at(key)
+                << " (not run; correct that row, or if no process runs it, remove it: delete "
+                << key << " --database " << alias << " --force)\n";
         ++tally.failed;
         continue;
       case MigrationStatus::kNotRun:

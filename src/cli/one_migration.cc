@@ -5,6 +5,7 @@
 #include "massmigration/api.h"
 #include "massmigration/errors.h"
 #include "massmigration/registry.h"
+#include "string_building.h"
 
 namespace massmigration::cli::internal {
 namespace {
@@ -15,8 +16,7 @@ struct Target {
 };
 
 // KEY --database A. A malformed key, an unregistered one or an unknown database is bad input.
-Target parse_target(const std::vector<std::string>& args) {
-  Args parsed(args, {"database"}, {});
+Target parse_target(const Args& parsed) {
   parsed.expect_positional({"KEY"});
   std::optional<std::string> alias = parsed.option("database");
   if (!alias) throw UsageError("missing --database");
@@ -60,6 +60,22 @@ int run_and_report(Context& ctx, const Target& target, bool resume) {
   return kFailed;
 }
 
+Target parse_target(const std::vector<std::string>& args) {
+  return parse_target(Args(args, {"database"}, {}));
+}
+
+// What a forced delete overrides ("RUNNING, attempt ..."), or empty when nothing.
+std::string overridden(const Target& target) {
+  try {
+    std::optional<MigrationRecord> record = api::get_record(target.key, target.alias);
+    if (!record || record->status() != MigrationStatus::kRunning) return {};
+    return strings::cat("it said RUNNING, attempt ", record->attempt_uuid, " started ",
+                        format_timestamp(record->initiated_at));
+  } catch (const InvalidRecord& e) {
+    return strings::cat("its row was invalid: ", e.problem());
+  }
+}
+
 }  // namespace
 
 int run_one(Context& ctx, const std::vector<std::string>& args) {
@@ -89,11 +105,23 @@ int fake_one(Context& ctx, const std::vector<std::string>& args) {
 }
 
 int delete_one(Context& ctx, const std::vector<std::string>& args) {
-  Target target = parse_target(args);
+  Args parsed(args, {"database"}, {"force"});
+  Target target = parse_target(parsed);
+  const bool force = parsed.flag("force");
   try {
-    bool removed = api::delete_record(target.key, target.alias);
+    const std::string forced_over = force ? overridden(target) : "";
+    bool removed = api::delete_record(target.key, target.alias, {.force = force});
     ctx.out << (removed ? "DELETED the record of " : "NO RECORD to delete for ") << target.key.str()
-            << " on " << target.alias << "\n";
+            << " on " << target.alias;
+    if (removed && !forced_over.empty()) {
+      ctx.out << " (forced: " << forced_over
+              << "; if that run still goes on, a fresh run redoes its work)";
+    }
+    ctx.out << "\n";
+  } catch (const InvalidRecord& e) {
+    ctx.err << ctx.program << ": " << e.what() << " (its record was kept; --force removes it once "
+            << "no process runs it)\n";
+    return kFailed;
   } catch (const MigrationError& e) {
     ctx.err << ctx.program << ": " << e.what() << "\n";
     return kFailed;

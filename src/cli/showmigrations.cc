@@ -18,7 +18,7 @@ struct StatusGrid {
   bool unreadable = false;
 };
 
-StatusGrid build_grid(const std::optional<std::string>& database,
+StatusGrid build_grid(Context& ctx, const std::optional<std::string>& database,
                       const std::optional<std::string>& app) {
   StatusGrid grid;
   grid.aliases = selected_aliases(database);
@@ -26,7 +26,7 @@ StatusGrid build_grid(const std::optional<std::string>& database,
   std::sort(grid.migrations.begin(), grid.migrations.end(),
             [](const Migration* a, const Migration* b) { return a->key() < b->key(); });
   for (const std::string& alias : grid.aliases) {
-    grid.records.push_back(read_records(alias));
+    grid.records.push_back(read_records(ctx, alias));
     grid.unreadable |= grid.records.back().error.has_value();
   }
   for (const Migration* m : grid.migrations) {
@@ -37,18 +37,28 @@ StatusGrid build_grid(const std::optional<std::string>& database,
       } else if (grid.records[a].error) {
         row.emplace_back(kUnknown);
       } else {
-        row.emplace_back(to_string(grid.records[a].status(m->key())));
+        const MigrationStatus status = grid.records[a].status(m->key());
+        grid.unreadable |= status == MigrationStatus::kUnknown;
+        row.emplace_back(to_string(status));
       }
     }
   }
   return grid;
 }
 
+// Why cells say UNKNOWN: a database that could not be read, or a migration's invalid row.
 void report_unreadable(Context& ctx, const StatusGrid& grid) {
   for (size_t a = 0; a < grid.aliases.size(); ++a) {
     if (grid.records[a].error) {
       ctx.err << ctx.program << ": cannot read the records of " << grid.aliases[a] << ": "
               << *grid.records[a].error << "\n";
+      continue;
+    }
+    for (const Migration* m : grid.migrations) {
+      auto it = grid.records[a].invalid.find(m->key().str());
+      if (it == grid.records[a].invalid.end() || !runs_on(*m, grid.aliases[a])) continue;
+      ctx.err << ctx.program << ": " << m->key().str() << " on " << grid.aliases[a]
+              << " is UNKNOWN: " << it->second << "\n";
     }
   }
 }
@@ -71,7 +81,7 @@ void print_json_errors(Context& ctx, const StatusGrid& grid, size_t i) {
 
 int print_status_table(Context& ctx, const std::optional<std::string>& database,
                        const std::optional<std::string>& app) {
-  StatusGrid grid = build_grid(database, app);
+  StatusGrid grid = build_grid(ctx, database, app);
   size_t key_width = std::string_view("MIGRATION").size();
   for (const Migration* m : grid.migrations) key_width = std::max(key_width, m->key().str().size());
   std::vector<size_t> widths;
@@ -133,7 +143,7 @@ int showmigrations(Context& ctx, const std::vector<std::string>& args) {
   if (format != "json") {
     throw UsageError(strings::cat("unknown format \"", format, "\" (table or json)"));
   }
-  StatusGrid grid = build_grid(parsed.option("database"), parsed.option("app"));
+  StatusGrid grid = build_grid(ctx, parsed.option("database"), parsed.option("app"));
   ctx.out << "[";
   for (size_t i = 0; i < grid.migrations.size(); ++i) {
     const MigrationKey& key = grid.migrations[i]->key();

@@ -33,7 +33,7 @@ class FaultyStore : public RecordStore {
 
   bool is_applied(const MigrationKey& key) override;
   std::optional<MigrationRecord> get(const MigrationKey& key) override { return real_->get(key); }
-  std::vector<MigrationRecord> list() override { return real_->list(); }
+  RecordListing list() override { return real_->list(); }
   bool insert_if_absent(const MigrationRecord& r) override { return real_->insert_if_absent(r); }
   bool replace_if(const MigrationRecord& r, std::string_view attempt,
                   MigrationStatus status) override {
@@ -41,6 +41,10 @@ class FaultyStore : public RecordStore {
   }
   void upsert(const MigrationRecord& r) override { real_->upsert(r); }
   bool remove(const MigrationKey& key) override { return real_->remove(key); }
+  bool remove_if(const MigrationKey& key, std::string_view attempt,
+                 MigrationStatus status) override {
+    return real_->remove_if(key, attempt, status);
+  }
 
  private:
   std::unique_ptr<RecordStore> real_;

@@ -1,50 +1,54 @@
 #include "pg_record_sql.h"
 
-#include "string_building.h"
+#include "massmigration/record_row.h"
 
 namespace massmigration::postgres::internal {
 namespace {
 
+// The CHECKs refuse what reading refuses (read_stored_record); tables created before them are
+// validated on read alone.
 constexpr const char* kCreateTable = R"sql(
 CREATE TABLE IF NOT EXISTS massmigration_record (
   key TEXT PRIMARY KEY,
   app_label TEXT NOT NULL,
   name TEXT NOT NULL,
-  attempt_uuid TEXT NOT NULL,
-  initiated_at TIMESTAMPTZ NOT NULL,
+  attempt_uuid TEXT NOT NULL CHECK (attempt_uuid <> ''),
+  initiated_at TIMESTAMPTZ NOT NULL CHECK (isfinite(initiated_at)),
   is_applied BOOLEAN NOT NULL DEFAULT FALSE,
-  applied_at TIMESTAMPTZ,
+  applied_at TIMESTAMPTZ CHECK (isfinite(applied_at)),
   has_error BOOLEAN NOT NULL DEFAULT FALSE,
   last_error TEXT NOT NULL DEFAULT '',
   was_faked BOOLEAN NOT NULL DEFAULT FALSE,
-  rows_done BIGINT NOT NULL DEFAULT 0,
-  rows_total BIGINT,
-  checkpoint TEXT
+  rows_done BIGINT NOT NULL DEFAULT 0 CHECK (rows_done >= 0),
+  rows_total BIGINT CHECK (rows_total >= 0),
+  checkpoint TEXT,
+  CONSTRAINT key_format CHECK (key = app_label || ':' || name
+    AND key ~ '^[a-z][a-z0-9_]*:[0-9]{1,5}_[a-z0-9_]+$'),
+  CONSTRAINT not_applied_and_errored CHECK (NOT (is_applied AND has_error)),
+  CONSTRAINT faked_only_when_applied CHECK (NOT was_faked OR is_applied),
+  CONSTRAINT applied_at_when_applied CHECK ((applied_at IS NULL) = (NOT is_applied)),
+  CONSTRAINT rows_done_within_total CHECK (rows_total IS NULL OR rows_done <= rows_total)
 ))sql";
 
 // An arbitrary constant: the advisory lock that serialises schema creation.
 constexpr long long kSchemaLock = 7264530186;
 
-#define MASSMIGRATION_PG_COLUMNS                                                    \
-  "key, attempt_uuid, "                                                             \
-  "to_char(initiated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), " \
-  "is_applied, "                                                                    \
-  "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "   \
-  "has_error, last_error, was_faked, rows_done, rows_total, checkpoint"
+// Every column as text, booleans as 0/1, times as format_timestamp writes them (an infinite
+// one as PostgreSQL writes it, which reading then refuses): see StoredRecordRow.
+#define MASSMIGRATION_PG_TIME(column)                   \
+  "CASE WHEN isfinite(" column ") THEN to_char(" column \
+  " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ELSE " column "::text END"
+#define MASSMIGRATION_PG_COLUMNS \
+  "key, app_label, name, attempt_uuid, " MASSMIGRATION_PG_TIME("initiated_at") ", "          \
+  "is_applied::int::text, " MASSMIGRATION_PG_TIME("applied_at") ", has_error::int::text, " \
+  "last_error, was_faked::int::text, rows_done::text, rows_total::text, checkpoint"
 
 #define MASSMIGRATION_PG_VALUES                                                      \
   "$1, $2, $3, $4, $5::timestamptz, $6::boolean, $7::timestamptz, $8::boolean, $9, " \
   "$10::boolean, $11::bigint, $12::bigint, $13"
 
-Timestamp timestamp(const pqxx::field& field) {
-  std::optional<Timestamp> t = parse_timestamp(field.c_str());
-  if (!t) throw std::runtime_error(strings::cat("unreadable timestamp \"", field.c_str(), "\""));
-  return *t;
-}
-
 }  // namespace
 
-const char* const kIsApplied = "SELECT is_applied FROM massmigration_record WHERE key = $1";
 const char* const kGet =
     "SELECT " MASSMIGRATION_PG_COLUMNS " FROM massmigration_record WHERE key = $1";
 const char* const kList =
@@ -72,6 +76,9 @@ const char* const kUpsert =
     "rows_done = EXCLUDED.rows_done, rows_total = EXCLUDED.rows_total, "
     "checkpoint = EXCLUDED.checkpoint";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = $1";
+const char* const kRemoveIf =
+    "DELETE FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 "
+    "AND is_applied = $3::boolean AND has_error = $4::boolean";
 
 Params& Params::text(std::string value) {
   values_.emplace_back(std::move(value));
@@ -114,19 +121,25 @@ const std::vector<const char*>& Params::pointers() {
   return pointers_;
 }
 
-MigrationRecord read_record(const pqxx::row& row) {
-  MigrationRecord r{.key = MigrationKey(row[0].c_str())};
-  r.attempt_uuid = row[1].c_str();
-  r.initiated_at = timestamp(row[2]);
-  r.is_applied = row[3].as<bool>();
-  if (!row[4].is_null()) r.applied_at = timestamp(row[4]);
-  r.has_error = row[5].as<bool>();
-  r.last_error = row[6].c_str();
-  r.was_faked = row[7].as<bool>();
-  r.rows_done = row[8].as<std::int64_t>();
-  if (!row[9].is_null()) r.rows_total = row[9].as<std::int64_t>();
-  if (!row[10].is_null()) r.checkpoint = std::string(row[10].c_str());
-  return r;
+MigrationRecord read_record(const pqxx::row& row, std::string_view alias) {
+  auto text = [&](int column) -> std::optional<std::string> {
+    if (row[column].is_null()) return std::nullopt;
+    return std::string(row[column].c_str());
+  };
+  return read_stored_record({.key = row[0].c_str(),
+                             .app_label = text(1),
+                             .name = text(2),
+                             .attempt_uuid = text(3),
+                             .initiated_at = text(4),
+                             .is_applied = text(5),
+                             .applied_at = text(6),
+                             .has_error = text(7),
+                             .last_error = text(8),
+                             .was_faked = text(9),
+                             .rows_done = text(10),
+                             .rows_total = text(11),
+                             .checkpoint = text(12)},
+                            alias);
 }
 
 void ensure_schema(pqxx::connection_base& connection) {

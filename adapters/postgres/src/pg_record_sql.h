@@ -11,13 +11,13 @@
 
 namespace massmigration::postgres::internal {
 
-extern const char* const kIsApplied;
 extern const char* const kGet;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
 extern const char* const kReplaceIf;  // $14..$16: the expected attempt and status
 extern const char* const kUpsert;
 extern const char* const kRemove;
+extern const char* const kRemoveIf;  // $1 key, $2..$4: the expected attempt and status
 
 // Parameter values for a statement: owned text, and pointers (nullptr for NULL) for libpq.
 class Params {
@@ -27,7 +27,7 @@ class Params {
   Params& optional(const std::optional<std::string>& value);
   // The record's 13 columns, $1..$13.
   Params& record(const MigrationRecord& record);
-  // $14..$16 of kReplaceIf.
+  // The expected attempt and status: $14..$16 of kReplaceIf, $2..$4 of kRemoveIf.
   Params& expected(std::string_view attempt_uuid, MigrationStatus status);
   const std::vector<const char*>& pointers();
 
@@ -36,7 +36,9 @@ class Params {
   std::vector<const char*> pointers_;
 };
 
-MigrationRecord read_record(const pqxx::row& row);
+// Reads a row selected with the columns of kGet; throws InvalidRecord naming `alias` for a
+// row that is not a valid record.
+MigrationRecord read_record(const pqxx::row& row, std::string_view alias);
 
 // Creates the table if missing, in its own committed transaction; an advisory lock keeps
 // concurrent creators (which PostgreSQL does not serialise for IF NOT EXISTS) in line.

@@ -40,12 +40,10 @@ class PostgresRecordStore : public RecordStore {
         connection_string_(connection_string(url)),
         timeout_(internal::record_timeout(url)) {}
 
+  // The whole row, validated: an invalid one must not let a guard through.
   bool is_applied(const MigrationKey& key) override {
-    return read<bool>("reading the record of " + key.str(), false, [&](pqxx::connection_base& c) {
-      pqxx::nontransaction tx(c);
-      pqxx::result r = tx.exec_prepared("mm_is_applied", key.str());
-      return !r.empty() && r[0][0].as<bool>();
-    });
+    std::optional<MigrationRecord> record = get(key);
+    return record && record->status() == MigrationStatus::kApplied;
   }
 
   std::optional<MigrationRecord> get(const MigrationKey& key) override {
@@ -55,18 +53,22 @@ class PostgresRecordStore : public RecordStore {
           pqxx::nontransaction tx(c);
           pqxx::result r = tx.exec_prepared("mm_get", key.str());
           if (r.empty()) return std::nullopt;
-          return internal::read_record(r[0]);
+          return internal::read_record(r[0], alias_);
         });
   }
 
-  std::vector<MigrationRecord> list() override {
-    return read<std::vector<MigrationRecord>>("listing records", {}, [&](pqxx::connection_base& c) {
+  RecordListing list() override {
+    return read<RecordListing>("listing records", {}, [&](pqxx::connection_base& c) {
       pqxx::nontransaction tx(c);
-      std::vector<MigrationRecord> records;
+      RecordListing listing;
       for (const pqxx::row& row : tx.exec_prepared("mm_list")) {
-        records.push_back(internal::read_record(row));
+        try {
+          listing.records.push_back(internal::read_record(row, alias_));
+        } catch (const InvalidRecord& e) {
+          listing.invalid.push_back(e);
+        }
       }
-      return records;
+      return listing;
     });
   }
 
@@ -101,6 +103,15 @@ class PostgresRecordStore : public RecordStore {
       Params params;
       params.text(key.str());
       return run_prepared(c, "mm_remove", params) == 1;
+    });
+  }
+
+  bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
+                 MigrationStatus status) override {
+    return write("deleting the record of " + key.str(), [&](pqxx::connection_base& c) {
+      Params params;
+      params.text(key.str()).expected(attempt_uuid, status);
+      return run_prepared(c, "mm_remove_if", params) == 1;
     });
   }
 
@@ -178,13 +189,13 @@ class PostgresRecordStore : public RecordStore {
     // someone holds on the record table (an ALTER, a LOCK TABLE): give up on a lock first.
     pqxx::nontransaction(c.connection)
         .exec("SET lock_timeout = " + std::to_string(lock_timeout().count()));
-    c.connection.prepare("mm_is_applied", internal::kIsApplied);
     c.connection.prepare("mm_get", internal::kGet);
     c.connection.prepare("mm_list", internal::kList);
     c.connection.prepare("mm_insert_if_absent", internal::kInsertIfAbsent);
     c.connection.prepare("mm_replace_if", internal::kReplaceIf);
     c.connection.prepare("mm_upsert", internal::kUpsert);
     c.connection.prepare("mm_remove", internal::kRemove);
+    c.connection.prepare("mm_remove_if", internal::kRemoveIf);
     c.set_up = true;
   }
 

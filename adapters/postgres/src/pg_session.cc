@@ -166,8 +166,11 @@ class PostgresSession : public SqlSession {
       std::optional<std::string> checkpoint;
       if (!current[0][0].is_null()) checkpoint = std::string(current[0][0].c_str());
       const std::array<SqlValue, 4> update{which[0], which[1], rows, next_checkpoint(checkpoint)};
+      // Rows that arrived after the count raise the total: rows_done never exceeds it.
       return run("UPDATE massmigration_record SET rows_done = rows_done + $3::bigint, "
-                 "checkpoint = $4 WHERE key = $1 AND attempt_uuid = $2",
+                 "checkpoint = $4, rows_total = CASE WHEN rows_total < rows_done + $3::bigint "
+                 "THEN rows_done + $3::bigint ELSE rows_total END "
+                 "WHERE key = $1 AND attempt_uuid = $2",
                  update)
                  .affected_rows() == 1;
     });

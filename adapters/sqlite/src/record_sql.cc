@@ -1,37 +1,42 @@
 #include "record_sql.h"
 
 #include "absl/time/clock.h"
+#include "massmigration/record_row.h"
 #include "string_building.h"
 
 namespace massmigration::sqlite::internal {
 namespace {
 
+// The CHECKs refuse what reading refuses (read_stored_record), as far as SQLite can say it;
+// tables created before them are validated on read alone.
 constexpr const char* kCreateTable = R"sql(
 CREATE TABLE IF NOT EXISTS massmigration_record (
   key TEXT PRIMARY KEY NOT NULL,
   app_label TEXT NOT NULL,
   name TEXT NOT NULL,
-  attempt_uuid TEXT NOT NULL,
-  initiated_at TEXT NOT NULL,
-  is_applied INTEGER NOT NULL DEFAULT 0,
-  applied_at TEXT,
-  has_error INTEGER NOT NULL DEFAULT 0,
+  attempt_uuid TEXT NOT NULL CHECK (attempt_uuid <> ''),
+  initiated_at TEXT NOT NULL CHECK (initiated_at GLOB
+    '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
+  is_applied INTEGER NOT NULL DEFAULT 0 CHECK (is_applied IN (0, 1)),
+  applied_at TEXT CHECK (applied_at GLOB
+    '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
+  has_error INTEGER NOT NULL DEFAULT 0 CHECK (has_error IN (0, 1)),
   last_error TEXT NOT NULL DEFAULT '',
-  was_faked INTEGER NOT NULL DEFAULT 0,
-  rows_done INTEGER NOT NULL DEFAULT 0,
-  rows_total INTEGER,
-  checkpoint TEXT
+  was_faked INTEGER NOT NULL DEFAULT 0 CHECK (was_faked IN (0, 1)),
+  rows_done INTEGER NOT NULL DEFAULT 0 CHECK (typeof(rows_done) = 'integer' AND rows_done >= 0),
+  rows_total INTEGER CHECK (rows_total IS NULL OR typeof(rows_total) = 'integer' AND rows_total >= 0),
+  checkpoint TEXT,
+  CONSTRAINT key_format CHECK (key = app_label || ':' || name
+    AND app_label GLOB '[a-z]*' AND NOT app_label GLOB '*[^a-z0-9_]*'
+    AND name GLOB '[0-9]*_?*' AND NOT name GLOB '*[^a-z0-9_]*'),
+  CONSTRAINT not_applied_and_errored CHECK (NOT (is_applied = 1 AND has_error = 1)),
+  CONSTRAINT faked_only_when_applied CHECK (was_faked = 0 OR is_applied = 1),
+  CONSTRAINT applied_at_when_applied CHECK ((applied_at IS NULL) = (is_applied = 0)),
+  CONSTRAINT rows_done_within_total CHECK (rows_total IS NULL OR rows_done <= rows_total)
 ))sql";
-
-Timestamp read_timestamp(const std::string& text, std::string_view column) {
-  if (std::optional<Timestamp> t = parse_timestamp(text)) return *t;
-  throw SqliteFailure(
-      0, strings::cat("massmigration_record.", column, " holds \"", text, "\", not a timestamp"));
-}
 
 }  // namespace
 
-const char* const kIsApplied = "SELECT is_applied FROM massmigration_record WHERE key = ?1";
 const char* const kGet =
     "SELECT key, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, "
     "last_error, was_faked, rows_done, rows_total, checkpoint FROM massmigration_record "
@@ -60,11 +65,16 @@ const char* const kUpsert =
     "was_faked = excluded.was_faked, rows_done = excluded.rows_done, "
     "rows_total = excluded.rows_total, checkpoint = excluded.checkpoint";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = ?1";
+const char* const kRemoveIf =
+    "DELETE FROM massmigration_record WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = ?3 "
+    "AND has_error = ?4";
 const char* const kReadCheckpoint =
     "SELECT checkpoint FROM massmigration_record WHERE key = ?1 AND attempt_uuid = ?2 "
     "AND is_applied = 0 AND has_error = 0";
+// Rows that arrived after the count raise the total with them: rows_done never exceeds it.
 const char* const kAdvance =
-    "UPDATE massmigration_record SET rows_done = rows_done + ?3, checkpoint = ?4 "
+    "UPDATE massmigration_record SET rows_done = rows_done + ?3, checkpoint = ?4, "
+    "rows_total = CASE WHEN rows_total < rows_done + ?3 THEN rows_done + ?3 ELSE rows_total END "
     "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0";
 
 void bind_record(Statement& s, const MigrationRecord& r) {
@@ -93,20 +103,21 @@ void bind_record(Statement& s, const MigrationRecord& r) {
   }
 }
 
-MigrationRecord read_record(const Statement& s) {
-  MigrationRecord r{.key = MigrationKey(s.text(0))};
-  r.attempt_uuid = s.text(3);
-  r.initiated_at = read_timestamp(s.text(4), "initiated_at");
-  r.is_applied = s.integer(5) != 0;
-  if (auto applied_at = s.optional_text(6))
-    r.applied_at = read_timestamp(*applied_at, "applied_at");
-  r.has_error = s.integer(7) != 0;
-  r.last_error = s.text(8);
-  r.was_faked = s.integer(9) != 0;
-  r.rows_done = s.integer(10);
-  r.rows_total = s.optional_integer(11);
-  r.checkpoint = s.optional_text(12);
-  return r;
+MigrationRecord read_record(const Statement& s, std::string_view alias) {
+  return read_stored_record({.key = s.text(0),
+                             .app_label = s.optional_text(1),
+                             .name = s.optional_text(2),
+                             .attempt_uuid = s.optional_text(3),
+                             .initiated_at = s.optional_text(4),
+                             .is_applied = s.optional_text(5),
+                             .applied_at = s.optional_text(6),
+                             .has_error = s.optional_text(7),
+                             .last_error = s.optional_text(8),
+                             .was_faked = s.optional_text(9),
+                             .rows_done = s.optional_text(10),
+                             .rows_total = s.optional_text(11),
+                             .checkpoint = s.optional_text(12)},
+                            alias);
 }
 
 void ensure_schema(Connection& connection, std::chrono::milliseconds busy_timeout) {
@@ -125,10 +136,11 @@ void ensure_schema(Connection& connection, std::chrono::milliseconds busy_timeou
   }
 }
 
-void bind_expected(Statement& statement, std::string_view attempt_uuid, MigrationStatus status) {
-  statement.bind(14, attempt_uuid)
-      .bind(15, std::int64_t{status == MigrationStatus::kApplied})
-      .bind(16, std::int64_t{status == MigrationStatus::kErrored});
+void bind_expected(Statement& statement, std::string_view attempt_uuid, MigrationStatus status,
+                   int first) {
+  statement.bind(first, attempt_uuid)
+      .bind(first + 1, std::int64_t{status == MigrationStatus::kApplied})
+      .bind(first + 2, std::int64_t{status == MigrationStatus::kErrored});
 }
 
 }  // namespace massmigration::sqlite::internal

@@ -19,9 +19,9 @@ using internal::bind_record;
 using internal::Connection;
 using internal::kGet;
 using internal::kInsertIfAbsent;
-using internal::kIsApplied;
 using internal::kList;
 using internal::kRemove;
+using internal::kRemoveIf;
 using internal::kReplaceIfAttempt;
 using internal::kUpsert;
 using internal::read_record;
@@ -35,12 +35,10 @@ class SqliteRecordStore : public RecordStore {
   SqliteRecordStore(std::string alias, Location location)
       : alias_(std::move(alias)), location_(std::move(location)) {}
 
+  // The whole row, validated: an invalid one must not let a guard through.
   bool is_applied(const MigrationKey& key) override {
-    return read<bool>("reading the record of " + key.str(), false, [&](Connection& c) {
-      Statement s = c.statement(kIsApplied);
-      s.bind(1, key.str());
-      return s.step() && s.integer(0) != 0;
-    });
+    std::optional<MigrationRecord> record = get(key);
+    return record && record->status() == MigrationStatus::kApplied;
   }
 
   std::optional<MigrationRecord> get(const MigrationKey& key) override {
@@ -50,16 +48,22 @@ class SqliteRecordStore : public RecordStore {
           Statement s = c.statement(kGet);
           s.bind(1, key.str());
           if (!s.step()) return std::nullopt;
-          return read_record(s);
+          return read_record(s, alias_);
         });
   }
 
-  std::vector<MigrationRecord> list() override {
-    return read<std::vector<MigrationRecord>>("listing records", {}, [&](Connection& c) {
-      std::vector<MigrationRecord> records;
+  RecordListing list() override {
+    return read<RecordListing>("listing records", {}, [&](Connection& c) {
+      RecordListing listing;
       Statement s = c.statement(kList);
-      while (s.step()) records.push_back(read_record(s));
-      return records;
+      while (s.step()) {
+        try {
+          listing.records.push_back(read_record(s, alias_));
+        } catch (const InvalidRecord& e) {
+          listing.invalid.push_back(e);
+        }
+      }
+      return listing;
     });
   }
 
@@ -77,7 +81,7 @@ class SqliteRecordStore : public RecordStore {
     return write("updating the record of " + record.key.str(), [&](Connection& c) {
       Statement s = c.statement(kReplaceIfAttempt);
       bind_record(s, record);
-      bind_expected(s, attempt_uuid, status);
+      bind_expected(s, attempt_uuid, status, 14);
       s.step();
       return c.changes() == 1;
     });
@@ -96,6 +100,17 @@ class SqliteRecordStore : public RecordStore {
     return write("deleting the record of " + key.str(), [&](Connection& c) {
       Statement s = c.statement(kRemove);
       s.bind(1, key.str());
+      s.step();
+      return c.changes() == 1;
+    });
+  }
+
+  bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
+                 MigrationStatus status) override {
+    return write("deleting the record of " + key.str(), [&](Connection& c) {
+      Statement s = c.statement(kRemoveIf);
+      s.bind(1, key.str());
+      bind_expected(s, attempt_uuid, status, 2);
       s.step();
       return c.changes() == 1;
     });

@@ -1,0 +1,52 @@
+// For record store implementers: a massmigration_record row as the database returned it, and
+// the one reading of it every store shares, so that an invalid row (written by hand, by an
+// older program, or by a table without the CHECK constraints) is refused the same way on
+// every engine instead of being guessed at.
+#ifndef MASSMIGRATION_RECORD_ROW_H_
+#define MASSMIGRATION_RECORD_ROW_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "massmigration/errors.h"
+#include "massmigration/record.h"
+
+namespace massmigration {
+
+// Every column as text, NULL as nullopt: booleans as "0" or "1", times as format_timestamp
+// writes them, counts in decimal. A store converts nothing else: the value that is wrong
+// shows in the error as it was stored.
+struct StoredRecordRow {
+  std::string key;
+  std::optional<std::string> app_label;
+  std::optional<std::string> name;
+  std::optional<std::string> attempt_uuid;
+  std::optional<std::string> initiated_at;
+  std::optional<std::string> is_applied;
+  std::optional<std::string> applied_at;
+  std::optional<std::string> has_error;
+  std::optional<std::string> last_error;
+  std::optional<std::string> was_faked;
+  std::optional<std::string> rows_done;
+  std::optional<std::string> rows_total;
+  std::optional<std::string> checkpoint;
+};
+
+// The record the row holds. Throws InvalidRecord naming `alias`, the key and the first thing
+// wrong: a key that is not a migration key or disagrees with app_label/name; an empty
+// attempt; a time that is not a time; a boolean other than 0 or 1; applied and errored at
+// once; faked or applied_at without applied; a negative count; rows_done above rows_total.
+MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view alias);
+
+// Every row of one database's table: the records, and the rows that are not valid records
+// (each an InvalidRecord saying why), both ordered by key.
+struct RecordListing {
+  std::vector<MigrationRecord> records;
+  std::vector<InvalidRecord> invalid;
+};
+
+}  // namespace massmigration
+
+#endif  // MASSMIGRATION_RECORD_ROW_H_

@@ -1,0 +1,108 @@
+#include "massmigration/record_row.h"
+
+#include <cstdint>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "string_building.h"
+
+namespace massmigration {
+namespace {
+
+// Reads one row's columns; the first problem throws InvalidRecord.
+class RowReader {
+ public:
+  RowReader(const StoredRecordRow& row, std::string_view alias) : row_(row), alias_(alias) {}
+
+  [[noreturn]] void invalid(std::string problem) const {
+    throw InvalidRecord(std::string(alias_), row_.key, std::move(problem));
+  }
+
+  const std::string& required(const std::optional<std::string>& value,
+                              std::string_view column) const {
+    if (!value) invalid(strings::cat(column, " is NULL"));
+    return *value;
+  }
+
+  bool boolean(const std::optional<std::string>& value, std::string_view column) const {
+    const std::string& text = required(value, column);
+    if (text == "0") return false;
+    if (text == "1") return true;
+    invalid(strings::cat(column, " holds ", shown(text), ", not 0 or 1"));
+  }
+
+  Timestamp time(const std::optional<std::string>& value, std::string_view column) const {
+    const std::string& text = required(value, column);
+    if (std::optional<Timestamp> parsed = parse_timestamp(text)) return *parsed;
+    invalid(strings::cat(column, " holds ", shown(text),
+                         ", not a time such as 2026-11-21T23:59:00.123456Z"));
+  }
+
+  std::int64_t count(const std::optional<std::string>& value, std::string_view column) const {
+    const std::string& text = required(value, column);
+    std::int64_t n = 0;
+    if (!absl::SimpleAtoi(text, &n) || text.empty() || text.front() == ' ' || text.back() == ' ') {
+      invalid(strings::cat(column, " holds ", shown(text), ", not a whole number"));
+    }
+    if (n < 0) invalid(strings::cat(column, " is negative (", n, ")"));
+    return n;
+  }
+
+  MigrationKey key() const {
+    std::string why;
+    std::optional<MigrationKey> key = MigrationKey::try_parse(row_.key, &why);
+    if (!key) invalid(strings::cat("the key is not a migration key (", why, ")"));
+    if (required(row_.app_label, "app_label") != key->app_label() ||
+        required(row_.name, "name") != key->migration_id()) {
+      invalid(strings::cat("app_label ", shown(*row_.app_label), " and name ", shown(*row_.name),
+                           " do not match the key"));
+    }
+    return *key;
+  }
+
+ private:
+  static std::string shown(const std::string& text) {
+    return strings::cat("\"", absl::CHexEscape(text), "\"");
+  }
+
+  const StoredRecordRow& row_;
+  std::string_view alias_;
+};
+
+// The combinations no massmigration write leaves behind.
+void check_consistent(const RowReader& reader, const MigrationRecord& r) {
+  if (r.is_applied && r.has_error) {
+    reader.invalid("is_applied and has_error are both 1 (applied and failed at once)");
+  }
+  if (r.was_faked && !r.is_applied) reader.invalid("was_faked is 1 but is_applied is 0");
+  if (r.applied_at.has_value() != r.is_applied) {
+    reader.invalid(r.is_applied ? "is_applied is 1 but applied_at is NULL"
+                                : "applied_at is set but is_applied is 0");
+  }
+  if (r.rows_total && r.rows_done > *r.rows_total) {
+    reader.invalid(
+        strings::cat("rows_done (", r.rows_done, ") exceeds rows_total (", *r.rows_total, ")"));
+  }
+}
+
+}  // namespace
+
+MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view alias) {
+  const RowReader reader(row, alias);
+  MigrationRecord r{.key = reader.key()};
+  r.attempt_uuid = reader.required(row.attempt_uuid, "attempt_uuid");
+  if (r.attempt_uuid.empty()) reader.invalid("attempt_uuid is empty");
+  r.initiated_at = reader.time(row.initiated_at, "initiated_at");
+  r.is_applied = reader.boolean(row.is_applied, "is_applied");
+  if (row.applied_at) r.applied_at = reader.time(row.applied_at, "applied_at");
+  r.has_error = reader.boolean(row.has_error, "has_error");
+  r.last_error = reader.required(row.last_error, "last_error");
+  r.was_faked = reader.boolean(row.was_faked, "was_faked");
+  r.rows_done = reader.count(row.rows_done, "rows_done");
+  if (row.rows_total) r.rows_total = reader.count(row.rows_total, "rows_total");
+  r.checkpoint = row.checkpoint;
+  check_consistent(reader, r);
+  return r;
+}
+
+}  // namespace massmigration

@@ -1,0 +1,159 @@
+// Rows of massmigration_record that no massmigration write leaves behind, put there by hand on
+// a table without the CHECK constraints (as older versions created it): reading refuses them,
+// naming the row and what is wrong, guards refuse, and one foreign row affects nothing else.
+// Tables massmigration creates now refuse such rows outright.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "massmigration/massmigration.h"
+#include "massmigration/testing.h"
+#include "support/engines.h"
+#include "support/record_rows.h"
+#include "support/test_migrations.h"
+
+namespace mm = massmigration;
+using mm::test::Engine;
+using mm::test::kBackfill;
+using mm::test::kInitial;
+using mm::test::sql_bool;
+
+namespace {
+
+struct BadRow {
+  std::map<std::string, std::string> columns;  // over an applied record of kInitial
+  std::string problem;
+};
+
+// Every engine's bad rows; SQLite, which keeps any value in any column, has more.
+std::vector<BadRow> bad_rows(Engine engine) {
+  const std::string yes = sql_bool(engine, true);
+  const std::string no = sql_bool(engine, false);
+  std::vector<BadRow> rows = {
+      {{{"has_error", yes}, {"last_error", "'boom'"}},
+       "is_applied and has_error are both 1 (applied and failed at once)"},
+      {{{"rows_done", "499"}, {"rows_total", "100"}}, "rows_done (499) exceeds rows_total (100)"},
+      {{{"rows_done", "-1"}}, "rows_done is negative (-1)"},
+      {{{"is_applied", no}, {"applied_at", "NULL"}, {"was_faked", yes}},
+       "was_faked is 1 but is_applied is 0"},
+      {{{"applied_at", "NULL"}}, "is_applied is 1 but applied_at is NULL"},
+      {{{"attempt_uuid", "''"}}, "attempt_uuid is empty"},
+      {{{"app_label", "'blog'"}},
+       "app_label \"blog\" and name \"0001_initial\" do not match the key"},
+  };
+  const std::string not_a_time = ", not a time such as 2026-11-21T23:59:00.123456Z";
+  if (engine == Engine::kSqlite) {
+    rows.push_back({{{"is_applied", "7"}}, "is_applied holds \"7\", not 0 or 1"});
+    rows.push_back(
+        {{{"initiated_at", "'yesterday'"}}, "initiated_at holds \"yesterday\"" + not_a_time});
+    rows.push_back({{{"rows_done", "'many'"}}, "rows_done holds \"many\", not a whole number"});
+  } else {
+    rows.push_back(
+        {{{"initiated_at", "'infinity'"}}, "initiated_at holds \"infinity\"" + not_a_time});
+  }
+  return rows;
+}
+
+int calls = 0;
+int guarded_call() { return ++calls; }
+
+class RecordValidation : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override { mm::configure(dbs_.config()); }
+
+  mm::test::TestDatabases dbs_{GetParam(), {"default", "shop_db"}};
+};
+
+TEST_P(RecordValidation, AnInvalidRowIsReadAsAnErrorNamingTheRowAndWhatIsWrong) {
+  mm::test::create_unchecked_record_table(dbs_, "default");
+  for (const BadRow& bad : bad_rows(GetParam())) {
+    SCOPED_TRACE(bad.problem);
+    mm::test::insert_record_row(dbs_, "default", kInitial, bad.columns);
+    const std::string message =
+        "record store for database default: the massmigration_record row with key "
+        "\"shop:0001_initial\" is invalid: " +
+        bad.problem;
+    try {
+      mm::api::get_record(kInitial, "default");
+      ADD_FAILURE() << "read an invalid row as a record";
+    } catch (const mm::InvalidRecord& e) {
+      EXPECT_EQ(std::string(e.what()), message);
+      EXPECT_EQ(e.alias(), "default");
+      EXPECT_EQ(e.stored_key(), kInitial);
+      EXPECT_EQ(e.problem(), bad.problem);
+    }
+    // The guards' point read never takes it for applied.
+    EXPECT_THROW(mm::migration_is_applied(kInitial, "default"), mm::RecordStoreError);
+    {
+      mm::testing::ScopedEnforcement enforce;
+      calls = 0;
+      auto guarded = mm::requires_migration(kInitial, {.db_aliases = {"default"}})(guarded_call);
+      try {
+        guarded();
+        ADD_FAILURE() << "the guard let an invalid row through";
+      } catch (const mm::RequiredMigrationNotApplied& e) {
+        EXPECT_EQ(e.missing_aliases(), std::vector<std::string>{"default"});
+        EXPECT_NE(e.cause().find(message), std::string::npos) << e.cause();
+      }
+      EXPECT_EQ(calls, 0);
+    }
+    // Nothing deletes it by accident; force does.
+    EXPECT_THROW(mm::api::delete_record(kInitial, "default"), mm::InvalidRecord);
+    EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM massmigration_record"), "1");
+    EXPECT_TRUE(mm::api::delete_record(kInitial, "default", {.force = true}));
+  }
+}
+
+TEST_P(RecordValidation, AForeignRowIsListedApartAndAffectsNothingElse) {
+  mm::test::create_unchecked_record_table(dbs_, "default");
+  mm::test::insert_record_row(dbs_, "default", "legacy-key");
+  mm::test::insert_record_row(dbs_, "default", kInitial);
+  mm::RecordListing listing = dbs_.open_store("default")->list();
+  ASSERT_EQ(listing.records.size(), 1u);
+  EXPECT_EQ(listing.records[0].key, kInitial);
+  EXPECT_EQ(listing.records[0].status(), mm::MigrationStatus::kApplied);
+  ASSERT_EQ(listing.invalid.size(), 1u);
+  EXPECT_EQ(listing.invalid[0].stored_key(), "legacy-key");
+  EXPECT_EQ(listing.invalid[0].problem().rfind("the key is not a migration key (", 0), 0u)
+      << listing.invalid[0].problem();
+  EXPECT_TRUE(mm::migration_is_applied(kInitial, "default"));
+  // The old table, without constraints, takes new records as before.
+  mm::api::fake_migration(kBackfill, "default");
+  EXPECT_EQ(mm::api::get_record(kBackfill, "default")->status(), mm::MigrationStatus::kApplied);
+}
+
+TEST_P(RecordValidation, TablesCreatedNowRefuseInvalidRows) {
+  mm::api::fake_migration(kBackfill, "default");  // the store creates its table
+  std::vector<BadRow> rows = bad_rows(GetParam());
+  rows.push_back({{{"key", "'legacy-key'"}}, "a key that is not a migration key"});
+  for (const BadRow& bad : rows) {
+    SCOPED_TRACE(bad.problem);
+    EXPECT_ANY_THROW(mm::test::insert_record_row(dbs_, "default", kInitial, bad.columns));
+    EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM massmigration_record"), "1");
+  }
+  mm::test::insert_record_row(dbs_, "default", kInitial);  // a valid row still fits
+  EXPECT_TRUE(mm::migration_is_applied(kInitial, "default"));
+}
+
+TEST_P(RecordValidation, RowsArrivingAfterTheCountRaiseTheTotalWithTheRowsDone) {
+  // A mapper counted 10 rows; 15 were there by the time its chunk ran.
+  mm::MigrationRecord running{.key = kInitial,
+                              .attempt_uuid = "attempt-1",
+                              .initiated_at = mm::now_timestamp(),
+                              .rows_total = 10};
+  ASSERT_TRUE(dbs_.open_store("default")->insert_if_absent(running));
+  std::unique_ptr<mm::SqlSession> session = dbs_.open_session("default");
+  ASSERT_TRUE(session->advance_record(kInitial, "attempt-1", 15,
+                                      [](const std::optional<std::string>&) { return "15"; }));
+  session->commit();
+  std::optional<mm::MigrationRecord> record = mm::api::get_record(kInitial, "default");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->rows_done, 15);
+  EXPECT_EQ(record->rows_total, 15);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, RecordValidation, mm::test::kEngines, mm::test::engine_name);
+
+}  // namespace
