@@ -1,5 +1,6 @@
 #include <chrono>
 #include <pqxx/pqxx>
+#include <system_error>
 
 #include "massmigration/errors.h"
 #include "massmigration/postgres.h"
@@ -159,8 +160,9 @@ class PostgresRecordStore : public RecordStore {
                                slots_.limit(), " calls were waiting for the server)"));
     }
     try {
-      if (!lease->connection)
+      if (!lease->connection) {
         lease->connection = std::make_unique<StoreConnection>(connection_string_, deadline);
+      }
       internal::SocketAlarm alarm(lease->connection->connection.sock(), deadline);
       set_up(*lease->connection);
       auto result = fn(*lease->connection);
@@ -174,6 +176,10 @@ class PostgresRecordStore : public RecordStore {
       lease->connection.reset();  // broken or in doubt
       if (Clock::now() >= deadline) throw RecordStoreError(alias_, timed_out(doing));
       throw RecordStoreError(alias_, strings::cat(doing, ": ", trimmed(e.what())));
+    } catch (const std::system_error& e) {
+      lease->connection.reset();  // not watched: not used
+      throw RecordStoreError(alias_,
+                             strings::cat(doing, ": cannot watch the connection: ", e.what()));
     }
   }
 
