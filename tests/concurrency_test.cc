@@ -127,7 +127,7 @@ TEST(GuardResets, RacingWithCallersNeverLetAnUnappliedCallThrough) {
   mm::testing::mark_applied(kInitial, "default");
   mm::testing::mark_applied(kInitial, "shop_db");
   constexpr int kCallers = 4;
-  constexpr int kResets = 50;
+  constexpr int kResets = 25;
   std::atomic<long> ran_before_delete{0}, refused_before_delete{0};
   std::atomic<long> ran_after_delete{0}, refused_after_delete{0};
   std::atomic<bool> deleting{false}, deleted{false};

@@ -447,8 +447,10 @@ TEST_P(Mapper, KilledAroundTheFinalCommitItEndsAppliedProcessingEachRowOnce) {
 // map:0003_counted_parallel over ids 1..400: four ranges of 100, four 25-row chunks each.
 constexpr char kCountedParallel[] = "map:0003_counted_parallel";
 
-TEST_P(Mapper, KilledWhileSplittingIntoRangesItResumesProcessingEachRowOnce) {
-  if (GetParam() != Engine::kPostgres) GTEST_SKIP() << "SQLite runs one writer: no ranges";
+// Key ranges run in parallel only where sessions commit in parallel: PostgreSQL, not SQLite.
+class ParallelMapper : public Mapper {};
+
+TEST_P(ParallelMapper, KilledWhileSplittingIntoRangesItResumesProcessingEachRowOnce) {
   create_counted(400);
   kill_worker_when_it_stops({dbs_.url("default"), "split-commit-before", kCountedParallel});
   mm::MigrationRecord unsplit = record(kCountedParallel);
@@ -468,8 +470,7 @@ TEST_P(Mapper, KilledWhileSplittingIntoRangesItResumesProcessingEachRowOnce) {
   expect_resumes_counting_every_row_once(kCountedParallel, 400);
 }
 
-TEST_P(Mapper, KilledAroundAParallelChunkCommitItResumesProcessingEachRowOnce) {
-  if (GetParam() != Engine::kPostgres) GTEST_SKIP() << "SQLite runs one writer: no ranges";
+TEST_P(ParallelMapper, KilledAroundAParallelChunkCommitItResumesProcessingEachRowOnce) {
   for (const char* point : {"chunk-commit-before:6", "chunk-commit-after:6"}) {
     SCOPED_TRACE(point);
     create_counted(400);
@@ -570,6 +571,8 @@ TEST_P(Mapper, ChunkCommitsDoNotWaitForTheDiskWhileOtherTransactionsDo) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, Mapper, mm::test::kEngines, mm::test::engine_name);
+INSTANTIATE_TEST_SUITE_P(Engines, ParallelMapper, ::testing::Values(Engine::kPostgres),
+                         mm::test::engine_name);
 
 }  // namespace
 
