@@ -123,7 +123,7 @@ class StoppingStore : public RecordStore {
 
   bool is_applied(const MigrationKey& key) override { return real_->is_applied(key); }
   std::optional<MigrationRecord> get(const MigrationKey& key) override { return real_->get(key); }
-  std::vector<MigrationRecord> list() override { return real_->list(); }
+  RecordListing list() override { return real_->list(); }
   bool insert_if_absent(const MigrationRecord& record) override {
     std::lock_guard lock(g_writing);
     wait_if_stopped();
@@ -149,6 +149,12 @@ class StoppingStore : public RecordStore {
     wait_if_stopped();
     return real_->remove(key);
   }
+  bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
+                 MigrationStatus status) override {
+    std::lock_guard lock(g_writing);
+    wait_if_stopped();
+    return real_->remove_if(key, attempt_uuid, status);
+  }
 
  private:
   std::unique_ptr<RecordStore> real_;
@@ -159,6 +165,9 @@ class StoppingDriver : public DatabaseDriver {
   explicit StoppingDriver(std::shared_ptr<const DatabaseDriver> real) : real_(std::move(real)) {}
 
   void validate(const DatabaseTarget& target) const override { real_->validate(target); }
+  std::optional<std::string> problem(const DatabaseTarget& target) const override {
+    return real_->problem(target);
+  }
   std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const override {
     return std::make_unique<StoppingStore>(real_->open_record_store(target));
   }
