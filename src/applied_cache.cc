@@ -70,9 +70,12 @@ std::optional<StoreAnswer> AppliedEntry::share_or_start(const Caller& asking, Fl
     g_checks_waiting.fetch_add(1);
     while (last_.number < awaited) lock.wait(flight_done_);
     g_checks_waiting.fetch_sub(1);
-    // It failed (a server down or hung): its failure is ours too. Refusing is safe, and a
-    // query of our own would keep us waiting past the store's deadline.
-    if (last_answer_.kind == StoreAnswer::Kind::kUnknown) return last_answer_;
+    // It failed (a server down or hung): its failure is ours too, unless a reset came between
+    // (the store may be back). Refusing is safe, and a query of our own would keep us waiting
+    // past the store's deadline.
+    if (last_answer_.kind == StoreAnswer::Kind::kUnknown && last_.epoch >= caller.epoch) {
+      return last_answer_;
+    }
   }
   started = Flight{++flights_started_, caller.epoch, guard_clock_now()};
   under_way_ = started;

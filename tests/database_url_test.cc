@@ -81,4 +81,16 @@ TEST(PostgresUrl, TheConnectTimeoutGoesIntoTheQueryWhereverAQuestionMarkStands) 
   }
 }
 
+TEST(PostgresUrl, RecordTimeoutIsTakenFromTheQueryOnlyNotFromAPassword) {
+  // libpq would refuse record_timeout: it is removed, from the query libpq reads and only there.
+  EXPECT_EQ(mm::postgres::connection_string("postgresql://u:pa?ss@h/db?record_timeout=2"),
+            "postgresql://u:pa?ss@h/db?connect_timeout=5");
+  EXPECT_EQ(mm::postgres::connection_string(
+                "postgresql://u:pa?ss@h/db?sslmode=disable&record_timeout=2&application_name=a"),
+            "postgresql://u:pa?ss@h/db?sslmode=disable&application_name=a&connect_timeout=5");
+  // A password that looks like the option stays the password.
+  EXPECT_EQ(mm::postgres::connection_string("postgresql://u:p?&record_timeout=2&x@h/db"),
+            "postgresql://u:p?&record_timeout=2&x@h/db?connect_timeout=5");
+}
+
 }  // namespace

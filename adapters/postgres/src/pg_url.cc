@@ -13,22 +13,7 @@
 namespace massmigration::postgres {
 namespace {
 
-// Where the query of a URI libpq accepted begins (its '?'), or npos. A '?' may also stand in
-// the user info (a password), which runs to an '@' before any '/', and in a bracketed host; the
-// steps follow libpq's URI parser (conninfo_uri_parse_options).
-size_t query_start(std::string_view uri) {
-  size_t p = uri.find("://") + 3;
-  if (size_t at = uri.find_first_of("@/", p); at != std::string_view::npos && uri[at] == '@') {
-    p = at + 1;
-  }
-  while (p < uri.size()) {  // hosts with ports, separated by ','
-    if (uri[p] == '[') p = std::min(uri.find(']', p), uri.size());
-    p = std::min(uri.find_first_of(",/?", p), uri.size());
-    if (p == uri.size() || uri[p] != ',') break;
-    ++p;
-  }
-  return uri.find('?', p);
-}
+using internal::query_start;
 
 // `conninfo` with connect_timeout=5 added, in its own syntax.
 std::string with_connect_timeout(const std::string& conninfo) {

@@ -13,6 +13,23 @@
 namespace massmigration::postgres::internal {
 namespace {
 
+// Where the query of a URI libpq accepted begins (its '?'), or npos. A '?' may also stand in
+// the user info (a password), which runs to an '@' before any '/', and in a bracketed host; the
+// steps follow libpq's URI parser (conninfo_uri_parse_options).
+size_t uri_query_start(std::string_view uri) {
+  size_t p = uri.find("://") + 3;
+  if (size_t at = uri.find_first_of("@/", p); at != std::string_view::npos && uri[at] == '@') {
+    p = at + 1;
+  }
+  while (p < uri.size()) {  // hosts with ports, separated by ','
+    if (uri[p] == '[') p = std::min(uri.find(']', p), uri.size());
+    p = std::min(uri.find_first_of(",/?", p), uri.size());
+    if (p == uri.size() || uri[p] != ',') break;
+    ++p;
+  }
+  return uri.find('?', p);
+}
+
 constexpr std::string_view kRecordTimeout = "record_timeout";
 constexpr std::chrono::milliseconds kDefaultRecordTimeout{5000};
 constexpr double kMaxSeconds = 86400;
@@ -22,7 +39,7 @@ std::string_view option_name(std::string_view option) { return option.substr(0, 
 // The `name=value` options after the URL's '?'.
 std::vector<std::string_view> query_options(std::string_view url) {
   std::vector<std::string_view> options;
-  const size_t query = url.find('?');
+  const size_t query = query_start(url);
   if (query == std::string_view::npos) return options;
   for (size_t begin = query + 1;;) {
     const size_t end = std::min(url.find('&', begin), url.size());
@@ -45,8 +62,15 @@ std::optional<std::string> option_value(const std::string& url, std::string_view
 
 }  // namespace
 
+size_t query_start(std::string_view url) {
+  if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
+    return std::string_view::npos;
+  }
+  return uri_query_start(url);
+}
+
 std::string without_own_options(const std::string& url) {
-  const size_t query = url.find('?');
+  const size_t query = query_start(url);
   if (query == std::string::npos) return url;
   std::string kept = url.substr(0, query);
   char separator = '?';

@@ -5,8 +5,13 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace massmigration::postgres::internal {
+
+// Where the query of a postgresql:// or postgres:// URI begins (its '?'), or npos; also npos
+// for a keyword=value string, which has no query.
+size_t query_start(std::string_view url);
 
 // The URL without massmigration's own query options, for libpq.
 std::string without_own_options(const std::string& url);
