@@ -98,7 +98,7 @@ TEST_F(Restart, RecordCallsRecoverOnTheirFirstUseAfterARestart) {
   cluster_.restart_immediately();
   EXPECT_TRUE(mm::api::get_record(kNothing, "default")->was_faked);
   cluster_.restart_immediately();
-  ASSERT_EQ(store->list().size(), 1u);
+  ASSERT_EQ(store->list().records.size(), 1u);
   cluster_.restart_immediately();
   EXPECT_TRUE(mm::api::delete_record(kNothing, "default"));
   cluster_.restart_immediately();
