@@ -86,6 +86,11 @@ std::vector<CheckProblem> check() {
     problems.push_back({"configuration", "massmigration::configure() has not been called"});
     return problems;
   }
+  for (const std::string& alias : runtime->aliases()) {
+    if (auto problem = runtime->database(alias)->problem()) {
+      problems.push_back({strings::cat("database ", alias), *std::move(problem)});
+    }
+  }
   for (const Migration* migration : all) {
     if (auto allowed = migration->allowed_db_aliases()) {
       for (const std::string& alias : *allowed) {
