@@ -28,7 +28,7 @@ struct RequirementAccess {
 
 namespace {
 
-std::string describe_site(const GuardOptions& options, const SourceSite& where) {
+std::string describe_site(const GuardOptions& options, const internal::CallSite& where) {
   if (!options.name.empty()) return options.name;
   std::string file = std::filesystem::path(where.file_name()).filename().string();
   std::string_view function = where.function_name();
@@ -91,7 +91,7 @@ struct SiteIndex {
 };
 
 const MigrationRequirement& find_requirement(const UncheckedKey& key, const GuardOptions& options,
-                                             const SourceSite& where, bool is_guard) {
+                                             const internal::CallSite& where, bool is_guard) {
   auto intern = [&]() -> const MigrationRequirement& {
     std::string site_id = strings::cat(where.file_name(), ":", where.line(), ":", where.column());
     return interned().get(key, options, site_id, describe_site(options, where), is_guard);
@@ -111,7 +111,7 @@ const MigrationRequirement& find_requirement(const UncheckedKey& key, const Guar
 }  // namespace
 
 MigrationRequirement::MigrationRequirement(UncheckedKey key, GuardOptions options,
-                                           SourceSite where)
+                                           internal::CallSite where)
     : MigrationRequirement(
           internal::make_requirement(key, options, describe_site(options, where), true)) {}
 
@@ -123,8 +123,8 @@ bool MigrationRequirement::is_applied() const { return impl_->is_applied(); }
 const std::string& MigrationRequirement::key_text() const { return impl_->key_text(); }
 const std::string& MigrationRequirement::guarded() const { return impl_->guarded(); }
 
-MigrationGuard::MigrationGuard(UncheckedKey key, const GuardOptions& options,
-                               SourceSite where) {
+void MigrationGuard::ensure_applied(UncheckedKey key, const GuardOptions& options,
+                                    internal::CallSite where) {
   find_requirement(key, options, where, /*is_guard=*/true).ensure_applied();
 }
 
@@ -135,7 +135,7 @@ bool migration_is_applied(UncheckedKey key, std::string_view alias) {
   // anything is interned, so keys from input cannot make the table grow.
   get_migration(key.parse());
   // One site for every call: the options and key tell the requirements apart.
-  static constexpr SourceSite kSite = SourceSite::current();
+  static constexpr internal::CallSite kSite(SourceSite::current());
   return find_requirement(key, options, kSite, /*is_guard=*/false).is_applied();
 }
 

@@ -74,7 +74,10 @@ struct RequirementAccess;
 class MigrationRequirement {
  public:
   MigrationRequirement(UncheckedKey key, GuardOptions options = {},
-                       SourceSite where = SourceSite::current());
+                       SourceSite where = SourceSite::current())
+      : MigrationRequirement(key, std::move(options), internal::CallSite(where)) {}
+  // The same, with the call site as plain data.
+  MigrationRequirement(UncheckedKey key, GuardOptions options, internal::CallSite where);
 
   // Returns when the migration is applied on every required alias; throws otherwise (see the
   // file comment). After the first positive answer: two acquire loads, no lock, no allocation.
@@ -170,10 +173,16 @@ inline RequiresMigration requires_migration(
 class MigrationGuard {
  public:
   explicit MigrationGuard(UncheckedKey key, const GuardOptions& options = {},
-                          SourceSite where = SourceSite::current());
+                          SourceSite where = SourceSite::current()) {
+    ensure_applied(key, options, internal::CallSite(where));
+  }
   explicit MigrationGuard(const MigrationRequirement& requirement) { requirement.ensure_applied(); }
   MigrationGuard(const MigrationGuard&) = delete;
   MigrationGuard& operator=(const MigrationGuard&) = delete;
+
+ private:
+  static void ensure_applied(UncheckedKey key, const GuardOptions& options,
+                             internal::CallSite where);
 };
 
 // MASSMIGRATION_GUARD(key) or MASSMIGRATION_GUARD(key, options): a MigrationGuard statement

@@ -50,6 +50,31 @@ class SourceSite {
 
 #endif
 
+namespace internal {
+
+// A SourceSite as plain data. The library's compiled functions take this, never a SourceSite,
+// whose type differs between compilers: a library built by GCC links with code built by Clang.
+class CallSite {
+ public:
+  constexpr explicit CallSite(const SourceSite& site) noexcept
+      : file_(site.file_name()),
+        function_(site.function_name()),
+        line_(site.line()),
+        column_(site.column()) {}
+  constexpr const char* file_name() const noexcept { return file_; }
+  constexpr const char* function_name() const noexcept { return function_; }
+  constexpr std::uint_least32_t line() const noexcept { return line_; }
+  constexpr std::uint_least32_t column() const noexcept { return column_; }
+
+ private:
+  const char* file_;
+  const char* function_;
+  std::uint_least32_t line_;
+  std::uint_least32_t column_;
+};
+
+}  // namespace internal
+
 }  // namespace massmigration
 
 #endif  // MASSMIGRATION_SOURCE_SITE_H_
