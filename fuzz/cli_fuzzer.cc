@@ -79,13 +79,16 @@ class EmptyStore : public mm::RecordStore {
  public:
   bool is_applied(const mm::MigrationKey&) override { return false; }
   std::optional<mm::MigrationRecord> get(const mm::MigrationKey&) override { return {}; }
-  std::vector<mm::MigrationRecord> list() override { return {}; }
+  mm::RecordListing list() override { return {}; }
   bool insert_if_absent(const mm::MigrationRecord&) override { return false; }
   bool replace_if(const mm::MigrationRecord&, std::string_view, mm::MigrationStatus) override {
     return false;
   }
   void upsert(const mm::MigrationRecord&) override {}
   bool remove(const mm::MigrationKey&) override { return false; }
+  bool remove_if(const mm::MigrationKey&, std::string_view, mm::MigrationStatus) override {
+    return false;
+  }
 };
 
 class EmptyDriver : public mm::DatabaseDriver {
