@@ -67,7 +67,10 @@ class Watchdog {
         ::shutdown(next->socket, SHUT_RDWR);
         next->rang = true;
       } else {
-        lock.wait_until(changed_, next->deadline);
+        // A copy: the wait reads its deadline after releasing the lock, when a disarm may
+        // already have erased the alarm.
+        const Clock::time_point deadline = next->deadline;
+        lock.wait_until(changed_, deadline);
       }
     }
   }
