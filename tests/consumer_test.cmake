@@ -66,7 +66,7 @@ file(WRITE ${host}/main.cc "#include <massmigration/massmigration.h>\nint main()
 run(${CMAKE_COMMAND} -S ${host} -B ${host}/build -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
     -DCMAKE_CXX_COMPILER=${CXX})
 file(READ ${host}/build/compile_commands.json commands)
-if(NOT commands MATCHES "src/key\\.cc" OR NOT commands MATCHES "host/main\\.cc")
+if(NOT commands MATCHES "src/common/key\\.cc" OR NOT commands MATCHES "host/main\\.cc")
   message(FATAL_ERROR "add_subdirectory: unexpected compile commands:\n${commands}")
 endif()
 if(commands MATCHES "-Werror")

@@ -1,6 +1,6 @@
 // Every (status, event) pair against the record lifecycle table, on a real SQLite store: the
 // allowed ones reach the documented status, the forbidden ones are refused and change nothing.
-#include "transitions.h"
+#include "records/transitions.h"
 
 #include <gtest/gtest.h>
 

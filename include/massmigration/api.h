@@ -16,12 +16,22 @@
 #define MASSMIGRATION_API_H_
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "massmigration/key.h"
 #include "massmigration/record.h"
+#include "massmigration/record_row.h"
 
 namespace massmigration::api {
+
+struct LaunchOptions {
+  // The backend to run on instead of the migration's own or the configured default. A custom
+  // migration keeps its own, which alone has its method. "inline" runs the migration before
+  // the launch returns, as the command line does.
+  std::optional<std::string> backend;
+};
 
 // Launches the migration on `alias` and returns the new attempt's UUID. In order:
 // CannotRunOnDB when the migration may not run there; DependentMigrationNotApplied when a
@@ -30,7 +40,8 @@ namespace massmigration::api {
 // its backend is unknown or lacks its custom method, ConfigError when a mapper's query or
 // backend_params are malformed. Then the record says RUNNING and the backend runs it: with
 // "inline", before this returns. An ERRORED mapper is resumed instead (resume_migration).
-std::string initiate_migration(const MigrationKey& key, std::string_view alias);
+std::string initiate_migration(const MigrationKey& key, std::string_view alias,
+                               const LaunchOptions& options = {});
 
 // A new attempt of a run that failed (ERRORED) or died (RUNNING, its process gone); returns
 // the new attempt's UUID. A mapper continues after its last committed chunk; other types run
@@ -40,7 +51,8 @@ std::string initiate_migration(const MigrationKey& key, std::string_view alias);
 // ERRORED mapper by itself. Throws MigrationError when there is no record to resume,
 // MigrationAlreadyStarted when it is applied; the launch checks otherwise as
 // initiate_migration.
-std::string resume_migration(const MigrationKey& key, std::string_view alias);
+std::string resume_migration(const MigrationKey& key, std::string_view alias,
+                             const LaunchOptions& options = {});
 
 // A record exists (RUNNING, APPLIED or ERRORED).
 bool migration_was_started(const MigrationKey& key, std::string_view alias);
@@ -51,6 +63,15 @@ bool can_start_migration(const MigrationKey& key, std::string_view alias);
 
 // The record, or nullopt when the migration has not been run there (NOT_RUN).
 std::optional<MigrationRecord> get_record(const MigrationKey& key, std::string_view alias);
+
+// Every record on `alias`, with the rows that are not valid records apart (one bad row hides
+// nothing else). Records of keys no migration is registered under are included.
+RecordListing list_records(std::string_view alias);
+
+// Where the migration may run: its allowed_db_aliases (or every configured alias) narrowed by
+// routing, in configuration order. Throws UnknownMigration, and MigrationError when
+// configure() was never called.
+std::vector<std::string> migration_aliases(const MigrationKey& key);
 
 // Marks the migration applied without running it (was_faked = true). Throws CannotRunOnDB
 // when the migration may not run on `alias`, MigrationAlreadyStarted while it is RUNNING;

@@ -24,16 +24,15 @@
 
 namespace massmigration {
 
-namespace internal {
-struct RunState;
-}
-
 class Backend;
 
-// One launched attempt of one migration on one alias. Move-only.
+// One launched attempt of one migration on one alias, handed to a backend by the library.
+// Move-only.
 class MigrationRun {
  public:
-  explicit MigrationRun(std::unique_ptr<internal::RunState> state);
+  // What the library knows of the run; opaque to backends.
+  struct State;
+  explicit MigrationRun(std::unique_ptr<State> state);
   MigrationRun(MigrationRun&&) noexcept;
   MigrationRun& operator=(MigrationRun&&) noexcept;
   ~MigrationRun();  // abandons a run that was neither run nor abandoned
@@ -52,7 +51,7 @@ class MigrationRun {
   void abandon(std::string_view reason);
 
  private:
-  std::unique_ptr<internal::RunState> state_;
+  std::unique_ptr<State> state_;
 };
 
 class Backend {

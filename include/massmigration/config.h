@@ -66,6 +66,9 @@ void configure(const Config& config);
 // The installed configuration; throws MigrationError if configure() was never called.
 Config current_config();
 
+// configure() has installed a configuration.
+bool is_configured();
+
 }  // namespace massmigration
 
 #endif  // MASSMIGRATION_CONFIG_H_

@@ -1,4 +1,4 @@
-#include "cli/args.h"
+#include "args.h"
 
 #include "absl/strings/str_join.h"
 #include "string_building.h"

@@ -1,4 +1,4 @@
-#include "cli/context.h"
+#include "context.h"
 #include "massmigration/check.h"
 #include "massmigration/config.h"
 #include "massmigration/registry.h"

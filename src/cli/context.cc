@@ -1,14 +1,14 @@
-#include "cli/context.h"
+#include "context.h"
 
 #include <algorithm>
 #include <queue>
 #include <set>
 
 #include "absl/strings/str_join.h"
+#include "massmigration/api.h"
 #include "massmigration/config.h"
 #include "massmigration/errors.h"
 #include "massmigration/registry.h"
-#include "runtime.h"
 #include "string_building.h"
 
 namespace massmigration::cli::internal {
@@ -23,7 +23,7 @@ AliasRecords read_records(Context& ctx, const std::string& alias) {
   AliasRecords records;
   RecordListing listing;
   try {
-    listing = massmigration::internal::require_runtime()->require_database(alias).store().list();
+    listing = api::list_records(alias);
   } catch (const std::exception& e) {
     records.error = e.what();
     return records;
@@ -51,7 +51,8 @@ AliasRecords read_records(Context& ctx, const std::string& alias) {
 }
 
 std::vector<std::string> selected_aliases(const std::optional<std::string>& only) {
-  std::vector<std::string> aliases = massmigration::internal::require_runtime()->aliases();
+  std::vector<std::string> aliases;
+  for (const auto& [alias, url] : current_config().databases) aliases.push_back(alias);
   if (!only) return aliases;
   if (std::find(aliases.begin(), aliases.end(), *only) == aliases.end()) {
     throw UsageError(strings::cat("unknown database \"", *only,
@@ -105,8 +106,7 @@ std::vector<const Migration*> selected_migrations(const std::optional<std::strin
 }
 
 bool runs_on(const Migration& migration, const std::string& alias) {
-  std::vector<std::string> aliases =
-      massmigration::internal::require_runtime()->effective_aliases(migration);
+  std::vector<std::string> aliases = api::migration_aliases(migration.key());
   return std::find(aliases.begin(), aliases.end(), alias) != aliases.end();
 }
 

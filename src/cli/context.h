@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/args.h"
+#include "args.h"
 #include "massmigration/cli.h"
 #include "massmigration/migration.h"
 #include "massmigration/record.h"

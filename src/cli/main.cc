@@ -5,11 +5,10 @@
 #include <iostream>
 
 #include "absl/strings/str_join.h"
-#include "cli/context.h"
+#include "context.h"
 #include "massmigration/cli.h"
 #include "massmigration/config.h"
 #include "massmigration/errors.h"
-#include "runtime.h"
 #include "string_building.h"
 
 namespace massmigration::cli {
@@ -82,7 +81,7 @@ void load_configuration(const std::optional<std::string>& flag) {
     configure(Config::from_toml_file(*path));
     return;
   }
-  if (!massmigration::internal::current_runtime()) {
+  if (!is_configured()) {
     throw ConfigError("command line",
                       "no configuration: pass --config FILE, set MASSMIGRATION_CONFIG, or put "
                       "massmigration.toml in the current directory");

@@ -6,7 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
-#include "cli/context.h"
+#include "context.h"
 #include "massmigration/errors.h"
 #include "massmigration/registry.h"
 #include "string_building.h"

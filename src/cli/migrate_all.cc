@@ -2,11 +2,10 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "cli/context.h"
-#include "cli/progress_display.h"
-#include "launch.h"
+#include "context.h"
 #include "massmigration/api.h"
 #include "massmigration/errors.h"
+#include "progress_display.h"
 #include "string_building.h"
 
 namespace massmigration::cli::internal {
@@ -90,7 +89,7 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
       if (options.fake) {
         api::fake_migration(m->key(), alias);
       } else {
-        massmigration::internal::launch(m->key(), alias, "inline");
+        api::initiate_migration(m->key(), alias, {.backend = "inline"});
       }
     } catch (const MigrationError& e) {
       ctx.out << "  FAILED   " << key << ": " << e.what() << "\n";

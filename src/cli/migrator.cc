@@ -3,7 +3,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
-#include "cli/context.h"
+#include "context.h"
 #include "massmigration/config.h"
 
 namespace massmigration::cli::internal {

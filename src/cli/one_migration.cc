@@ -1,10 +1,9 @@
 // run / fake / delete: one migration on one database.
-#include "cli/context.h"
-#include "cli/progress_display.h"
-#include "launch.h"
+#include "context.h"
 #include "massmigration/api.h"
 #include "massmigration/errors.h"
 #include "massmigration/registry.h"
+#include "progress_display.h"
 #include "string_building.h"
 
 namespace massmigration::cli::internal {
@@ -37,9 +36,9 @@ int run_and_report(Context& ctx, const Target& target, bool resume) {
   try {
     ProgressDisplay display(ctx.out, ctx.terminal);
     if (resume) {
-      massmigration::internal::resume(target.key, target.alias, "inline");
+      api::resume_migration(target.key, target.alias, {.backend = "inline"});
     } else {
-      massmigration::internal::launch(target.key, target.alias, "inline");
+      api::initiate_migration(target.key, target.alias, {.backend = "inline"});
     }
   } catch (const MigrationError& e) {
     ctx.err << ctx.program << ": " << e.what() << "\n";

@@ -1,4 +1,4 @@
-#include "cli/progress_display.h"
+#include "progress_display.h"
 
 #include <cmath>
 

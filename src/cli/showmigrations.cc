@@ -1,7 +1,7 @@
 #include <algorithm>
 
-#include "cli/context.h"
-#include "cli/json.h"
+#include "context.h"
+#include "json.h"
 #include "string_building.h"
 
 namespace massmigration::cli::internal {

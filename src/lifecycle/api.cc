@@ -1,0 +1,100 @@
+// The launch and record API: each function resolves its migration and alias, then goes
+// through the transition table (records/transitions.h) for every status it writes.
+#include "massmigration/api.h"
+
+#include <algorithm>
+
+#include "lifecycle/launch.h"
+#include "massmigration/enforcement.h"
+#include "massmigration/errors.h"
+#include "massmigration/log.h"
+#include "massmigration/registry.h"
+#include "model/installation.h"
+#include "records/transitions.h"
+#include "runners/record_cache.h"
+#include "string_building.h"
+
+namespace massmigration::api {
+
+std::string initiate_migration(const MigrationKey& key, std::string_view alias,
+                               const LaunchOptions& options) {
+  return internal::launch(key, alias, options.backend);
+}
+
+std::string resume_migration(const MigrationKey& key, std::string_view alias,
+                             const LaunchOptions& options) {
+  return internal::resume(key, alias, options.backend);
+}
+
+bool migration_was_started(const MigrationKey& key, std::string_view alias) {
+  return get_record(key, alias).has_value();
+}
+
+bool migration_is_in_progress(const MigrationKey& key, std::string_view alias) {
+  return internal::status_of(get_record(key, alias)) == MigrationStatus::kRunning;
+}
+
+bool can_start_migration(const MigrationKey& key, std::string_view alias) {
+  return internal::can_start(key, alias);
+}
+
+std::optional<MigrationRecord> get_record(const MigrationKey& key, std::string_view alias) {
+  get_migration(key);
+  return internal::require_installation()->require_database(alias).store().get(key);
+}
+
+RecordListing list_records(std::string_view alias) {
+  return internal::require_installation()->require_database(alias).store().list();
+}
+
+std::vector<std::string> migration_aliases(const MigrationKey& key) {
+  const Migration& migration = get_migration(key);
+  return internal::require_installation()->effective_aliases(migration);
+}
+
+void fake_migration(const MigrationKey& key, std::string_view alias) {
+  const Migration& migration = get_migration(key);
+  std::shared_ptr<const internal::Installation> installation = internal::require_installation();
+  internal::AliasDatabase& database = installation->require_database(alias);
+  std::vector<std::string> allowed = installation->effective_aliases(migration);
+  if (std::find(allowed.begin(), allowed.end(), alias) == allowed.end()) {
+    throw CannotRunOnDB(key.str(), std::string(alias), std::move(allowed));
+  }
+  internal::fake_record(database.store(), key, alias);
+  internal::record_cache().invalidate(std::string(alias), key);
+}
+
+namespace {
+
+// What a forced delete overrides, for its warning; empty when it overrides nothing.
+std::string overridden_refusal(RecordStore& store, const MigrationKey& key,
+                               std::string_view alias) {
+  try {
+    std::optional<MigrationRecord> current = store.get(key);
+    if (!current || current->status() != MigrationStatus::kRunning) return {};
+    return internal::state_hint(*current, alias);
+  } catch (const InvalidRecord& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
+bool delete_record(const MigrationKey& key, std::string_view alias, DeleteOptions options) {
+  get_migration(key);
+  std::shared_ptr<const internal::Installation> installation = internal::require_installation();
+  RecordStore& store = installation->require_database(alias).store();
+  const std::string overridden = options.force ? overridden_refusal(store, key, alias) : "";
+  bool removed = internal::delete_record(store, key, alias, options.force);
+  internal::record_cache().invalidate(std::string(alias), key);
+  reset_guard_cache();
+  if (removed && !overridden.empty()) {
+    log(LogLevel::kWarning,
+        strings::cat("forced delete of the record of migration ", key.str(), " on ", alias,
+                     ", which a plain delete refuses (", overridden,
+                     "); if that run still goes on, a fresh run redoes its work"));
+  }
+  return removed;
+}
+
+}  // namespace massmigration::api

@@ -1,0 +1,141 @@
+// Reading Config from TOML. Every entry is checked for its type here; what the values mean is
+// checked by configure().
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "massmigration/config.h"
+#include "massmigration/errors.h"
+#include "string_building.h"
+#include "toml++/toml.h"
+
+namespace massmigration {
+namespace {
+
+std::string_view type_name(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    default:
+      return "a date or time";
+  }
+}
+
+std::string where(std::string_view source, const toml::source_region& region,
+                  std::string_view entry) {
+  return strings::cat(source, ":", region.begin.line, " ", entry);
+}
+
+void read_string_table(const toml::table& root, std::string_view section, std::string_view source,
+                       std::map<std::string, std::string>& out,
+                       std::map<std::string, std::string>& origins) {
+  const toml::node* node = root.get(section);
+  if (!node) return;
+  const toml::table* table = node->as_table();
+  if (!table) {
+    throw ConfigError(where(source, node->source(), strings::cat("[", section, "]")),
+                      "expected a table of name = \"value\" entries");
+  }
+  for (const auto& [name, value] : *table) {
+    std::string entry = strings::cat("[", section, "] ", name.str());
+    const std::string* text = value.is_string() ? &value.as_string()->get() : nullptr;
+    if (!text) {
+      throw ConfigError(where(source, value.source(), entry),
+                        strings::cat("expected a string, found ", type_name(value.type())));
+    }
+    out[std::string(name.str())] = *text;
+    origins[strings::cat(section, ".", name.str())] =
+        strings::cat(source, ":", value.source().begin.line);
+  }
+}
+
+// A section whose only entry, `key`, is a whole number of milliseconds.
+void read_milliseconds(const toml::table& root, std::string_view source, std::string_view section,
+                       std::string_view key, std::chrono::milliseconds& out) {
+  const toml::node* node = root.get(section);
+  if (!node) return;
+  const toml::table* table = node->as_table();
+  if (!table)
+    throw ConfigError(where(source, node->source(), strings::cat("[", section, "]")),
+                      "expected a table");
+  for (const auto& [name, value] : *table) {
+    std::string entry = strings::cat("[", section, "] ", name.str());
+    if (name != key) {
+      throw ConfigError(where(source, value.source(), entry),
+                        strings::cat("unknown entry (expected ", key, ")"));
+    }
+    const toml::value<int64_t>* ms = value.as_integer();
+    if (!ms || ms->get() < 0) {
+      throw ConfigError(where(source, value.source(), entry),
+                        "expected a whole number of milliseconds, 0 or more");
+    }
+    out = std::chrono::milliseconds(ms->get());
+  }
+}
+
+Config parse(std::string_view text, std::string_view source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(
+        strings::cat(source, ":", e.source().begin.line, ":", e.source().begin.column),
+        std::string(e.description()));
+  }
+  for (const auto& [name, value] : root) {
+    if (name != "databases" && name != "routing" && name != "backend" && name != "records" &&
+        name != "guards") {
+      throw ConfigError(
+          where(source, value.source(), name.str()),
+          "unknown entry (expected [databases], [routing], [backend], [records] or [guards])");
+    }
+  }
+  Config config;
+  read_string_table(root, "databases", source, config.databases, config.origins);
+  read_string_table(root, "routing", source, config.routing, config.origins);
+  std::map<std::string, std::string> backend;
+  read_string_table(root, "backend", source, backend, config.origins);
+  for (const auto& [name, value] : backend) {
+    if (name != "default") {
+      throw ConfigError(
+          where(source, root["backend"][name].node()->source(), strings::cat("[backend] ", name)),
+          "unknown entry (expected default)");
+    }
+    config.default_backend = value;
+  }
+  read_milliseconds(root, source, "records", "cache_ttl_ms", config.record_cache_ttl);
+  read_milliseconds(root, source, "guards", "not_applied_recheck_ms",
+                    config.guard_not_applied_recheck);
+  return config;
+}
+
+}  // namespace
+
+Config Config::from_toml_string(std::string_view toml, std::string_view source_name) {
+  return parse(toml, source_name);
+}
+
+Config Config::from_toml_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError(path.string(), strings::cat("cannot read the file: ", std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  Config config = parse(text.str(), path.string());
+  config.base_directory = std::filesystem::absolute(path).parent_path();
+  return config;
+}
+
+}  // namespace massmigration

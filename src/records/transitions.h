@@ -1,0 +1,81 @@
+// Internal: the record lifecycle as one table, and the record operations that follow it on a
+// store with compare-and-set, so that concurrent processes cannot take a record through a
+// transition the table forbids. Not API.
+#ifndef MASSMIGRATION_SRC_RECORDS_TRANSITIONS_H_
+#define MASSMIGRATION_SRC_RECORDS_TRANSITIONS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "massmigration/record.h"
+#include "massmigration/record_store.h"
+
+namespace massmigration::internal {
+
+enum class RecordEvent { kStart, kFinish, kFail, kFake, kDelete, kProgress, kResume };
+
+std::string_view to_string(RecordEvent event);
+
+struct Transition {
+  MigrationStatus from;
+  RecordEvent event;
+  MigrationStatus to;
+};
+
+// Every allowed transition; any (status, event) pair not listed is forbidden. A RUNNING record
+// is not deleted: its run may go on, and a fresh run would redo its work (a forced delete
+// overrides this table by definition).
+inline constexpr Transition kTransitions[] = {
+    {MigrationStatus::kNotRun, RecordEvent::kStart, MigrationStatus::kRunning},
+    {MigrationStatus::kNotRun, RecordEvent::kFake, MigrationStatus::kApplied},
+    {MigrationStatus::kNotRun, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kRunning, RecordEvent::kFinish, MigrationStatus::kApplied},
+    {MigrationStatus::kRunning, RecordEvent::kFail, MigrationStatus::kErrored},
+    {MigrationStatus::kRunning, RecordEvent::kProgress, MigrationStatus::kRunning},
+    // A mapper whose run died (its record still says RUNNING) is taken over by a new attempt;
+    // the old one's chunks then fail their attempt check and change nothing.
+    {MigrationStatus::kRunning, RecordEvent::kResume, MigrationStatus::kRunning},
+    {MigrationStatus::kApplied, RecordEvent::kFake, MigrationStatus::kApplied},
+    {MigrationStatus::kApplied, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kErrored, RecordEvent::kFake, MigrationStatus::kApplied},
+    {MigrationStatus::kErrored, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kErrored, RecordEvent::kResume, MigrationStatus::kRunning},
+};
+
+// The status after `event`, or nullopt when the table forbids it.
+std::optional<MigrationStatus> next_status(MigrationStatus from, RecordEvent event);
+
+MigrationStatus status_of(const std::optional<MigrationRecord>& record);
+
+// What a record shows and what to do about it, for refusals: a RUNNING record names its
+// attempt, start and owner (or says records keep none) and advises waiting, or resuming if
+// its process died.
+std::string state_hint(const MigrationRecord& record, std::string_view alias);
+
+// Start: creates `running` (status RUNNING). Throws MigrationAlreadyStarted when a record
+// exists.
+void start_record(RecordStore& store, const MigrationRecord& running, std::string_view alias);
+
+// Finish or fail `outcome`'s attempt: only from RUNNING with the same attempt. False when the
+// attempt is stale (deleted or replaced meanwhile).
+bool finish_record(RecordStore& store, const MigrationRecord& applied);
+bool fail_record(RecordStore& store, const MigrationRecord& errored);
+
+// Fake: APPLIED with was_faked, from NOT_RUN or ERRORED; nothing changes when APPLIED. Throws
+// MigrationAlreadyStarted while RUNNING.
+void fake_record(RecordStore& store, const MigrationKey& key, std::string_view alias);
+
+// Delete, as the table allows, deciding on the record it read (compare and delete): throws
+// MigrationIsRunning for a RUNNING record and InvalidRecord for an invalid row. `force`
+// deletes whatever is there. True when there was a record.
+bool delete_record(RecordStore& store, const MigrationKey& key, std::string_view alias, bool force);
+
+// Resume: a new attempt of an ERRORED or RUNNING record, keeping its progress and checkpoint.
+// Returns the new RUNNING record. Throws MigrationAlreadyStarted from APPLIED, and
+// MigrationError when there is no record to resume.
+MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::string_view alias);
+
+}  // namespace massmigration::internal
+
+#endif  // MASSMIGRATION_SRC_RECORDS_TRANSITIONS_H_

@@ -1,0 +1,116 @@
+#include <cstdlib>
+#include <exception>
+#include <typeinfo>
+
+#include "exception_text.h"
+#include "massmigration/backend.h"
+#include "massmigration/errors.h"
+#include "massmigration/log.h"
+#include "records/transitions.h"
+#include "runners/mapper_runner.h"
+#include "runners/run_state.h"
+#include "string_building.h"
+
+namespace massmigration {
+namespace {
+
+void run_operation(internal::RunState& state, OperationContext& ctx) {
+  const Migration& migration = *state.migration;
+  switch (migration.type()) {
+    case MigrationType::kSimple:
+      // The registry's instance is shared; operation() is not const because migrations may
+      // keep state while they run, which their authors must make safe.
+      const_cast<SimpleMigration&>(static_cast<const SimpleMigration&>(migration)).operation(ctx);
+      return;
+    case MigrationType::kCustom: {
+      const auto& custom = static_cast<const CustomMigration&>(migration);
+      state.backend->run_method(custom.backend_method(), custom, ctx);
+      return;
+    }
+    case MigrationType::kMapper:
+      throw std::logic_error("mapper runs go through run_mapper");
+  }
+}
+
+}  // namespace
+
+MigrationRun::MigrationRun(std::unique_ptr<internal::RunState> state) : state_(std::move(state)) {}
+MigrationRun::MigrationRun(MigrationRun&&) noexcept = default;
+MigrationRun& MigrationRun::operator=(MigrationRun&& other) noexcept {
+  if (this != &other) {
+    if (state_ && !state_->done) abandon("the backend dropped the run");
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+MigrationRun::~MigrationRun() {
+  if (state_ && !state_->done) abandon("the backend dropped the run without running it");
+}
+
+const Migration& MigrationRun::migration() const { return *state_->migration; }
+const std::string& MigrationRun::alias() const { return state_->database->alias(); }
+const std::string& MigrationRun::attempt_uuid() const { return state_->record.attempt_uuid; }
+const BackendParams& MigrationRun::params() const { return state_->params; }
+
+void MigrationRun::run() {
+  internal::RunState& state = *state_;
+  state.done = true;
+  if (state.migration->type() == MigrationType::kMapper) {
+    internal::run_mapper(state);
+    return;
+  }
+  std::string error;
+  try {
+    std::unique_ptr<SqlSession> session = state.database->begin_session();
+    OperationContext ctx(state.record.key, alias(), state.params, *session);
+    run_operation(state, ctx);
+    ctx.wait_for_sent();  // a sent statement's failure is the operation's
+    MigrationRecord applied = state.record;
+    applied.is_applied = true;
+    applied.applied_at = now_timestamp();
+    if (!session->replace_record_if(applied, applied.attempt_uuid, MigrationStatus::kRunning)) {
+      log(LogLevel::kWarning, strings::cat("migration ", state.record.key.str(), " on ", alias(),
+                                           " finished, but its attempt ", applied.attempt_uuid,
+                                           " was deleted or replaced meanwhile; its changes "
+                                           "were rolled back"));
+      return;  // the session rolls back
+    }
+    session->commit();
+    return;
+  } catch (...) {
+    error = internal::describe_current_exception();
+  }
+  internal::mark_errored(state, error, strings::cat("failed: ", error));
+}
+
+void MigrationRun::abandon(std::string_view reason) {
+  internal::RunState& state = *state_;
+  state.done = true;
+  internal::mark_errored(state, strings::cat("not run: ", reason),
+                         strings::cat("abandoned: ", reason));
+}
+
+namespace internal {
+
+void mark_errored(RunState& state, const std::string& last_error, const std::string& summary) {
+  const std::string where = strings::cat(state.record.key.str(), " on ", state.database->alias());
+  MigrationRecord errored = state.record;
+  errored.has_error = true;
+  errored.last_error = last_error;
+  try {
+    if (fail_record(state.database->store(), errored)) {
+      log(LogLevel::kWarning, strings::cat("migration ", where, " ", summary));
+    } else {
+      log(LogLevel::kWarning, strings::cat("migration ", where, " ", summary,
+                                           " (after its record was deleted or replaced)"));
+    }
+  } catch (const std::exception& e) {
+    log(LogLevel::kError, strings::cat("migration ", where, " ", summary,
+                                       "; its record could not be marked ERRORED, so it still "
+                                       "says RUNNING: ",
+                                       e.what()));
+  }
+}
+
+}  // namespace internal
+}  // namespace massmigration
