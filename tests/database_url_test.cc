@@ -93,4 +93,28 @@ TEST(PostgresUrl, RecordTimeoutIsTakenFromTheQueryOnlyNotFromAPassword) {
             "postgresql://u:p?&record_timeout=2&x@h/db?connect_timeout=5");
 }
 
+// Refusals name the URL, to find the typo, and end up in logs: never with its password.
+TEST(PostgresUrl, ARefusalNamesTheUrlWithItsPasswordHidden) {
+  EXPECT_EQ(refusal([] { mm::postgres::connection_string("postgresql://shop:s3cret@db:5x/shop"); }),
+            "\"postgresql://shop:***@db:5x/shop\" is not a valid PostgreSQL URL: port \"5x\" "
+            "is not a number from 1 to 65535");
+  EXPECT_EQ(refusal([] {
+              mm::postgres::connection_string("postgresql://u:pa:ss@db:0/shop?sslmode=disable");
+            }),
+            "\"postgresql://u:***@db:0/shop?sslmode=disable\" is not a valid PostgreSQL URL: port "
+            "\"0\" is not a "
+            "number from 1 to 65535");
+  const std::string in_query = refusal(
+      [] { mm::postgres::connection_string("postgresql://db/shop?password=s3cret&port=x"); });
+  EXPECT_EQ(in_query.find("s3cret"), std::string::npos) << in_query;
+  EXPECT_NE(in_query.find("?password=***&port=x"), std::string::npos) << in_query;
+  for (const char* keywords :
+       {"host=db password=s3cret port=x", "host=db password = 's3 cret' port=x",
+        "password=s3cret host=db nonsense"}) {
+    const std::string message = refusal([&] { mm::postgres::connection_string(keywords); });
+    EXPECT_EQ(message.find("s3"), std::string::npos) << message;
+    EXPECT_NE(message.find("password"), std::string::npos) << message;
+  }
+}
+
 }  // namespace

@@ -576,8 +576,19 @@ INSTANTIATE_TEST_SUITE_P(Engines, ParallelMapper, ::testing::Values(Engine::kPos
 
 }  // namespace
 
+// A handler that catches the library's errors catches a row's failure too.
+TEST(MapperRowErrors, AreMigrationErrorsNamingTheRowAndWhatItThrew) {
+  try {
+    throw mm::MapperRowError("321", "std::runtime_error: cannot double 321");
+  } catch (const mm::MigrationError& e) {
+    EXPECT_STREQ(e.what(), "row 321: std::runtime_error: cannot double 321");
+    return;
+  }
+}
+
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   if (argc > 1) g_worker = std::filesystem::absolute(argv[1]);
   return RUN_ALL_TESTS();
 }
+

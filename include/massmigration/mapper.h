@@ -26,6 +26,7 @@
 #include <variant>
 #include <vector>
 
+#include "massmigration/errors.h"
 #include "massmigration/sql.h"
 
 namespace massmigration {
@@ -78,11 +79,11 @@ class MapperRow {
 
 // What MapperMigration::operation threw for one row, so that the record names the row. The
 // default batch_operation wraps each row's failure in it.
-class MapperRowError : public std::runtime_error {
+class MapperRowError : public MigrationError {
  public:
   // `error` is "ExceptionType: message".
   MapperRowError(std::string key_text, std::string error)
-      : std::runtime_error("row " + key_text + ": " + error),
+      : MigrationError("row " + key_text + ": " + error),
         key_text_(std::move(key_text)),
         error_(std::move(error)) {}
   const std::string& key_text() const { return key_text_; }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "massmigration/postgres.h"
+#include "pg_redacted_url.h"
 #include "pg_url_options.h"
 #include "string_building.h"
 
@@ -39,7 +40,7 @@ void check_ports(const std::string& url, std::string_view ports) {
     const bool valid =
         error == std::errc() && stop == port.data() + port.size() && number >= 1 && number <= 65535;
     if (!port.empty() && !valid) {
-      throw std::invalid_argument(strings::cat("\"", url,
+      throw std::invalid_argument(strings::cat("\"", internal::redacted_url(url),
                                                "\" is not a valid PostgreSQL URL: port \"", port,
                                                "\" is not a number from 1 to 65535"));
     }
@@ -61,7 +62,8 @@ std::string connection_string(const std::string& given) {
     std::string why = error ? error : "libpq cannot parse it";
     PQfreemem(error);
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    throw std::invalid_argument("\"" + url + "\" is not a valid PostgreSQL URL: " + why);
+    throw std::invalid_argument(
+        strings::cat("\"", internal::redacted_url(url), "\" is not a valid PostgreSQL URL: ", why));
   }
   bool has_timeout = false;
   for (PQconninfoOption* option = options; option->keyword; ++option) {
