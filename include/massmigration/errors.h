@@ -23,7 +23,9 @@ class RequiredMigrationNotApplied : public MigrationError {
   RequiredMigrationNotApplied(std::string key, std::vector<std::string> missing_aliases,
                               std::string guarded, std::string cause);
   const std::string& key() const { return key_; }
-  // The aliases not known to be applied, in configuration order.
+  // The aliases not known to be applied, in configuration order. When a store could not
+  // answer, the list ends with its alias: the aliases after it were not asked (cause() names
+  // them), so that a refusal waits for at most one store.
   const std::vector<std::string>& missing_aliases() const { return missing_aliases_; }
   // What the guard protects ("list_products", "handler at shop.cc:42"); may be empty.
   const std::string& guarded() const { return guarded_; }

@@ -69,18 +69,27 @@ Requirement::Outcome Requirement::evaluate(const Resolved& resolved, std::uint64
                                  "and routing)");
     return outcome;
   }
-  std::vector<std::string> causes;
   const GuardClock::duration recheck = resolved.installation->config().guard_not_applied_recheck;
-  for (auto [database, entry] : resolved.required) {
+  for (size_t i = 0; i < resolved.required.size(); ++i) {
+    auto [database, entry] = resolved.required[i];
     StoreAnswer answer = entry->ask(*database, resolved.key, epoch, recheck);
     if (answer.kind == StoreAnswer::Kind::kApplied) continue;
     outcome.missing.push_back(database->alias());
     if (answer.kind == StoreAnswer::Kind::kUnknown) {
-      causes.push_back(answer.cause);
-      if (!outcome.error) outcome.error = answer.error;
+      // The guard refuses whatever the others say; asking them could cost a deadline each
+      // (several hung servers), so a refusal takes at most one.
+      outcome.cause = answer.cause;
+      outcome.error = answer.error;
+      std::vector<std::string> not_asked;
+      for (size_t j = i + 1; j < resolved.required.size(); ++j) {
+        not_asked.push_back(resolved.required[j].first->alias());
+      }
+      if (!not_asked.empty()) {
+        strings::append(outcome.cause, " (not asked: ", absl::StrJoin(not_asked, ", "), ")");
+      }
+      break;
     }
   }
-  outcome.cause = absl::StrJoin(causes, "; ");
   return outcome;
 }
 

@@ -57,4 +57,8 @@ bool still_idle(const pqxx::connection_base& connection) {
   return ::poll(&idle, 1, 0) == 0;
 }
 
+bool ends_the_session(const std::string& sqlstate) {
+  return sqlstate.starts_with("08") || sqlstate.starts_with("57P");
+}
+
 }  // namespace massmigration::postgres::internal

@@ -35,6 +35,10 @@ class DeadlineConnection : public pqxx::connection_base {
 // termination notice): an idle connection that would fail on its next use. Sends nothing.
 bool still_idle(const pqxx::connection_base& connection);
 
+// Whether an error with this SQLSTATE leaves the session unusable though the server answered:
+// class 08 (connection exception) and 57P (the server shuts down or the session was ended).
+bool ends_the_session(const std::string& sqlstate);
+
 }  // namespace massmigration::postgres::internal
 
 #endif  // MASSMIGRATION_ADAPTERS_POSTGRES_DEADLINE_CONNECTION_H_

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <optional>
 #include <pqxx/pqxx>
 #include <system_error>
 
@@ -159,17 +160,21 @@ class PostgresRecordStore : public RecordStore {
                                internal::seconds_text(timeout_), " deadline (record_timeout; ",
                                slots_.limit(), " calls were waiting for the server)"));
     }
+    std::optional<internal::SocketAlarm> alarm;
     try {
       if (!lease->connection) {
         lease->connection = std::make_unique<StoreConnection>(connection_string_, deadline);
       }
-      internal::SocketAlarm alarm(lease->connection->connection.sock(), deadline);
+      alarm.emplace(lease->connection->connection.sock(), deadline);
       set_up(*lease->connection);
       auto result = fn(*lease->connection);
-      if (alarm.disarm()) lease->connection.reset();  // answered, but its socket is shut
+      if (alarm->disarm()) lease->connection.reset();  // answered, but its socket is shut
       return result;
     } catch (const pqxx::sql_error& e) {
-      // The server answered with an error: the connection itself is fine.
+      // The server answered with an error. The connection is still good unless the alarm shut
+      // its socket meanwhile or the server said it is going away.
+      const bool alarm_rang = alarm && alarm->disarm();
+      if (alarm_rang || internal::ends_the_session(e.sqlstate())) lease->connection.reset();
       throw RecordStoreError(
           alias_, strings::cat(doing, ": ", trimmed(e.what()), " (SQLSTATE ", e.sqlstate(), ")"));
     } catch (const pqxx::failure& e) {
