@@ -93,20 +93,31 @@ StoreAnswer AppliedEntry::ask(AliasDatabase& database, const MigrationKey& key, 
   try {
     answer = query(database, key);  // outside the lock: it may take a while
   } catch (...) {
-    answer = {StoreAnswer::Kind::kUnknown, "the record store failed unexpectedly",
-              std::current_exception()};
+    // Only when describing the failure failed too (out of memory): an empty cause allocates
+    // nothing, and the flight must end for the callers waiting on it.
+    answer = {StoreAnswer::Kind::kUnknown, {}, std::current_exception()};
   }
   if (answer.kind == StoreAnswer::Kind::kApplied) {
     flag_.applied_epoch.store(epoch, std::memory_order_release);
   }
+  finish(flight, answer);
+  return answer;
+}
+
+void AppliedEntry::finish(const Flight& flight, const StoreAnswer& answer) noexcept {
+  StoreAnswer shared;
+  try {
+    shared = answer;
+  } catch (...) {  // no memory for the cause: share the answer without it
+    shared = {answer.kind, {}, answer.error};
+  }
   {
     MutexLock lock(&mu_);
     last_ = flight;
-    last_answer_ = answer;
+    last_answer_ = std::move(shared);
     under_way_.reset();
   }
   flight_done_.notify_all();
-  return answer;
 }
 
 AppliedEntry& AppliedCache::entry(const MigrationKey& key, const std::string& alias) {

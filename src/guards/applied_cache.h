@@ -77,6 +77,8 @@ class AppliedEntry {
   bool may_share(const Flight& flight, const StoreAnswer* answer, const Caller& caller) const;
   // Returns the answer the caller may share, or starts a flight and returns nullopt.
   std::optional<StoreAnswer> share_or_start(const Caller& caller, Flight& started);
+  // Ends `flight` with `answer` and wakes the callers waiting for it, even out of memory.
+  void finish(const Flight& flight, const StoreAnswer& answer) noexcept;
 
   AppliedFlag flag_;
   Mutex mu_;
