@@ -51,6 +51,7 @@ if wants asan; then
     -DMASSMIGRATION_BUILD_BENCHMARKS=OFF
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=0" \
+    LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
     UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
     run_suite build-asan
 fi
