@@ -19,10 +19,16 @@ cmake --build "$dir" -j "$jobs"
 find "$dir" -name '*.gcda' -delete
 ctest --test-dir "$dir" --output-on-failure -j "$jobs" "$@" || status=$?
 
+# gcovr leaves gcov's intermediate files behind when it fails.
+trap 'rm -f ./*##*.gcov "$dir"/*##*.gcov' EXIT
 # gcov runs once, into a tracefile; both reports read it. gcov's complaints about files outside
 # the library (a killed worker's missing counters) go to a log of their own.
 gcovr --root . --object-directory "$dir" --filter 'src/' --filter 'adapters/' \
-  --exclude-throw-branches --json "$dir/coverage.json" 2>"$dir/gcovr.log"
+  --exclude-throw-branches --json "$dir/coverage.json" 2>"$dir/gcovr.log" || {
+  tail -5 "$dir/gcovr.log" >&2
+  echo "coverage.sh: gcovr failed; its whole log is $dir/gcovr.log" >&2
+  exit 1
+}
 report=(gcovr --root . --add-tracefile "$dir/coverage.json" --sort-percentage)
 echo "== lines per file (lowest first)"
 "${report[@]}"
