@@ -9,6 +9,7 @@ packages=(
   postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  gcovr
 )
 
 missing=()

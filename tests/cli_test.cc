@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "cli/json.h"
@@ -185,6 +186,63 @@ TEST_P(CliRun, UsageErrorsNameTheCommandAndItsUsage) {
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "manage run: --database needs a value\nusage: manage run KEY --database A\n");
   EXPECT_EQ(mm::api::get_record("app:0001_first", "default"), std::nullopt);
+}
+
+TEST_P(CliRun, TheConfigurationFileIsNamedWithOrWithoutAnEqualsSign) {
+  mm::testing::TemporaryDatabases scratch(std::vector<std::string>{});
+  const std::string path = (scratch.directory() / "manage.toml").string();
+  {
+    std::ofstream toml(path);
+    toml << "[databases]\ndefault = \"" << dbs_.url("default") << "\"\n";
+  }
+  Output faked = run({"--config", path, "fake", "app:0001_first", "--database", "default"});
+  EXPECT_EQ(faked.code, 0) << faked.err;
+  EXPECT_EQ(faked.out, "FAKED app:0001_first on default\n");
+  EXPECT_EQ(mm::current_config().databases.size(), 1u);  // the file's, not the test's
+
+  Output shown = run({"showmigrations", "--config=" + path});
+  EXPECT_EQ(shown.code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("default"), std::string::npos) << shown.out;
+  EXPECT_EQ(shown.out.find("other"), std::string::npos) << shown.out;
+
+  Output missing = run({"showmigrations", "--config"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_EQ(missing.err, "manage: --config needs a value\n");
+}
+
+TEST_P(CliRun, RunReportsAFailedMigrationWithItsErrorAndExitsOne) {
+  ASSERT_EQ(run({"run", "app:0001_first", "--database", "default"}).out,
+            "OK app:0001_first on default\n");
+  Output r = run({"run", "app:0002_second", "--database", "default"});
+  EXPECT_EQ(r.code, 1);
+  const std::string expected =
+      "FAILED app:0002_second on default: std::runtime_error: second \"failed\" \\ on purpose";
+  EXPECT_EQ(r.out.substr(0, expected.size()), expected) << r.out;
+  EXPECT_EQ(mm::api::get_record("app:0002_second", "default")->status(),
+            mm::MigrationStatus::kErrored);
+}
+
+TEST_P(CliRun, ARunningRecordIsLeftAloneByMigrateAllAndFake) {
+  ASSERT_TRUE(dbs_.open_store("default")->insert_if_absent(
+      {.key = "app:0001_first",
+       .attempt_uuid = "attempt-1",
+       .initiated_at = *mm::parse_timestamp("2026-11-29T22:00:00.123456Z")}));
+  Output migrated = run({"migrate_all", "--database", "default"});
+  EXPECT_NE(migrated.out.find("  RUNNING  app:0001_first (started elsewhere, not waited for; if "
+                              "its process died: resume)\n"),
+            std::string::npos)
+      << migrated.out;
+  EXPECT_EQ(migrated.out.find("OK"), std::string::npos) << migrated.out;
+
+  Output faked = run({"fake", "app:0001_first", "--database", "default"});
+  EXPECT_EQ(faked.code, 1);
+  EXPECT_EQ(faked.out, "");
+  EXPECT_EQ(faked.err.rfind("manage: ", 0), 0u) << faked.err;
+  EXPECT_NE(faked.err.find("app:0001_first"), std::string::npos) << faked.err;
+  mm::MigrationRecord kept = *mm::api::get_record("app:0001_first", "default");
+  EXPECT_EQ(kept.status(), mm::MigrationStatus::kRunning);
+  EXPECT_EQ(kept.attempt_uuid, "attempt-1");
+  EXPECT_FALSE(kept.was_faked);
 }
 
 TEST_P(CliRun, DeleteRefusesARunningRecordUnlessForced) {

@@ -90,6 +90,32 @@ TEST(ConfigToml, NonStringValueNamesTheEntryAndLine) {
   EXPECT_NE(e.what.find("expected a string, found an integer"), std::string::npos) << e.what;
 }
 
+TEST(ConfigToml, EveryKindOfNonStringValueIsNamed) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"{ url = \"sqlite:///x.db\" }", "a table"},   {"[\"sqlite:///x.db\"]", "an array"},
+      {"4.5", "a number"},                            {"true", "a boolean"},
+      {"2026-11-30", "a date or time"},
+  };
+  for (const auto& [value, name] : cases) {
+    Caught e = config_error([value = value] {
+      mm::Config::from_toml_string(std::string("[routing]\nshop = ") + value + "\n", "app.toml");
+    });
+    EXPECT_EQ(e.entry, "app.toml:2 [routing] shop");
+    EXPECT_NE(e.what.find(std::string("expected a string, found ") + name), std::string::npos)
+        << value << ": " << e.what;
+  }
+}
+
+TEST(ConfigToml, ASectionThatIsNotATableNamesIt) {
+  Caught e = config_error([] { mm::Config::from_toml_string("databases = \"x\"\n", "app.toml"); });
+  EXPECT_EQ(e.entry, "app.toml:1 [databases]");
+  EXPECT_NE(e.what.find("expected a table of name = \"value\" entries"), std::string::npos)
+      << e.what;
+  e = config_error([] { mm::Config::from_toml_string("records = 250\n", "app.toml"); });
+  EXPECT_EQ(e.entry, "app.toml:1 [records]");
+  EXPECT_NE(e.what.find("expected a table"), std::string::npos) << e.what;
+}
+
 TEST(ConfigToml, UnknownSectionIsAnError) {
   Caught e = config_error([] {
     mm::Config::from_toml_string("[databases]\ndefault = \"sqlite:///x.db\"\n[routes]\nx = \"y\"\n",

@@ -32,6 +32,12 @@ TEST(Registry, KeepsDeclarations) {
   EXPECT_EQ(mm::get_migration(mm::test::kInitial).allowed_db_aliases(), std::nullopt);
 }
 
+TEST(Registry, NamesEachMigrationType) {
+  EXPECT_EQ(mm::to_string(mm::get_migration(mm::test::kBackfill).type()), "simple");
+  EXPECT_EQ(mm::to_string(mm::get_migration(mm::test::kReindex).type()), "mapper");
+  EXPECT_EQ(mm::to_string(mm::get_migration(mm::test::kExport).type()), "custom");
+}
+
 TEST(Registry, OneInstancePerMigration) {
   EXPECT_EQ(&mm::get_migration(mm::test::kInitial), mm::find_migration(mm::test::kInitial));
 }
