@@ -18,7 +18,8 @@ int global_value = 7;
 void returns_nothing(int& out) { out = 1; }
 int& returns_reference() { return global_value; }
 const int& returns_const_reference() { return global_value; }
-int&& returns_rvalue_reference() { return std::move(global_value); }
+// Only its type is used (decltype below): Clang would call it unneeded.
+[[maybe_unused]] int&& returns_rvalue_reference() { return std::move(global_value); }
 std::unique_ptr<int> takes_and_returns_move_only(std::unique_ptr<int> p) { return p; }
 std::string overload_free(const std::string& s) { return s + "!"; }
 
