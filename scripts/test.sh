@@ -8,18 +8,19 @@
 #   4. The library, its adapters and the CLI in every other build type, with GCC and with
 #      Clang (whose -Wthread-safety checks the lock annotations).
 #   5. The fuzzers, each for a short while (scripts/fuzz.sh runs them longer).
+#   lint (first): no function over 60 lines in src/ and adapters/ (scripts/function_size.sh).
 # Each ctest run starts its own throwaway PostgreSQL server on a free loopback port (fixture
 # "postgres") and stops it at the end, also when tests fail.
 #
 # MASSMIGRATION_TEST_STEPS selects steps by name, e.g.
 #   MASSMIGRATION_TEST_STEPS="asan build-types" scripts/test.sh
-# The default is "release tsan fuzz": asan and build-types join it once they have passed a
+# The default is "lint release tsan fuzz": asan and build-types join it once they have passed a
 # whole run (issue #9).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
-steps=${MASSMIGRATION_TEST_STEPS:-release tsan fuzz}
+steps=${MASSMIGRATION_TEST_STEPS:-lint release tsan fuzz}
 
 wants() { [[ " $steps " == *" $1 "* ]]; }
 section() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
@@ -37,6 +38,11 @@ run_suite() {
   passed=$((passed + $(sed -n 's/.* tests failed out of \([0-9]*\)$/\1/p' "$log" | tail -1)))
   rm -f "$log"
 }
+
+if wants lint; then
+  section "Lint: no function over 60 lines (clang-tidy)"
+  scripts/function_size.sh build-tidy
+fi
 
 if wants release; then
   section "Release build (GCC), whole suite"
