@@ -8,7 +8,7 @@ packages=(
   libabsl-dev libsqlite3-dev libtomlplusplus-dev libcpp-httplib-dev libpqxx-dev libpq-dev
   postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-tidy
   gcovr
 )
 

@@ -11,12 +11,13 @@
 #      only from its front end, so its other levels differ from Release only in code
 #      generation). Step "every-build-type" builds all seven other combinations instead.
 #   5. The fuzzers, each for a short while (scripts/fuzz.sh runs them longer).
+#   lint (first): no function over 60 lines in src/ and adapters/ (scripts/function_size.sh).
 # Each ctest run starts its own throwaway PostgreSQL server on a free loopback port (fixture
 # "postgres") and stops it at the end, also when tests fail.
 #
 # MASSMIGRATION_TEST_STEPS selects steps by name, e.g.
 #   MASSMIGRATION_TEST_STEPS="asan build-types" scripts/test.sh
-# The default is "release asan tsan fuzz", estimated at 33-36 minutes on an idle 2-core
+# The default is "lint release asan tsan fuzz", estimated at 35-38 minutes on an idle 2-core
 # machine with an empty compiler cache; build-types (about 5 more) runs on request until CI
 # keeps a compiler cache (issue #9). The fuzz step compiles the core with Clang and
 # -Wthread-safety -Werror meanwhile.
@@ -24,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
-steps=${MASSMIGRATION_TEST_STEPS:-release asan tsan fuzz}
+steps=${MASSMIGRATION_TEST_STEPS:-lint release asan tsan fuzz}
 
 wants() { [[ " $steps " == *" $1 "* ]]; }
 section() { printf '\n== %s (%s)\n' "$1" "$(date +%T)"; }
@@ -42,6 +43,11 @@ run_suite() {
   passed=$((passed + $(sed -n 's/.* tests failed out of \([0-9]*\)$/\1/p' "$log" | tail -1)))
   rm -f "$log"
 }
+
+if wants lint; then
+  section "Lint: no function over 60 lines (clang-tidy)"
+  scripts/function_size.sh build-tidy
+fi
 
 if wants release; then
   section "Release build (GCC), whole suite"

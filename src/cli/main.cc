@@ -93,25 +93,64 @@ bool wants_help(const std::vector<std::string>& args) {
                      [](const std::string& a) { return a == "--help" || a == "-h"; });
 }
 
+// The arguments without --config, which is global: it may come before or after the command.
+struct GlobalArgs {
+  std::optional<std::string> config_path;
+  std::vector<std::string> args;
+};
+
+// nullopt when --config has no value.
+std::optional<GlobalArgs> take_config_option(const std::vector<std::string>& all_args) {
+  GlobalArgs global;
+  for (size_t i = 0; i < all_args.size(); ++i) {
+    if (all_args[i] == "--config") {
+      if (i + 1 >= all_args.size()) return std::nullopt;
+      global.config_path = all_args[++i];
+    } else if (all_args[i].starts_with("--config=")) {
+      global.config_path = all_args[i].substr(std::string_view("--config=").size());
+    } else {
+      global.args.push_back(all_args[i]);
+    }
+  }
+  return global;
+}
+
+const BuiltIn* find_built_in(const std::string& name) {
+  const BuiltIn* found = nullptr;
+  for (const BuiltIn& c : kBuiltIns) {
+    if (name == c.name) found = &c;
+  }
+  return found;
+}
+
+const Command* find_app_command(const Options& options, const std::string& name) {
+  const Command* found = nullptr;
+  for (const Command& c : options.commands) {
+    if (name == c.name) found = &c;
+  }
+  return found;
+}
+
+int unknown_command(const std::string& program, const std::string& command, std::ostream& err,
+                    const Options& options) {
+  std::vector<std::string> names;
+  for (const BuiltIn& c : kBuiltIns) names.emplace_back(c.name);
+  for (const Command& c : options.commands) names.push_back(c.name);
+  err << program << ": unknown command \"" << command
+      << "\" (commands: " << absl::StrJoin(names, ", ") << ")\n";
+  return kUsage;
+}
+
 int run_on(const std::string& program, const std::vector<std::string>& all_args, std::istream& in,
            std::ostream& out, std::ostream& err, const Options& options, bool terminal) {
   Context ctx{program, in, out, err, options, terminal};
-  // --config is global: it may come before or after the command.
-  std::optional<std::string> config_path;
-  std::vector<std::string> args;
-  for (size_t i = 0; i < all_args.size(); ++i) {
-    if (all_args[i] == "--config") {
-      if (i + 1 >= all_args.size()) {
-        err << program << ": --config needs a value\n";
-        return kUsage;
-      }
-      config_path = all_args[++i];
-    } else if (all_args[i].starts_with("--config=")) {
-      config_path = all_args[i].substr(std::string_view("--config=").size());
-    } else {
-      args.push_back(all_args[i]);
-    }
+  std::optional<GlobalArgs> global = take_config_option(all_args);
+  if (!global) {
+    err << program << ": --config needs a value\n";
+    return kUsage;
   }
+  const std::optional<std::string>& config_path = global->config_path;
+  const std::vector<std::string>& args = global->args;
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     if (args.empty()) {
       print_help(ctx);
@@ -122,22 +161,9 @@ int run_on(const std::string& program, const std::vector<std::string>& all_args,
   }
   const std::string command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  const BuiltIn* built_in = nullptr;
-  for (const BuiltIn& c : kBuiltIns) {
-    if (command == c.name) built_in = &c;
-  }
-  const Command* app_command = nullptr;
-  for (const Command& c : options.commands) {
-    if (command == c.name) app_command = &c;
-  }
-  if (!built_in && !app_command) {
-    std::vector<std::string> names;
-    for (const BuiltIn& c : kBuiltIns) names.emplace_back(c.name);
-    for (const Command& c : options.commands) names.push_back(c.name);
-    err << program << ": unknown command \"" << command
-        << "\" (commands: " << absl::StrJoin(names, ", ") << ")\n";
-    return kUsage;
-  }
+  const BuiltIn* built_in = find_built_in(command);
+  const Command* app_command = find_app_command(options, command);
+  if (!built_in && !app_command) return unknown_command(program, command, err, options);
   if (built_in && wants_help(rest)) {
     out << "usage: " << program << " [--config FILE] " << built_in->usage << "\n  "
         << built_in->summary << "\n";

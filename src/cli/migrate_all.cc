@@ -29,6 +29,77 @@ std::optional<std::string> unmet_dependency(const Migration& m,
   return std::nullopt;
 }
 
+// Reports a migration its record settles (applied, running elsewhere, failed, invalid); false
+// for one to run: not run yet, or an ERRORED mapper, which launching again resumes.
+bool settled_by_record(Context& ctx, const Migration& m, const std::string& alias,
+                       const AliasRecords& records, Tally& tally) {
+  const std::string key = m.key().str();
+  switch (records.status(m.key())) {
+    case MigrationStatus::kApplied:
+      ++tally.already;
+      return true;
+    case MigrationStatus::kRunning:
+      ctx.out << "  RUNNING  " << key
+              << " (started elsewhere, not waited for; if its process died: resume)\n";
+      ++tally.in_background;
+      return true;
+    case MigrationStatus::kErrored:
+      if (m.type() == MigrationType::kMapper) return false;  // launching it again resumes it
+      ctx.out << "  FAILED   " << key << " earlier: " << records.by_key.at(key).last_error
+              << " (to run it again: resume " << key << " --database " << alias << ")\n";
+      ++tally.failed;
+      return true;
+    case MigrationStatus::kUnknown:
+      ctx.out << "  UNKNOWN  " << key << ": " << records.invalid.at(key)
+              << " (not run; correct that row, or if no process runs it, remove it: delete " << key
+              << " --database " << alias << " --force)\n";
+      ++tally.failed;
+      return true;
+    case MigrationStatus::kNotRun:
+      return false;
+  }
+  return false;
+}
+
+// Runs (or fakes) `m` on `alias` and reports what its record says then; `status` follows.
+void launch(Context& ctx, const Migration& m, const std::string& alias,
+            const MigrateOptions& options, bool resuming,
+            std::map<std::string, MigrationStatus>& status, Tally& tally) {
+  const std::string key = m.key().str();
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    if (options.fake) {
+      api::fake_migration(m.key(), alias);
+    } else {
+      api::initiate_migration(m.key(), alias, {.backend = "inline"});
+    }
+  } catch (const MigrationError& e) {
+    ctx.out << "  FAILED   " << key << ": " << e.what() << "\n";
+    ++tally.failed;
+    return;
+  }
+  std::optional<MigrationRecord> after = api::get_record(m.key(), alias);
+  const MigrationStatus now = after ? after->status() : MigrationStatus::kNotRun;
+  status[key] = now;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (now == MigrationStatus::kApplied) {
+    ctx.out << (options.fake ? "  FAKED    "
+                : resuming   ? "  RESUMED  "
+                             : "  OK       ")
+            << key << absl::StrFormat(" (%.2f s)", seconds) << "\n";
+    ++tally.applied;
+  } else if (now == MigrationStatus::kRunning) {
+    ctx.out << "  STARTED  " << key << " (its backend runs it in the background)\n";
+    ++tally.in_background;
+  } else {
+    ctx.out << "  FAILED   " << key << ": " << (after ? after->last_error : "record missing")
+            << "\n";
+    ++tally.failed;
+  }
+  ctx.out.flush();
+}
+
 // Runs (or fakes, or plans) every pending migration on one alias; one line per migration.
 Tally migrate_alias(Context& ctx, const std::string& alias,
                     const std::vector<const Migration*>& migrations,
@@ -43,32 +114,8 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
   std::map<std::string, MigrationStatus> status;
   for (const auto& [key, record] : records.by_key) status[key] = record.status();
   for (const Migration* m : migrations) {
-    if (!runs_on(*m, alias)) continue;
+    if (!runs_on(*m, alias) || settled_by_record(ctx, *m, alias, records, tally)) continue;
     const std::string key = m->key().str();
-    switch (records.status(m->key())) {
-      case MigrationStatus::kApplied:
-        ++tally.already;
-        continue;
-      case MigrationStatus::kRunning:
-        ctx.out << "  RUNNING  " << key
-                << " (started elsewhere, not waited for; if its process died: resume)\n";
-        ++tally.in_background;
-        continue;
-      case MigrationStatus::kErrored:
-        if (m->type() == MigrationType::kMapper) break;  // launching it again resumes it
-        ctx.out << "  FAILED   " << key << " earlier: " << records.by_key.at(key).last_error
-                << " (to run it again: resume " << key << " --database " << alias << ")\n";
-        ++tally.failed;
-        continue;
-      case MigrationStatus::kUnknown:
-        ctx.out << "  UNKNOWN  " << key << ": " << records.invalid.at(key)
-                << " (not run; correct that row, or if no process runs it, remove it: delete "
-                << key << " --database " << alias << " --force)\n";
-        ++tally.failed;
-        continue;
-      case MigrationStatus::kNotRun:
-        break;
-    }
     const bool resuming = records.status(m->key()) == MigrationStatus::kErrored;
     if (std::optional<std::string> waiting = unmet_dependency(*m, status)) {
       ctx.out << "  SKIPPED  " << key << ": needs " << *waiting << " applied first\n";
@@ -84,38 +131,7 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
       ++tally.applied;
       continue;
     }
-    const auto started = std::chrono::steady_clock::now();
-    try {
-      if (options.fake) {
-        api::fake_migration(m->key(), alias);
-      } else {
-        api::initiate_migration(m->key(), alias, {.backend = "inline"});
-      }
-    } catch (const MigrationError& e) {
-      ctx.out << "  FAILED   " << key << ": " << e.what() << "\n";
-      ++tally.failed;
-      continue;
-    }
-    std::optional<MigrationRecord> after = api::get_record(m->key(), alias);
-    const MigrationStatus now = after ? after->status() : MigrationStatus::kNotRun;
-    status[key] = now;
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (now == MigrationStatus::kApplied) {
-      ctx.out << (options.fake ? "  FAKED    "
-                  : resuming   ? "  RESUMED  "
-                               : "  OK       ")
-              << key << absl::StrFormat(" (%.2f s)", seconds) << "\n";
-      ++tally.applied;
-    } else if (now == MigrationStatus::kRunning) {
-      ctx.out << "  STARTED  " << key << " (its backend runs it in the background)\n";
-      ++tally.in_background;
-    } else {
-      ctx.out << "  FAILED   " << key << ": " << (after ? after->last_error : "record missing")
-              << "\n";
-      ++tally.failed;
-    }
-    ctx.out.flush();
+    launch(ctx, *m, alias, options, resuming, status, tally);
   }
   return tally;
 }

@@ -1,0 +1,79 @@
+// What a mapper run writes into its record outside the chunks: rows_total at the start,
+// APPLIED at the end (only when the record counts every chunk this attempt committed), and
+// ERRORED with the first failure, keeping the progress and checkpoint the workers left.
+#include "massmigration/log.h"
+#include "records/transitions.h"
+#include "runners/mapper_run.h"
+#include "runners/progress_internal.h"
+#include "runners/record_cache.h"
+#include "string_building.h"
+
+namespace massmigration::internal {
+
+bool MapperRun::count_total() {
+  if (state_.record.rows_total) return true;
+  return attempt([&] {
+    std::unique_ptr<SqlSession> session = state_.database->begin_session();
+    std::vector<SqlRow> rows = session->query(count_sql(plan_.query), plan_.query.filter_params);
+    MigrationRecord counted = state_.record;
+    counted.rows_total = std::get<std::int64_t>(rows.at(0).at(0));
+    if (!session->replace_record_if(counted, attempt_, MigrationStatus::kRunning)) {
+      stale();
+      return false;
+    }
+    session->commit();
+    state_.record = counted;
+    return true;
+  });
+}
+
+void MapperRun::finish() {
+  attempt([&] {
+    std::optional<MigrationRecord> current = state_.database->store().get(key_);
+    if (!current || current->attempt_uuid != attempt_) {
+      stale();
+      return false;
+    }
+    // The last chunks' commits did not wait for the disk (see next_checkpoint): a database
+    // that lost them since must not see the run marked APPLIED without their rows.
+    const std::int64_t expected = state_.record.rows_done + rows_done_;
+    if (current->rows_done != expected) {
+      throw ChunkFailure(strings::cat(
+          "the record counts ", current->rows_done, " rows done, not ", expected,
+          ": chunks committed earlier were lost (did the database restart?); resume to redo "
+          "them"));
+    }
+    MigrationRecord applied = *current;
+    applied.is_applied = true;
+    applied.applied_at = now_timestamp();
+    if (!finish_record(state_.database->store(), applied)) {
+      stale();
+      return false;
+    }
+    record_cache().invalidate(alias_, key_);
+    report_progress({key_, alias_, applied.rows_done, applied.rows_total, rows_done_, true});
+    return true;
+  });
+}
+
+void MapperRun::record_failure(const std::string& error) {
+  const MigrationProgress progress{
+      key_,       alias_, state_.record.rows_done + rows_done_, state_.record.rows_total,
+      rows_done_, true};
+  try {
+    // The record as the workers left it, so that its progress and checkpoint are kept.
+    std::optional<MigrationRecord> current = state_.database->store().get(key_);
+    if (current && current->attempt_uuid == attempt_) {
+      state_.record = *current;
+      mark_errored(state_, error, strings::cat("failed: ", error));
+    }
+  } catch (const std::exception& e) {
+    log(LogLevel::kError,
+        strings::cat("migration ", where_, " failed (", error,
+                     ") and its record could not be read to mark it ERRORED: ", e.what()));
+  }
+  record_cache().invalidate(alias_, key_);
+  report_progress(progress);
+}
+
+}  // namespace massmigration::internal

@@ -1,0 +1,56 @@
+// The SQL of mapper runs: counting, key bounds and keyset pagination.
+#include "runners/mapper_sql.h"
+
+#include "absl/strings/str_join.h"
+#include "runners/mapper_checkpoint.h"
+#include "string_building.h"
+
+namespace massmigration::internal {
+namespace {
+
+std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
+
+std::string where_clause(const MapperQuery& query) {
+  return query.filter.empty() ? "" : strings::cat(" WHERE (", query.filter, ")");
+}
+
+}  // namespace
+
+std::string count_sql(const MapperQuery& query) {
+  return strings::cat("SELECT count(*) FROM ", quoted_table(query.table), where_clause(query));
+}
+
+std::string key_bounds_sql(const MapperQuery& query) {
+  const std::string pk = quoted(query.primary_key);
+  return strings::cat("SELECT min(", pk, "), max(", pk, ") FROM ", quoted_table(query.table),
+                      where_clause(query));
+}
+
+std::string chunk_select(const MapperQuery& query, const std::vector<std::string>& columns) {
+  std::string select = strings::cat("SELECT ", quoted(query.primary_key));
+  for (const std::string& column : columns) select += ", " + quoted(column);
+  select += strings::cat(" FROM ", quoted_table(query.table));
+  return select;
+}
+
+ChunkQuery chunk_query(const MapperPlan& plan, const std::string& select,
+                       const std::optional<std::string>& checkpoint,
+                       std::optional<std::int64_t> upto) {
+  const std::string pk = quoted(plan.query.primary_key);
+  ChunkQuery chunk{select, plan.query.filter_params};
+  std::vector<std::string> conditions;
+  if (!plan.query.filter.empty()) conditions.push_back("(" + plan.query.filter + ")");
+  if (checkpoint) {
+    chunk.params.emplace_back(checkpoint_value(*checkpoint));
+    conditions.push_back(strings::cat(pk, " > $", chunk.params.size()));
+  }
+  if (upto) {
+    chunk.params.emplace_back(std::in_place_type<std::int64_t>, *upto);
+    conditions.push_back(strings::cat(pk, " <= $", chunk.params.size()));
+  }
+  if (!conditions.empty()) chunk.sql += " WHERE " + absl::StrJoin(conditions, " AND ");
+  chunk.sql += strings::cat(" ORDER BY ", pk, " LIMIT ", plan.chunk_size);
+  return chunk;
+}
+
+}  // namespace massmigration::internal
