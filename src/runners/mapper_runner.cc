@@ -97,13 +97,13 @@ class MapperRun {
   bool count_total() {
     if (state_.record.rows_total) return true;
     return attempt([&] {
-      std::unique_ptr<SqlSession> session = state_.database->begin_session();
+      std::unique_ptr<RunSession> session = state_.database->begin_session();
       std::vector<SqlRow> rows = session->query(
           strings::cat("SELECT count(*) FROM ", quoted_table(plan_.query.table), where_clause()),
           plan_.query.filter_params);
       MigrationRecord counted = state_.record;
       counted.rows_total = std::get<std::int64_t>(rows.at(0).at(0));
-      if (!session->replace_record_if(counted, attempt_, MigrationStatus::kRunning)) {
+      if (!record_progress(*session, counted)) {
         stale();
         return false;
       }
@@ -116,10 +116,10 @@ class MapperRun {
   // The ranges go into the checkpoint before any worker starts, so each can update its own.
   bool record_ranges(const std::vector<Range>& ranges) {
     return attempt([&] {
-      std::unique_ptr<SqlSession> session = state_.database->begin_session();
+      std::unique_ptr<RunSession> session = state_.database->begin_session();
       MigrationRecord split = state_.record;
       split.checkpoint = format_ranges(ranges);
-      if (!session->replace_record_if(split, attempt_, MigrationStatus::kRunning)) {
+      if (!record_progress(*session, split)) {
         stale();
         return false;
       }
@@ -195,7 +195,7 @@ class MapperRun {
       sql += strings::cat(" ORDER BY ", pk, " LIMIT ", plan_.chunk_size);
 
       bool more = attempt([&] {
-        std::unique_ptr<SqlSession> session = state_.database->begin_chunk_session();
+        std::unique_ptr<RunSession> session = state_.database->begin_chunk_session();
         std::vector<MapperRow> rows;
         rows.reserve(std::min<std::int64_t>(plan_.chunk_size, 1 << 16));
         session->query_each(sql, params, [&](std::span<SqlValue> values) {
@@ -249,8 +249,8 @@ class MapperRun {
           all[range->first].last = std::get<std::int64_t>(rows.back().key());
           return format_ranges(all);
         };
-        if (!session->advance_record(key_, attempt_, static_cast<std::int64_t>(rows.size()),
-                                     next)) {
+        if (!advance_progress(*session, key_, attempt_, static_cast<std::int64_t>(rows.size()),
+                              next)) {
           stale();
           return false;
         }
