@@ -84,7 +84,6 @@ class EmptyStore : public mm::RecordStore {
   bool replace_if(const mm::MigrationRecord&, std::string_view, mm::MigrationStatus) override {
     return false;
   }
-  void upsert(const mm::MigrationRecord&) override {}
   bool remove(const mm::MigrationKey&) override { return false; }
   bool remove_if(const mm::MigrationKey&, std::string_view, mm::MigrationStatus) override {
     return false;

@@ -54,11 +54,13 @@ TEST_P(GuardConcurrency, NothingRunsBeforeTheApplyAndEverythingRunsAfter) {
     for (const char* alias : {"default", "shop_db"}) {
       if (std::string_view(alias) == "shop_db") completing = true;
       mm::Timestamp now = mm::now_timestamp();
-      dbs.open_store(alias)->upsert({.key = kInitial,
-                                     .attempt_uuid = mm::new_attempt_uuid(),
-                                     .initiated_at = now,
-                                     .is_applied = true,
-                                     .applied_at = now});
+      const bool applied_now = dbs.open_store(alias)->insert_if_absent(
+          {.key = kInitial,
+           .attempt_uuid = mm::new_attempt_uuid(),
+           .initiated_at = now,
+           .is_applied = true,
+           .applied_at = now});
+      EXPECT_TRUE(applied_now) << alias;
     }
     applied = true;
   });

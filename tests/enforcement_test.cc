@@ -31,11 +31,12 @@ class Enforcement : public ::testing::TestWithParam<mm::test::Engine> {
   void apply_elsewhere(const mm::MigrationKey& key, const std::string& alias) {
     auto store = dbs_.open_store(alias);
     mm::Timestamp now = mm::now_timestamp();
-    store->upsert({.key = key,
-                   .attempt_uuid = mm::new_attempt_uuid(),
-                   .initiated_at = now,
-                   .is_applied = true,
-                   .applied_at = now});
+    // Every test applies a migration once per alias: a record already there is a test's bug.
+    ASSERT_TRUE(store->insert_if_absent({.key = key,
+                                         .attempt_uuid = mm::new_attempt_uuid(),
+                                         .initiated_at = now,
+                                         .is_applied = true,
+                                         .applied_at = now}));
   }
   void delete_elsewhere(const mm::MigrationKey& key, const std::string& alias) {
     ASSERT_TRUE(dbs_.open_store(alias)->remove(key));

@@ -48,12 +48,12 @@ TEST_P(RecordStore, RecordRoundTripsEveryField) {
   record.rows_done = 42;
   record.rows_total = 5'000'000'000;
   record.checkpoint = "id-0042";
-  store_->upsert(record);
+  ASSERT_TRUE(store_->insert_if_absent(record));
   // Applied and errored at once is not a valid record: the error goes on another one.
   mm::MigrationRecord errored = running(kBackfill);
   errored.has_error = true;
   errored.last_error = "std::runtime_error: it's \"quoted\"\nand ünïcode";
-  store_->upsert(errored);
+  ASSERT_TRUE(store_->insert_if_absent(errored));
   EXPECT_EQ(store_->get(kInitial), record);
   EXPECT_EQ(store_->get(kBackfill), errored);
   EXPECT_EQ(store_->list().records, (std::vector<mm::MigrationRecord>{record, errored}));
@@ -85,7 +85,7 @@ TEST_P(RecordStore, ReplaceIfComparesAttemptAndStatus) {
 }
 
 TEST_P(RecordStore, RemoveDeletesAndReportsWhetherThereWasARecord) {
-  store_->upsert(running(kInitial));
+  ASSERT_TRUE(store_->insert_if_absent(running(kInitial)));
   EXPECT_TRUE(store_->remove(kInitial));
   EXPECT_FALSE(store_->remove(kInitial));
   EXPECT_EQ(store_->get(kInitial), std::nullopt);

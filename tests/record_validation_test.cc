@@ -144,7 +144,7 @@ TEST_P(RecordValidation, RowsArrivingAfterTheCountRaiseTheTotalWithTheRowsDone) 
                               .initiated_at = mm::now_timestamp(),
                               .rows_total = 10};
   ASSERT_TRUE(dbs_.open_store("default")->insert_if_absent(running));
-  std::unique_ptr<mm::SqlSession> session = dbs_.open_session("default");
+  std::unique_ptr<mm::RunSession> session = dbs_.open_session("default");
   ASSERT_TRUE(session->advance_record(kInitial, "attempt-1", 15,
                                       [](const std::optional<std::string>&) { return "15"; }));
   session->commit();

@@ -57,7 +57,7 @@ TEST_F(SqliteStore, AMissingDirectoryIsAnErrorForReadsAndWrites) {
   const std::string expected =
       "the directory " + (dbs_.directory() / "no").string() + " does not exist";
   for (auto attempt : {+[](mm::RecordStore& s) { s.is_applied(kInitial); },
-                       +[](mm::RecordStore& s) { s.upsert(running(kInitial)); }}) {
+                       +[](mm::RecordStore& s) { s.insert_if_absent(running(kInitial)); }}) {
     try {
       attempt(*store);
       FAIL();
@@ -73,11 +73,11 @@ TEST_F(SqliteStore, AnUnwritableDirectoryIsPermissionDeniedNotAMissingFile) {
   const std::filesystem::path file = read_only.path() / "x.db";
   auto store = mm::sqlite::open_record_store("default", {.path = file});
   try {
-    store->upsert(running(kInitial));
+    store->insert_if_absent(running(kInitial));
     FAIL() << "the write succeeded";
   } catch (const mm::RecordStoreError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "record store for database default: writing the record of shop:0001_initial in " +
+              "record store for database default: creating the record of shop:0001_initial in " +
                   file.string() + ": permission denied: cannot create files in the directory " +
                   read_only.path().string());
   }
@@ -114,11 +114,11 @@ TEST_F(SqliteStore, AReplacedFileIsReadAfresh) {
   auto store = mm::sqlite::open_record_store(
       "default", {.path = path_, .replaced_file_check = std::chrono::milliseconds(0)});
   const mm::Timestamp now = mm::now_timestamp();
-  store->upsert({.key = kInitial,
-                 .attempt_uuid = "a",
-                 .initiated_at = now,
-                 .is_applied = true,
-                 .applied_at = now});
+  ASSERT_TRUE(store->insert_if_absent({.key = kInitial,
+                                       .attempt_uuid = "a",
+                                       .initiated_at = now,
+                                       .is_applied = true,
+                                       .applied_at = now}));
   ASSERT_TRUE(store->is_applied(kInitial));
   // A restore puts another database at the same path.
   const std::filesystem::path other = dbs_.directory() / "restored.db";

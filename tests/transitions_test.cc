@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
+#include <stdexcept>
+
 #include "massmigration/massmigration.h"
 #include "massmigration/sqlite.h"
 #include "massmigration/testing.h"
@@ -65,7 +69,7 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
     r.is_applied = from == MigrationStatus::kApplied;
     r.has_error = from == MigrationStatus::kErrored;
     if (r.is_applied) r.applied_at = r.initiated_at;
-    store_->upsert(r);
+    ASSERT_TRUE(store_->insert_if_absent(r));
   }
   // The same attempt's outcome, as its runner would write it.
   mm::MigrationRecord outcome(bool applied) {
@@ -109,8 +113,8 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
       case RecordEvent::kProgress: {
         // As a mapper chunk records it: inside a session, for this attempt.
         auto session = open_session();
-        bool done = session->advance_record(key_, kAttempt, 10,
-                                            [](const std::optional<std::string>&) { return "10"; });
+        bool done = mm::internal::advance_progress(
+            *session, key_, kAttempt, 10, [](const std::optional<std::string>&) { return "10"; });
         session->commit();
         return done;
       }
@@ -126,7 +130,7 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
     return false;
   }
   MigrationStatus status() { return mm::internal::status_of(store_->get(key_)); }
-  std::unique_ptr<mm::SqlSession> open_session() {
+  std::unique_ptr<mm::RunSession> open_session() {
     mm::Config config = dbs_.config();
     const std::string& url = config.databases.at("default");
     return mm::find_database_driver(mm::url_scheme(url))
@@ -180,5 +184,104 @@ TEST(TransitionTable, ListsEachPairOnce) {
   }
   EXPECT_EQ(std::size(kCases), 28u);  // every status x every event
 }
+
+// The run's own record writes inside its transaction go through the table as well.
+class RunSessionWrite : public ::testing::TestWithParam<mm::test::Engine> {
+ protected:
+  mm::MigrationRecord put(MigrationStatus status) {
+    mm::MigrationRecord r{
+        .key = key_, .attempt_uuid = "attempt-1", .initiated_at = mm::now_timestamp()};
+    r.is_applied = status == MigrationStatus::kApplied;
+    r.has_error = status == MigrationStatus::kErrored;
+    if (r.is_applied) r.applied_at = r.initiated_at;
+    if (r.has_error) r.last_error = "it failed";
+    EXPECT_TRUE(store_->insert_if_absent(r));
+    return r;
+  }
+  // What the write left behind once its transaction committed.
+  std::optional<mm::MigrationRecord> committed(const std::function<void(mm::RunSession&)>& write) {
+    std::unique_ptr<mm::RunSession> session = dbs_.open_session("default");
+    write(*session);
+    session->commit();
+    return store_->get(key_);
+  }
+
+  mm::test::TestDatabases dbs_{GetParam(), {"default"}};
+  std::unique_ptr<mm::RecordStore> store_ = dbs_.open_store("default");
+  mm::MigrationKey key_{mm::test::kInitial};
+};
+
+TEST_P(RunSessionWrite, FinishingAnErroredOrAppliedRecordChangesNothing) {
+  for (MigrationStatus from : {MigrationStatus::kErrored, MigrationStatus::kApplied}) {
+    SCOPED_TRACE(mm::to_string(from));
+    const mm::MigrationRecord before = put(from);
+    mm::MigrationRecord applied = before;
+    applied.has_error = false;
+    applied.last_error.clear();
+    applied.is_applied = true;
+    applied.applied_at = mm::now_timestamp() + std::chrono::seconds(1);
+    EXPECT_EQ(committed([&](mm::RunSession& s) {
+                EXPECT_FALSE(mm::internal::finish_record(s, applied));
+              }),
+              before);
+    ASSERT_TRUE(store_->remove(key_));
+  }
+}
+
+TEST_P(RunSessionWrite, AWriteTheTableDoesNotAllowThrowsAndWritesNothing) {
+  const mm::MigrationRecord running = put(MigrationStatus::kRunning);
+  mm::MigrationRecord applied = running;
+  applied.is_applied = true;
+  applied.applied_at = mm::now_timestamp();
+  mm::MigrationRecord errored = running;
+  errored.has_error = true;
+  errored.last_error = "it failed";
+  // Progress (a mapper's count or key ranges) never finishes a run.
+  EXPECT_EQ(committed([&](mm::RunSession& s) {
+              try {
+                mm::internal::record_progress(s, applied);
+                ADD_FAILURE() << "progress wrote an APPLIED record";
+              } catch (const std::logic_error& e) {
+                EXPECT_STREQ(e.what(),
+                             "record write refused: the record lifecycle does not take a RUNNING "
+                             "record to APPLIED by progress (it leads to RUNNING)");
+              }
+            }),
+            running);
+  // A finish writes APPLIED, not ERRORED.
+  EXPECT_EQ(committed([&](mm::RunSession& s) {
+              EXPECT_THROW(mm::internal::finish_record(s, errored), std::logic_error);
+            }),
+            running);
+  EXPECT_THROW(mm::internal::finish_record(*store_, errored), std::logic_error);
+  EXPECT_THROW(mm::internal::fail_record(*store_, applied), std::logic_error);
+  EXPECT_EQ(store_->get(key_), running);
+}
+
+TEST_P(RunSessionWrite, ProgressAndFinishOfTheRunningAttemptCommitWithTheTransaction) {
+  mm::MigrationRecord running = put(MigrationStatus::kRunning);
+  running.rows_total = 20;
+  EXPECT_EQ(committed([&](mm::RunSession& s) {
+              EXPECT_TRUE(mm::internal::record_progress(s, running));
+            }),
+            running);
+  std::optional<mm::MigrationRecord> advanced = committed([&](mm::RunSession& s) {
+    EXPECT_TRUE(mm::internal::advance_progress(
+        s, key_, running.attempt_uuid, 5, [](const std::optional<std::string>&) { return "5"; }));
+  });
+  ASSERT_TRUE(advanced);
+  EXPECT_EQ(advanced->rows_done, 5);
+  EXPECT_EQ(advanced->checkpoint, "5");
+  mm::MigrationRecord applied = *advanced;
+  applied.is_applied = true;
+  applied.applied_at = mm::now_timestamp();
+  EXPECT_EQ(committed([&](mm::RunSession& s) {
+              EXPECT_TRUE(mm::internal::finish_record(s, applied));
+            }),
+            applied);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, RunSessionWrite, mm::test::kEngines,
+                         [](const auto& info) { return mm::test::to_string(info.param); });
 
 }  // namespace

@@ -9,7 +9,9 @@
 #ifndef MASSMIGRATION_RECORD_STORE_H_
 #define MASSMIGRATION_RECORD_STORE_H_
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,14 +46,30 @@ class RecordStore {
   // replaced attempt changes nothing. REQUIRES: `status` is not kNotRun.
   virtual bool replace_if(const MigrationRecord& record, std::string_view attempt_uuid,
                           MigrationStatus status) = 0;
-  // Creates or overwrites the record for record.key.
-  virtual void upsert(const MigrationRecord& record) = 0;
   // Deletes the record; true when one existed.
   virtual bool remove(const MigrationKey& key) = 0;
   // Deletes the record only while it belongs to attempt `attempt_uuid` and has status
   // `status` (compare and delete); true when it did. REQUIRES: `status` is not kNotRun.
   virtual bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
                          MigrationStatus status) = 0;
+};
+
+// A migration run's transaction: SQL, as the run's migration sees it, plus the run's own record
+// writes, which commit together with the data change or not at all. Runners write records
+// through the record lifecycle only; migrations see just the SqlSession. Every method throws
+// DatabaseError on failure.
+class RunSession : public SqlSession {
+ public:
+  // RecordStore::replace_if inside this transaction.
+  virtual bool replace_record_if(const MigrationRecord& record, std::string_view attempt_uuid,
+                                 MigrationStatus status) = 0;
+  // A running mapper's progress inside this transaction: adds `rows` to rows_done and sets the
+  // checkpoint to next_checkpoint(current checkpoint), only while the record belongs to
+  // attempt `attempt_uuid` and is RUNNING (the row is locked until commit, so concurrent
+  // workers take turns). False when the attempt is stale.
+  virtual bool advance_record(
+      const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
+      const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint) = 0;
 };
 
 // Where a driver finds its database.
@@ -74,14 +92,14 @@ class DatabaseDriver {
   virtual std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const = 0;
   // A new transaction on the target's database, for a migration's operation; the record table
   // exists when it returns. Throws DatabaseError. The default says the driver runs no SQL.
-  virtual std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const;
+  virtual std::unique_ptr<RunSession> begin_session(const DatabaseTarget& target) const;
   // The same for one chunk of a mapper run, whose commit need not wait for the disk: it may
   // be lost to a power failure or a crash of the system or database server (never to a crash
   // of the migrating process), but only together with the chunks committed after it, and a
   // later durable commit (the run's last) makes it durable too. A lost chunk takes its
   // checkpoint with it; the runner notices and stops, and resuming redoes exactly what was
   // lost. Default: begin_session.
-  virtual std::unique_ptr<SqlSession> begin_chunk_session(const DatabaseTarget& target) const {
+  virtual std::unique_ptr<RunSession> begin_chunk_session(const DatabaseTarget& target) const {
     return begin_session(target);
   }
   // Whether sessions on one database commit in parallel (PostgreSQL) rather than one writer at

@@ -17,8 +17,6 @@
 #include <variant>
 #include <vector>
 
-#include "massmigration/record.h"
-
 namespace massmigration {
 
 using SqlValue = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
@@ -89,17 +87,6 @@ class SqlSession {
   virtual void send(std::string_view sql, std::span<const SqlValue> params);
   // Waits until every sent statement has run; throws SentStatementError for the first failure.
   virtual void wait_for_sent() {}
-  // RecordStore::replace_if inside this transaction: the data change and its record commit
-  // together or not at all.
-  virtual bool replace_record_if(const MigrationRecord& record, std::string_view attempt_uuid,
-                                 MigrationStatus status) = 0;
-  // A running mapper's progress inside this transaction: adds `rows` to rows_done and sets the
-  // checkpoint to next_checkpoint(current checkpoint), only while the record belongs to
-  // attempt `attempt_uuid` and is RUNNING (the row is locked until commit, so concurrent
-  // workers take turns). False when the attempt is stale.
-  virtual bool advance_record(
-      const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
-      const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint) = 0;
   virtual void commit() = 0;
   // The driver's own handle (sqlite3* for SQLite), for what the portable calls cannot do.
   virtual std::any native_handle() = 0;

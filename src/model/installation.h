@@ -32,9 +32,9 @@ class AliasDatabase {
   // Throws RecordStoreError when the store cannot be opened.
   RecordStore& store();
   // A new transaction for a migration's operation. Throws DatabaseError.
-  std::unique_ptr<SqlSession> begin_session() const { return driver_->begin_session(target_); }
+  std::unique_ptr<RunSession> begin_session() const { return driver_->begin_session(target_); }
   // A transaction for one mapper chunk (see DatabaseDriver::begin_chunk_session).
-  std::unique_ptr<SqlSession> begin_chunk_session() const {
+  std::unique_ptr<RunSession> begin_chunk_session() const {
     return driver_->begin_chunk_session(target_);
   }
   bool supports_concurrent_writers() const { return driver_->supports_concurrent_writers(); }

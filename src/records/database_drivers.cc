@@ -26,7 +26,7 @@ std::optional<std::string> DatabaseDriver::problem(const DatabaseTarget&) const 
   return std::nullopt;
 }
 
-std::unique_ptr<SqlSession> DatabaseDriver::begin_session(const DatabaseTarget& target) const {
+std::unique_ptr<RunSession> DatabaseDriver::begin_session(const DatabaseTarget& target) const {
   throw DatabaseError(target.alias, "this database's driver does not run SQL");
 }
 

@@ -1,5 +1,7 @@
 #include "records/transitions.h"
 
+#include <stdexcept>
+
 #include "massmigration/errors.h"
 #include "string_building.h"
 
@@ -25,12 +27,25 @@ std::string_view to_string(RecordEvent event) {
   return "unknown";
 }
 
-std::optional<MigrationStatus> next_status(MigrationStatus from, RecordEvent event) {
-  for (const Transition& t : kTransitions) {
-    if (t.from == from && t.event == event) return t.to;
-  }
-  return std::nullopt;
+namespace {
+
+// Throws std::logic_error unless the table takes `from` by `event` to `to`.
+void require_transition(MigrationStatus from, RecordEvent event, MigrationStatus to) {
+  const std::optional<MigrationStatus> allowed = next_status(from, event);
+  if (allowed == to) return;
+  throw std::logic_error(strings::cat(
+      "record write refused: the record lifecycle does not take a ", to_string(from),
+      " record to ", to_string(to), " by ", to_string(event),
+      allowed ? strings::cat(" (it leads to ", to_string(*allowed), ")")
+              : std::string(" (it forbids that event there)")));
 }
+
+// The attempt's own record is RUNNING while its run writes it.
+constexpr MigrationStatus kRunnersStatus = MigrationStatus::kRunning;
+static_assert(next_status(kRunnersStatus, RecordEvent::kProgress) == kRunnersStatus,
+              "a chunk's progress keeps its record RUNNING (advance_record assumes it)");
+
+}  // namespace
 
 MigrationStatus status_of(const std::optional<MigrationRecord>& record) {
   return record ? record->status() : MigrationStatus::kNotRun;
@@ -57,6 +72,7 @@ std::string state_hint(const MigrationRecord& record, std::string_view alias) {
 
 void start_record(RecordStore& store, const MigrationRecord& running, std::string_view alias) {
   // NOT_RUN is the only status a start may leave; the insert itself decides races.
+  require_transition(MigrationStatus::kNotRun, RecordEvent::kStart, running.status());
   if (!store.insert_if_absent(running)) {
     // The loser learns what the winner's record shows (it may be gone again by now).
     std::optional<MigrationRecord> winner = store.get(running.key);
@@ -66,11 +82,29 @@ void start_record(RecordStore& store, const MigrationRecord& running, std::strin
 }
 
 bool finish_record(RecordStore& store, const MigrationRecord& applied) {
-  return store.replace_if(applied, applied.attempt_uuid, MigrationStatus::kRunning);
+  require_transition(kRunnersStatus, RecordEvent::kFinish, applied.status());
+  return store.replace_if(applied, applied.attempt_uuid, kRunnersStatus);
 }
 
 bool fail_record(RecordStore& store, const MigrationRecord& errored) {
-  return store.replace_if(errored, errored.attempt_uuid, MigrationStatus::kRunning);
+  require_transition(kRunnersStatus, RecordEvent::kFail, errored.status());
+  return store.replace_if(errored, errored.attempt_uuid, kRunnersStatus);
+}
+
+bool finish_record(RunSession& session, const MigrationRecord& applied) {
+  require_transition(kRunnersStatus, RecordEvent::kFinish, applied.status());
+  return session.replace_record_if(applied, applied.attempt_uuid, kRunnersStatus);
+}
+
+bool record_progress(RunSession& session, const MigrationRecord& running) {
+  require_transition(kRunnersStatus, RecordEvent::kProgress, running.status());
+  return session.replace_record_if(running, running.attempt_uuid, kRunnersStatus);
+}
+
+bool advance_progress(
+    RunSession& session, const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
+    const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint) {
+  return session.advance_record(key, attempt_uuid, rows, next_checkpoint);
 }
 
 void fake_record(RecordStore& store, const MigrationKey& key, std::string_view alias) {
@@ -89,6 +123,7 @@ void fake_record(RecordStore& store, const MigrationKey& key, std::string_view a
                           .is_applied = true,
                           .applied_at = now,
                           .was_faked = true};
+    require_transition(from, RecordEvent::kFake, faked.status());
     if (from == MigrationStatus::kNotRun ? store.insert_if_absent(faked)
                                          : store.replace_if(faked, current->attempt_uuid, from)) {
       return;
@@ -128,6 +163,7 @@ MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::
     resumed.initiated_at = now_timestamp();
     resumed.has_error = false;
     resumed.last_error.clear();
+    require_transition(from, RecordEvent::kResume, resumed.status());
     if (store.replace_if(resumed, current->attempt_uuid, from)) return resumed;
   }
 }

@@ -4,6 +4,8 @@
 #ifndef MASSMIGRATION_SRC_RECORDS_TRANSITIONS_H_
 #define MASSMIGRATION_SRC_RECORDS_TRANSITIONS_H_
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,7 +46,17 @@ inline constexpr Transition kTransitions[] = {
 };
 
 // The status after `event`, or nullopt when the table forbids it.
-std::optional<MigrationStatus> next_status(MigrationStatus from, RecordEvent event);
+constexpr std::optional<MigrationStatus> next_status(MigrationStatus from, RecordEvent event) {
+  for (const Transition& t : kTransitions) {
+    if (t.from == from && t.event == event) return t.to;
+  }
+  return std::nullopt;
+}
+
+// Every write below first checks its (from, event) against the table and that `record` shows
+// the status the table leads to: a write the table does not allow throws std::logic_error (a
+// runner's bug) before anything is written. The store then compares and sets, so a record
+// whose status or attempt changed meanwhile is left as it is.
 
 MigrationStatus status_of(const std::optional<MigrationRecord>& record);
 
@@ -61,6 +73,21 @@ void start_record(RecordStore& store, const MigrationRecord& running, std::strin
 // attempt is stale (deleted or replaced meanwhile).
 bool finish_record(RecordStore& store, const MigrationRecord& applied);
 bool fail_record(RecordStore& store, const MigrationRecord& errored);
+
+// The same writes inside a run's transaction, which commit with the run's data change or not
+// at all; `session` is a transaction on the record's database.
+//
+// Finish: APPLIED, only from RUNNING with the same attempt. False when the attempt is stale.
+bool finish_record(RunSession& session, const MigrationRecord& applied);
+// Progress that leaves the record RUNNING (a mapper's row count, its key ranges): overwrites
+// it only while it is RUNNING with the same attempt. False when the attempt is stale.
+bool record_progress(RunSession& session, const MigrationRecord& running);
+// A chunk's progress: adds `rows` to rows_done and sets the checkpoint to
+// next_checkpoint(current checkpoint), only while the record is RUNNING with attempt
+// `attempt_uuid` (see RunSession::advance_record). False when the attempt is stale.
+bool advance_progress(
+    RunSession& session, const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
+    const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint);
 
 // Fake: APPLIED with was_faked, from NOT_RUN or ERRORED; nothing changes when APPLIED. Throws
 // MigrationAlreadyStarted while RUNNING.

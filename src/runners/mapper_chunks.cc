@@ -5,6 +5,7 @@
 #include <iterator>
 #include <span>
 
+#include "records/transitions.h"
 #include "runners/mapper_run.h"
 #include "runners/progress_internal.h"
 #include "string_building.h"
@@ -25,7 +26,7 @@ void MapperRun::run_range(std::optional<OwnRange> range, std::optional<std::stri
 
 bool MapperRun::run_chunk(const ChunkQuery& query, const std::optional<OwnRange>& range,
                           std::optional<std::string>& checkpoint) {
-  std::unique_ptr<SqlSession> session = state_.database->begin_chunk_session();
+  std::unique_ptr<RunSession> session = state_.database->begin_chunk_session();
   std::vector<MapperRow> rows = fetch_chunk(*session, query);
   if (rows.empty()) return false;
   OperationContext ctx(key_, alias_, state_.params, *session);
@@ -34,7 +35,7 @@ bool MapperRun::run_chunk(const ChunkQuery& query, const std::optional<OwnRange>
   auto next = [&](const std::optional<std::string>& current) -> std::string {
     return next_checkpoint(current, range, checkpoint, rows.back());
   };
-  if (!session->advance_record(key_, attempt_, static_cast<std::int64_t>(rows.size()), next)) {
+  if (!advance_progress(*session, key_, attempt_, static_cast<std::int64_t>(rows.size()), next)) {
     stale();
     return false;
   }

@@ -13,11 +13,11 @@ namespace massmigration::internal {
 bool MapperRun::count_total() {
   if (state_.record.rows_total) return true;
   return attempt([&] {
-    std::unique_ptr<SqlSession> session = state_.database->begin_session();
+    std::unique_ptr<RunSession> session = state_.database->begin_session();
     std::vector<SqlRow> rows = session->query(count_sql(plan_.query), plan_.query.filter_params);
     MigrationRecord counted = state_.record;
     counted.rows_total = std::get<std::int64_t>(rows.at(0).at(0));
-    if (!session->replace_record_if(counted, attempt_, MigrationStatus::kRunning)) {
+    if (!record_progress(*session, counted)) {
       stale();
       return false;
     }

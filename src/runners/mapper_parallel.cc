@@ -2,6 +2,7 @@
 // the checkpoint before any worker starts, and a worker thread per range.
 #include <thread>
 
+#include "records/transitions.h"
 #include "runners/mapper_run.h"
 
 namespace massmigration::internal {
@@ -39,10 +40,10 @@ std::optional<std::vector<Range>> MapperRun::split_key_space() {
 
 bool MapperRun::record_ranges(const std::vector<Range>& ranges) {
   return attempt([&] {
-    std::unique_ptr<SqlSession> session = state_.database->begin_session();
+    std::unique_ptr<RunSession> session = state_.database->begin_session();
     MigrationRecord split = state_.record;
     split.checkpoint = format_ranges(ranges);
-    if (!session->replace_record_if(split, attempt_, MigrationStatus::kRunning)) {
+    if (!record_progress(*session, split)) {
       stale();
       return false;
     }

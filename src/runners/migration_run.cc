@@ -61,14 +61,14 @@ void MigrationRun::run() {
   }
   std::string error;
   try {
-    std::unique_ptr<SqlSession> session = state.database->begin_session();
+    std::unique_ptr<RunSession> session = state.database->begin_session();
     OperationContext ctx(state.record.key, alias(), state.params, *session);
     run_operation(state, ctx);
     ctx.wait_for_sent();  // a sent statement's failure is the operation's
     MigrationRecord applied = state.record;
     applied.is_applied = true;
     applied.applied_at = now_timestamp();
-    if (!session->replace_record_if(applied, applied.attempt_uuid, MigrationStatus::kRunning)) {
+    if (!internal::finish_record(*session, applied)) {
       log(LogLevel::kWarning, strings::cat("migration ", state.record.key.str(), " on ", alias(),
                                            " finished, but its attempt ", applied.attempt_uuid,
                                            " was deleted or replaced meanwhile; its changes "

@@ -134,7 +134,7 @@ std::unique_ptr<RecordStore> TestDatabases::open_store(const std::string& alias)
   return sqlite::open_record_store(alias, {.path = files_->path(alias)});
 }
 
-std::unique_ptr<SqlSession> TestDatabases::open_session(const std::string& alias) const {
+std::unique_ptr<RunSession> TestDatabases::open_session(const std::string& alias) const {
   const std::string target_url = url(alias);
   return find_database_driver(url_scheme(target_url))
       ->begin_session({alias, target_url, std::filesystem::current_path()});

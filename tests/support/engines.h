@@ -53,7 +53,7 @@ class TestDatabases {
   // A record store of its own (another connection), as another process would have.
   std::unique_ptr<RecordStore> open_store(const std::string& alias) const;
   // A migration's transaction on the alias's database, through the engine's driver.
-  std::unique_ptr<SqlSession> open_session(const std::string& alias) const;
+  std::unique_ptr<RunSession> open_session(const std::string& alias) const;
 
  private:
   Engine engine_;

@@ -66,7 +66,7 @@ bool FaultyStore::is_applied(const MigrationKey& key) {
   } leave{concurrent_is_applied};
   if (before_is_applied) before_is_applied();
   if (fail_reads) throw RecordStoreError("faulty", "injected read failure");
-  bool applied = real_->is_applied(key);
+  bool applied = ForwardingStore::is_applied(key);
   if (after_is_applied) after_is_applied();
   return applied;
 }

@@ -9,13 +9,14 @@
 #include <memory>
 #include <string>
 
+#include "forwarding_store.h"
 #include "massmigration/record_store.h"
 
 namespace massmigration::test {
 
-class FaultyStore : public RecordStore {
+class FaultyStore : public ForwardingStore {
  public:
-  explicit FaultyStore(std::unique_ptr<RecordStore> real) : real_(std::move(real)) {}
+  using ForwardingStore::ForwardingStore;
 
   // The wrapper opened for `alias` by the most recent configure(), or nullptr.
   static FaultyStore* for_alias(const std::string& alias);
@@ -32,22 +33,6 @@ class FaultyStore : public RecordStore {
   std::function<void()> after_is_applied;
 
   bool is_applied(const MigrationKey& key) override;
-  std::optional<MigrationRecord> get(const MigrationKey& key) override { return real_->get(key); }
-  RecordListing list() override { return real_->list(); }
-  bool insert_if_absent(const MigrationRecord& r) override { return real_->insert_if_absent(r); }
-  bool replace_if(const MigrationRecord& r, std::string_view attempt,
-                  MigrationStatus status) override {
-    return real_->replace_if(r, attempt, status);
-  }
-  void upsert(const MigrationRecord& r) override { real_->upsert(r); }
-  bool remove(const MigrationKey& key) override { return real_->remove(key); }
-  bool remove_if(const MigrationKey& key, std::string_view attempt,
-                 MigrationStatus status) override {
-    return real_->remove_if(key, attempt, status);
-  }
-
- private:
-  std::unique_ptr<RecordStore> real_;
 };
 
 }  // namespace massmigration::test

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "forwarding_store.h"
 #include "massmigration/record_store.h"
 
 namespace massmigration::test {
@@ -67,9 +68,9 @@ void stop_inside_commit(SqlSession& session) {
   sqlite3_commit_hook(*db, [](void*) -> int { stop_here(); }, nullptr);
 }
 
-class StoppingSession : public SqlSession {
+class StoppingSession : public RunSession {
  public:
-  StoppingSession(std::unique_ptr<SqlSession> real, bool chunk)
+  StoppingSession(std::unique_ptr<RunSession> real, bool chunk)
       : real_(std::move(real)), chunk_(chunk) {}
 
   std::int64_t execute(std::string_view sql, std::span<const SqlValue> params) override {
@@ -112,52 +113,44 @@ class StoppingSession : public SqlSession {
   std::any native_handle() override { return real_->native_handle(); }
 
  private:
-  std::unique_ptr<SqlSession> real_;
+  std::unique_ptr<RunSession> real_;
   const bool chunk_;
   bool splitting_ = false;
 };
 
-class StoppingStore : public RecordStore {
+// Record writes take turns with commits and stop once a kill point is reached; reads pass.
+class StoppingStore : public ForwardingStore {
  public:
-  explicit StoppingStore(std::unique_ptr<RecordStore> real) : real_(std::move(real)) {}
+  using ForwardingStore::ForwardingStore;
 
-  bool is_applied(const MigrationKey& key) override { return real_->is_applied(key); }
-  std::optional<MigrationRecord> get(const MigrationKey& key) override { return real_->get(key); }
-  RecordListing list() override { return real_->list(); }
   bool insert_if_absent(const MigrationRecord& record) override {
-    std::lock_guard lock(g_writing);
-    wait_if_stopped();
-    return real_->insert_if_absent(record);
+    return writing([&] { return ForwardingStore::insert_if_absent(record); });
   }
   bool replace_if(const MigrationRecord& record, std::string_view attempt_uuid,
                   MigrationStatus status) override {
-    std::lock_guard lock(g_writing);
-    wait_if_stopped();
-    const bool finishing = record.is_applied && status == MigrationStatus::kRunning;
-    if (finishing && g_point.where == Where::kFinishBefore) stop_here();
-    const bool replaced = real_->replace_if(record, attempt_uuid, status);
-    if (finishing && g_point.where == Where::kFinishAfter) stop_here();
-    return replaced;
-  }
-  void upsert(const MigrationRecord& record) override {
-    std::lock_guard lock(g_writing);
-    wait_if_stopped();
-    real_->upsert(record);
+    return writing([&] {
+      const bool finishing = record.is_applied && status == MigrationStatus::kRunning;
+      if (finishing && g_point.where == Where::kFinishBefore) stop_here();
+      const bool replaced = ForwardingStore::replace_if(record, attempt_uuid, status);
+      if (finishing && g_point.where == Where::kFinishAfter) stop_here();
+      return replaced;
+    });
   }
   bool remove(const MigrationKey& key) override {
-    std::lock_guard lock(g_writing);
-    wait_if_stopped();
-    return real_->remove(key);
+    return writing([&] { return ForwardingStore::remove(key); });
   }
   bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
                  MigrationStatus status) override {
-    std::lock_guard lock(g_writing);
-    wait_if_stopped();
-    return real_->remove_if(key, attempt_uuid, status);
+    return writing([&] { return ForwardingStore::remove_if(key, attempt_uuid, status); });
   }
 
  private:
-  std::unique_ptr<RecordStore> real_;
+  template <typename Write>
+  static bool writing(const Write& write) {
+    std::lock_guard lock(g_writing);
+    wait_if_stopped();
+    return write();
+  }
 };
 
 class StoppingDriver : public DatabaseDriver {
@@ -171,10 +164,10 @@ class StoppingDriver : public DatabaseDriver {
   std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const override {
     return std::make_unique<StoppingStore>(real_->open_record_store(target));
   }
-  std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const override {
+  std::unique_ptr<RunSession> begin_session(const DatabaseTarget& target) const override {
     return std::make_unique<StoppingSession>(real_->begin_session(target), false);
   }
-  std::unique_ptr<SqlSession> begin_chunk_session(const DatabaseTarget& target) const override {
+  std::unique_ptr<RunSession> begin_chunk_session(const DatabaseTarget& target) const override {
     return std::make_unique<StoppingSession>(real_->begin_chunk_session(target), true);
   }
   bool supports_concurrent_writers() const override {

@@ -14,10 +14,10 @@ class PostgresDriver : public DatabaseDriver {
   std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const override {
     return postgres::open_record_store(target.alias, target.url);
   }
-  std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const override {
+  std::unique_ptr<RunSession> begin_session(const DatabaseTarget& target) const override {
     return internal::begin_session(target.alias, target.url, /*durable=*/true);
   }
-  std::unique_ptr<SqlSession> begin_chunk_session(const DatabaseTarget& target) const override {
+  std::unique_ptr<RunSession> begin_chunk_session(const DatabaseTarget& target) const override {
     return internal::begin_session(target.alias, target.url, /*durable=*/false);
   }
   bool supports_concurrent_writers() const override { return true; }

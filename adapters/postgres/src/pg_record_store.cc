@@ -91,15 +91,6 @@ class PostgresRecordStore : public RecordStore {
     });
   }
 
-  void upsert(const MigrationRecord& record) override {
-    write("writing the record of " + record.key.str(), [&](pqxx::connection_base& c) {
-      Params params;
-      params.record(record);
-      run_prepared(c, "mm_upsert", params);
-      return true;
-    });
-  }
-
   bool remove(const MigrationKey& key) override {
     return write("deleting the record of " + key.str(), [&](pqxx::connection_base& c) {
       Params params;
@@ -204,7 +195,6 @@ class PostgresRecordStore : public RecordStore {
     c.connection.prepare("mm_list", internal::kList);
     c.connection.prepare("mm_insert_if_absent", internal::kInsertIfAbsent);
     c.connection.prepare("mm_replace_if", internal::kReplaceIf);
-    c.connection.prepare("mm_upsert", internal::kUpsert);
     c.connection.prepare("mm_remove", internal::kRemove);
     c.connection.prepare("mm_remove_if", internal::kRemoveIf);
     c.set_up = true;

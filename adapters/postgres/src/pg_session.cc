@@ -88,7 +88,7 @@ std::unique_ptr<PooledConnection> take_connection(const std::string& url) {
 }
 
 // A migration's transaction on a connection of its own.
-class PostgresSession : public SqlSession {
+class PostgresSession : public RunSession {
  public:
   PostgresSession(std::string alias, const std::string& url, bool durable)
       : alias_(std::move(alias)), url_(url) {
@@ -258,7 +258,7 @@ class PostgresSession : public SqlSession {
 
 }  // namespace
 
-std::unique_ptr<SqlSession> begin_session(const std::string& alias, const std::string& url,
+std::unique_ptr<RunSession> begin_session(const std::string& alias, const std::string& url,
                                           bool durable) {
   return std::make_unique<PostgresSession>(alias, url, durable);
 }

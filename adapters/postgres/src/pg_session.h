@@ -5,13 +5,13 @@
 #include <memory>
 #include <string>
 
-#include "massmigration/sql.h"
+#include "massmigration/record_store.h"
 
 namespace massmigration::postgres::internal {
 
 // A `durable` session's commit returns once it is on disk; otherwise once the server has it
 // (see DatabaseDriver::begin_chunk_session).
-std::unique_ptr<SqlSession> begin_session(const std::string& alias, const std::string& url,
+std::unique_ptr<RunSession> begin_session(const std::string& alias, const std::string& url,
                                           bool durable);
 
 }  // namespace massmigration::postgres::internal

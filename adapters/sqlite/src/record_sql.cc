@@ -54,16 +54,6 @@ const char* const kReplaceIfAttempt =
     "initiated_at = ?5, is_applied = ?6, applied_at = ?7, has_error = ?8, last_error = ?9, "
     "was_faked = ?10, rows_done = ?11, rows_total = ?12, checkpoint = ?13 "
     "WHERE key = ?1 AND attempt_uuid = ?14 AND is_applied = ?15 AND has_error = ?16";
-const char* const kUpsert =
-    "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
-    "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT(key) DO UPDATE "
-    "SET app_label = excluded.app_label, name = excluded.name, "
-    "attempt_uuid = excluded.attempt_uuid, initiated_at = excluded.initiated_at, "
-    "is_applied = excluded.is_applied, applied_at = excluded.applied_at, "
-    "has_error = excluded.has_error, last_error = excluded.last_error, "
-    "was_faked = excluded.was_faked, rows_done = excluded.rows_done, "
-    "rows_total = excluded.rows_total, checkpoint = excluded.checkpoint";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = ?1";
 const char* const kRemoveIf =
     "DELETE FROM massmigration_record WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = ?3 "

@@ -14,7 +14,6 @@ extern const char* const kGet;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
 extern const char* const kReplaceIfAttempt;  // ?14..?16: see bind_expected
-extern const char* const kUpsert;
 extern const char* const kRemove;
 extern const char* const kRemoveIf;  // ?1 key, ?2..?4: see bind_expected
 // ?1 key, ?2 attempt: the checkpoint of a RUNNING record of that attempt.

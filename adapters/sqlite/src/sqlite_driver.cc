@@ -17,10 +17,10 @@ class SqliteDriver : public DatabaseDriver {
   std::unique_ptr<RecordStore> open_record_store(const DatabaseTarget& target) const override {
     return sqlite::open_record_store(target.alias, parse_url(target));
   }
-  std::unique_ptr<SqlSession> begin_session(const DatabaseTarget& target) const override {
+  std::unique_ptr<RunSession> begin_session(const DatabaseTarget& target) const override {
     return internal::begin_session(target.alias, parse_url(target), /*durable=*/true);
   }
-  std::unique_ptr<SqlSession> begin_chunk_session(const DatabaseTarget& target) const override {
+  std::unique_ptr<RunSession> begin_chunk_session(const DatabaseTarget& target) const override {
     return internal::begin_session(target.alias, parse_url(target), /*durable=*/false);
   }
 };

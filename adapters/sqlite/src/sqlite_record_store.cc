@@ -23,7 +23,6 @@ using internal::kList;
 using internal::kRemove;
 using internal::kRemoveIf;
 using internal::kReplaceIfAttempt;
-using internal::kUpsert;
 using internal::read_record;
 using internal::SqliteFailure;
 using internal::Statement;
@@ -84,15 +83,6 @@ class SqliteRecordStore : public RecordStore {
       bind_expected(s, attempt_uuid, status, 14);
       s.step();
       return c.changes() == 1;
-    });
-  }
-
-  void upsert(const MigrationRecord& record) override {
-    write("writing the record of " + record.key.str(), [&](Connection& c) {
-      Statement s = c.statement(kUpsert);
-      bind_record(s, record);
-      s.step();
-      return true;
     });
   }
 

@@ -31,7 +31,7 @@ std::unique_ptr<Connection> take_connection(const Location& location) {
 
 // A migration's transaction on a connection of its own. BEGIN IMMEDIATE takes the write lock
 // up front, so the transaction never has to upgrade (and deadlock) halfway through.
-class SqliteSession : public SqlSession {
+class SqliteSession : public RunSession {
  public:
   SqliteSession(std::string alias, const Location& location, bool durable)
       : alias_(std::move(alias)), path_(location.path.string()) {
@@ -171,7 +171,7 @@ class SqliteSession : public SqlSession {
 
 }  // namespace
 
-std::unique_ptr<SqlSession> begin_session(const std::string& alias, const Location& location,
+std::unique_ptr<RunSession> begin_session(const std::string& alias, const Location& location,
                                           bool durable) {
   return std::make_unique<SqliteSession>(alias, location, durable);
 }
