@@ -64,17 +64,6 @@ const char* const kReplaceIf =
     "rows_total = $12::bigint, checkpoint = $13 "
     "WHERE key = $1 AND attempt_uuid = $14 AND is_applied = $15::boolean "
     "AND has_error = $16::boolean";
-const char* const kUpsert =
-    "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
-    "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint) "
-    "VALUES (" MASSMIGRATION_PG_VALUES
-    ") ON CONFLICT (key) DO UPDATE SET "
-    "app_label = EXCLUDED.app_label, name = EXCLUDED.name, attempt_uuid = EXCLUDED.attempt_uuid, "
-    "initiated_at = EXCLUDED.initiated_at, is_applied = EXCLUDED.is_applied, "
-    "applied_at = EXCLUDED.applied_at, has_error = EXCLUDED.has_error, "
-    "last_error = EXCLUDED.last_error, was_faked = EXCLUDED.was_faked, "
-    "rows_done = EXCLUDED.rows_done, rows_total = EXCLUDED.rows_total, "
-    "checkpoint = EXCLUDED.checkpoint";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = $1";
 const char* const kRemoveIf =
     "DELETE FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 "

@@ -15,7 +15,6 @@ extern const char* const kGet;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
 extern const char* const kReplaceIf;  // $14..$16: the expected attempt and status
-extern const char* const kUpsert;
 extern const char* const kRemove;
 extern const char* const kRemoveIf;  // $1 key, $2..$4: the expected attempt and status
 
