@@ -11,6 +11,7 @@
 
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
+#include "support/captured_log.h"
 #include "support/engines.h"
 
 namespace mm = massmigration;
@@ -98,12 +99,7 @@ class MapperErrors : public ::testing::TestWithParam<Engine> {
                  "INSERT INTO item (id) VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10),"
                  " (11), (12), (13), (14), (15), (16), (17), (18), (19), (20)");
     mm::configure(dbs_.config());
-    previous_sink_ = mm::set_log_sink([this](mm::LogLevel level, std::string_view message) {
-      std::lock_guard lock(mu_);
-      logged_.push_back({level, std::string(message)});
-    });
   }
-  void TearDown() override { mm::set_log_sink(previous_sink_); }
 
   std::string scalar(const std::string& sql) { return dbs_.scalar("default", sql); }
   mm::MigrationRecord record(const char* key) {
@@ -134,18 +130,15 @@ class MapperErrors : public ::testing::TestWithParam<Engine> {
   }
   // How many messages at `level` contain `text`.
   int logged(mm::LogLevel level, const std::string& text) {
-    std::lock_guard lock(mu_);
     int count = 0;
-    for (const auto& [l, message] : logged_) {
-      if (l == level && message.find(text) != std::string::npos) ++count;
+    for (const std::string& message : log_.messages(level)) {
+      if (message.find(text) != std::string::npos) ++count;
     }
     return count;
   }
 
   mm::test::TestDatabases dbs_{GetParam(), {"default"}};
-  mm::LogSink previous_sink_;
-  std::mutex mu_;
-  std::vector<std::pair<mm::LogLevel, std::string>> logged_;
+  mm::test::CapturedLog log_;
 };
 
 TEST_P(MapperErrors, ChunkSizeOrWorkersThatAreNotWholePositiveNumbersAreRefusedAtLaunch) {
@@ -153,11 +146,15 @@ TEST_P(MapperErrors, ChunkSizeOrWorkersThatAreNotWholePositiveNumbersAreRefusedA
   for (const char* bad : {"0", "-5", "ten", "5 rows", ""}) {
     SCOPED_TRACE(bad);
     g_params = {{"chunk_size", bad}};
-    expect_launch_refused(where + "backend_params chunk_size must be a whole number of 1 or "
-                                  "more, not \"" + bad + "\"");
+    expect_launch_refused(where +
+                          "backend_params chunk_size must be a whole number of 1 or "
+                          "more, not \"" +
+                          bad + "\"");
     g_params = {{"chunk_size", "5"}, {"workers", bad}};
-    expect_launch_refused(where + "backend_params workers must be a whole number of 1 or more, "
-                                  "not \"" + bad + "\"");
+    expect_launch_refused(where +
+                          "backend_params workers must be a whole number of 1 or more, "
+                          "not \"" +
+                          bad + "\"");
   }
   g_params = {{"chunk_size", "5"}, {"workers", "1"}};
   mm::api::initiate_migration(kTunable, "default");
@@ -218,8 +215,7 @@ TEST_P(MapperErrors, ReadingAColumnTheQueryDidNotSelectFailsNamingIt) {
   mm::api::initiate_migration("errs:0003_unselected_column", "default");
   mm::MigrationRecord r = record("errs:0003_unselected_column");
   EXPECT_EQ(r.status(), mm::MigrationStatus::kErrored);
-  EXPECT_EQ(r.last_error,
-            "row id=1: std::out_of_range: the mapper query reads no column \"name\"");
+  EXPECT_EQ(r.last_error, "row id=1: std::out_of_range: the mapper query reads no column \"name\"");
 }
 
 TEST_P(MapperErrors, AnAttemptDeletedBeforeItsFirstChunkStopsWithoutWriting) {

@@ -12,6 +12,7 @@
 
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
+#include "support/captured_log.h"
 #include "support/engines.h"
 
 namespace mm = massmigration;
@@ -85,12 +86,7 @@ class RunOutcome : public ::testing::TestWithParam<Engine> {
   void SetUp() override {
     dbs_.execute("default", "CREATE TABLE touched (what TEXT NOT NULL)");
     mm::configure(dbs_.config());
-    previous_sink_ = mm::set_log_sink([this](mm::LogLevel level, std::string_view message) {
-      std::lock_guard lock(mu_);
-      logged_.push_back({level, std::string(message)});
-    });
   }
-  void TearDown() override { mm::set_log_sink(previous_sink_); }
 
   std::string scalar(const std::string& sql) { return dbs_.scalar("default", sql); }
   mm::MigrationRecord record(const char* key) {
@@ -99,14 +95,7 @@ class RunOutcome : public ::testing::TestWithParam<Engine> {
     return r.value_or(mm::MigrationRecord{.key = key});
   }
   // The messages logged at `level`.
-  std::vector<std::string> logged(mm::LogLevel level) {
-    std::lock_guard lock(mu_);
-    std::vector<std::string> out;
-    for (const auto& [l, message] : logged_) {
-      if (l == level) out.push_back(message);
-    }
-    return out;
-  }
+  std::vector<std::string> logged(mm::LogLevel level) { return log_.messages(level); }
   // Makes the database refuse any write that marks a record ERRORED.
   void refuse_errored_writes() {
     // The store creates its table with the first record it writes.
@@ -126,9 +115,7 @@ class RunOutcome : public ::testing::TestWithParam<Engine> {
   }
 
   mm::test::TestDatabases dbs_{GetParam(), {"default"}};
-  mm::LogSink previous_sink_;
-  std::mutex mu_;
-  std::vector<std::pair<mm::LogLevel, std::string>> logged_;
+  mm::test::CapturedLog log_;
 };
 
 TEST_P(RunOutcome, AMigrationThrowingANonStdExceptionIsErroredAndRolledBack) {
@@ -180,11 +167,11 @@ TEST_P(RunOutcome, ABackendThatClaimsAMethodItDoesNotImplementFailsTheRun) {
   mm::api::initiate_migration("outcome:0005_needs_a_method", "default");
   mm::MigrationRecord r = record("outcome:0005_needs_a_method");
   EXPECT_EQ(r.status(), mm::MigrationStatus::kErrored);
-  EXPECT_EQ(r.last_error,
-            "massmigration::BackendError: " +
-                std::string(mm::BackendError("outcome:0005_needs_a_method", "",
-                                             "no method \"reindex\"")
-                                .what()));
+  EXPECT_EQ(
+      r.last_error,
+      "massmigration::BackendError: " +
+          std::string(
+              mm::BackendError("outcome:0005_needs_a_method", "", "no method \"reindex\"").what()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, RunOutcome, mm::test::kEngines, mm::test::engine_name);
