@@ -139,6 +139,6 @@ bool migration_is_applied(UncheckedKey key, std::string_view alias) {
   return find_requirement(key, options, kSite, /*is_guard=*/false).is_applied();
 }
 
-void reset_guard_cache() { internal::g_cache_epoch.fetch_add(1, std::memory_order_acq_rel); }
+void reset_guard_cache() { internal::advance_cache_epoch(); }
 
 }  // namespace massmigration

@@ -79,7 +79,7 @@ void install(std::shared_ptr<const Installation> installation) {
   }
   // After the swap: a guard that reads the new epoch is bound to read the new installation
   // too. `previous` dies after the lock is released: closing stores may take a while.
-  g_cache_epoch.fetch_add(1, std::memory_order_acq_rel);
+  advance_cache_epoch();
 }
 
 }  // namespace massmigration::internal

@@ -12,6 +12,9 @@ namespace massmigration::internal {
 // stamp of 0 means "never seen applied". Constant-initialised: usable during static init.
 inline constinit std::atomic<std::uint64_t> g_cache_epoch{1};
 
+// Makes every answer stamped before it untrusted (reset_guard_cache(), configure()).
+inline void advance_cache_epoch() { g_cache_epoch.fetch_add(1, std::memory_order_acq_rel); }
+
 // The per-guard flag read on the hot path: the epoch in which this guard last saw its
 // migration applied everywhere it requires. On its own cache line, since it is read by every
 // caller of the guard and written only when the answer changes.
