@@ -4,6 +4,7 @@
 // Tables massmigration creates now refuse such rows outright.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -152,6 +153,34 @@ TEST_P(RecordValidation, RowsArrivingAfterTheCountRaiseTheTotalWithTheRowsDone) 
   ASSERT_TRUE(record);
   EXPECT_EQ(record->rows_done, 15);
   EXPECT_EQ(record->rows_total, 15);
+}
+
+// Records store times as "2026-11-21T23:59:00.123456Z" and read only that: another spelling
+// would make a record invalid, so reading must accept every time a write can produce.
+TEST(RecordTimes, ReadBackExactlyAsWrittenAndNothingElse) {
+  using std::chrono::sys_days;
+  using namespace std::chrono_literals;
+  using std::chrono::year;
+  const std::vector<mm::Timestamp> times = {
+      mm::Timestamp{},
+      sys_days{year{2024} / 2 / 29} + 23h + 59min + 59s + 999999us,
+      sys_days{year{1969} / 12 / 31} + 1us,
+      sys_days{year{9999} / 12 / 31} + 12h,
+      mm::now_timestamp(),
+  };
+  for (const mm::Timestamp& time : times) {
+    const std::string text = mm::format_timestamp(time);
+    EXPECT_EQ(mm::parse_timestamp(text), time) << text;
+  }
+  EXPECT_EQ(mm::format_timestamp(sys_days{year{2026} / 11 / 21} + 23h + 59min + 123456us),
+            "2026-11-21T23:59:00.123456Z");
+  for (const char* text : {"2026-02-29T00:00:00.000000Z", "2026-11-21T24:00:00.000000Z",
+                           "2026-11-21T23:60:00.000000Z", "2026-13-01T00:00:00.000000Z",
+                           "2026-11-21 23:59:00.123456Z", "2026-11-21T23:59:00.12345Z",
+                           "2026-11-21T23:59:00.123456", "2026-11-21T23:59:00.123456Zx",
+                           "+026-11-21T23:59:00.123456Z", "2026-1-21T23:59:00.123456Z", ""}) {
+    EXPECT_EQ(mm::parse_timestamp(text), std::nullopt) << text;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, RecordValidation, mm::test::kEngines, mm::test::engine_name);

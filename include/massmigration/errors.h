@@ -1,6 +1,11 @@
-// The exceptions massmigration throws. Every one derives from MigrationError, itself a
-// std::runtime_error, and its what() names the key, database alias or configuration entry
-// at fault. The accessors return the same facts for programs that act on them.
+// The exceptions massmigration throws when a database, a record, the configuration or a
+// migration fails. Every one derives from MigrationError, itself a std::runtime_error, and its
+// what() names the key, database alias or configuration entry at fault. The accessors return
+// the same facts for programs that act on them.
+//
+// A mistake in the calling code itself (a column a mapper's query did not read, an SQL
+// parameter above INT64_MAX) throws a std::logic_error instead, as the standard library does,
+// so that catching MigrationError never hides a bug.
 #ifndef MASSMIGRATION_ERRORS_H_
 #define MASSMIGRATION_ERRORS_H_
 

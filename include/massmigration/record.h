@@ -51,7 +51,7 @@ struct MigrationRecord {
 
 // "2026-11-21T23:59:00.123456Z" (UTC, microseconds): how records store and print times.
 std::string format_timestamp(Timestamp time);
-// The inverse of format_timestamp; nullopt for any other text.
+// The inverse of format_timestamp for the years 0000-9999; nullopt for any other text.
 std::optional<Timestamp> parse_timestamp(std::string_view text);
 
 // A random version-4 UUID, "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".

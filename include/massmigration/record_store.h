@@ -82,7 +82,8 @@ struct DatabaseTarget {
 class DatabaseDriver {
  public:
   virtual ~DatabaseDriver() = default;
-  // Checks the URL without opening anything; throws std::invalid_argument saying what is wrong.
+  // Checks the URL without opening anything; throws std::invalid_argument saying what is wrong,
+  // which configure() reports as a ConfigError naming the database entry.
   virtual void validate(const DatabaseTarget& target) const = 0;
   // What would keep the target's database from working that shows without connecting (for
   // SQLite: a directory that is missing or not writable), in words for check(); nullopt when
