@@ -84,6 +84,7 @@ class EmptyStore : public mm::RecordStore {
   bool replace_if(const mm::MigrationRecord&, std::string_view, mm::MigrationStatus) override {
     return false;
   }
+  bool heartbeat(const mm::MigrationKey&, std::string_view) override { return false; }
   bool remove(const mm::MigrationKey&) override { return false; }
   bool remove_if(const mm::MigrationKey&, std::string_view, mm::MigrationStatus) override {
     return false;

@@ -64,15 +64,42 @@ TEST(ConfigToml, ReadsTheGuardsNotAppliedRecheckInterval) {
                 .guard_not_applied_recheck,
             std::chrono::milliseconds(0));
   EXPECT_EQ(mm::Config{}.guard_not_applied_recheck, std::chrono::milliseconds(5));
-  Caught e = config_error([] {
-    mm::Config::from_toml_string("[guards]\nnot_applied_recheck_ms = -1\n", "app.toml");
-  });
+  Caught e = config_error(
+      [] { mm::Config::from_toml_string("[guards]\nnot_applied_recheck_ms = -1\n", "app.toml"); });
   EXPECT_EQ(e.entry, "app.toml:2 [guards] not_applied_recheck_ms");
   EXPECT_NE(e.what.find("whole number of milliseconds, 0 or more"), std::string::npos) << e.what;
-  e = config_error(
-      [] { mm::Config::from_toml_string("[guards]\nrecheck_ms = 3\n", "app.toml"); });
+  e = config_error([] { mm::Config::from_toml_string("[guards]\nrecheck_ms = 3\n", "app.toml"); });
   EXPECT_EQ(e.entry, "app.toml:2 [guards] recheck_ms");
   EXPECT_NE(e.what.find("expected not_applied_recheck_ms"), std::string::npos) << e.what;
+}
+
+TEST(ConfigToml, ReadsTheRunLeaseAndThePauseBetweenChunks) {
+  mm::Config config =
+      mm::Config::from_toml_string("[runs]\nlease_seconds = 2.5\npause_between_chunks_ms = 20\n");
+  EXPECT_EQ(config.run_lease, std::chrono::milliseconds(2500));
+  EXPECT_EQ(config.pause_between_chunks, std::chrono::milliseconds(20));
+  EXPECT_EQ(mm::Config::from_toml_string("[runs]\nlease_seconds = 10\n").run_lease,
+            std::chrono::seconds(10));
+  EXPECT_EQ(mm::Config{}.run_lease, std::chrono::seconds(30));
+  EXPECT_EQ(mm::Config{}.pause_between_chunks, std::chrono::milliseconds(0));
+  for (const char* lease : {"0", "-1", "\"30s\"", "nan"}) {
+    SCOPED_TRACE(lease);
+    Caught e = config_error([&] {
+      mm::Config::from_toml_string(std::string("[runs]\nlease_seconds = ") + lease + "\n",
+                                   "app.toml");
+    });
+    EXPECT_EQ(e.entry, "app.toml:2 [runs] lease_seconds");
+    EXPECT_NE(e.what.find("expected a number of seconds above 0"), std::string::npos) << e.what;
+  }
+  Caught e = config_error(
+      [] { mm::Config::from_toml_string("[runs]\npause_between_chunks_ms = 1.5\n", "app.toml"); });
+  EXPECT_EQ(e.entry, "app.toml:2 [runs] pause_between_chunks_ms");
+  EXPECT_NE(e.what.find("whole number of milliseconds, 0 or more"), std::string::npos) << e.what;
+  e = config_error([] { mm::Config::from_toml_string("[runs]\nlease = 3\n", "app.toml"); });
+  EXPECT_EQ(e.entry, "app.toml:2 [runs] lease");
+  EXPECT_NE(e.what.find("unknown entry (expected lease_seconds or pause_between_chunks_ms)"),
+            std::string::npos)
+      << e.what;
 }
 
 TEST(ConfigToml, SyntaxErrorNamesSourceAndLine) {
@@ -92,8 +119,10 @@ TEST(ConfigToml, NonStringValueNamesTheEntryAndLine) {
 
 TEST(ConfigToml, EveryKindOfNonStringValueIsNamed) {
   const std::pair<const char*, const char*> cases[] = {
-      {"{ url = \"sqlite:///x.db\" }", "a table"},   {"[\"sqlite:///x.db\"]", "an array"},
-      {"4.5", "a number"},                            {"true", "a boolean"},
+      {"{ url = \"sqlite:///x.db\" }", "a table"},
+      {"[\"sqlite:///x.db\"]", "an array"},
+      {"4.5", "a number"},
+      {"true", "a boolean"},
       {"2026-11-30", "a date or time"},
   };
   for (const auto& [value, name] : cases) {
@@ -165,6 +194,18 @@ class Configure : public ::testing::Test {
 TEST_F(Configure, InstallsAValidConfiguration) {
   mm::configure(dbs_.config({{"shop", "shop_db"}}));
   EXPECT_EQ(mm::current_config().routing.at("shop"), "shop_db");
+}
+
+TEST_F(Configure, ALeaseMustBeLongerThanZeroAndAPauseNotNegative) {
+  mm::Config config;
+  config.databases["default"] = "sqlite:///tmp/unused.db";
+  config.run_lease = std::chrono::milliseconds(0);
+  Caught e = config_error([&] { mm::configure(config); });
+  EXPECT_EQ(e.entry, "runs.lease_seconds");
+  config.run_lease = std::chrono::seconds(1);
+  config.pause_between_chunks = std::chrono::milliseconds(-1);
+  e = config_error([&] { mm::configure(config); });
+  EXPECT_EQ(e.entry, "runs.pause_between_chunks_ms");
 }
 
 TEST_F(Configure, UnknownSchemeNamesTheAlias) {

@@ -1,20 +1,23 @@
 // Mapper migrations on every engine: chunks in key order, checkpoint and progress committed
 // with each chunk, a failing row named and its chunk rolled back, resume without processing a
 // committed chunk twice (also after SIGKILL mid-chunk, around a chunk's commit, while splitting
-// into ranges, around the final commit, and in a parallel run), stale attempts that stop without writing, and
-// parallel key ranges whose union is exact.
+// into ranges, around the final commit, and in a parallel run), stale attempts that stop without
+// writing, and parallel key ranges whose union is exact.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <sstream>
 
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
+#include "support/await_status.h"
 #include "support/engines.h"
 
 namespace mm = massmigration;
@@ -23,6 +26,70 @@ using mm::test::Engine;
 namespace {
 
 std::filesystem::path g_worker;  // argv[1]: mapper_worker
+
+// A mapper_worker process, started with `args`, once it has said its first line.
+class WorkerProcess {
+ public:
+  explicit WorkerProcess(const std::vector<std::string>& args) {
+    if (g_worker.empty()) {
+      ADD_FAILURE() << "run through ctest, which passes mapper_worker's path";
+      return;
+    }
+    int to_child[2], from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0) {
+      ADD_FAILURE() << "pipe: " << std::strerror(errno);
+      return;
+    }
+    std::vector<char*> argv{const_cast<char*>(g_worker.c_str())};
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(to_child[0], STDIN_FILENO);
+      dup2(from_child[1], STDOUT_FILENO);
+      execv(g_worker.c_str(), argv.data());
+      _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    to_child_ = to_child[1];
+    from_child_ = from_child[0];
+    char c;
+    while (read(from_child_, &c, 1) == 1 && c != '\n') first_line_ += c;
+  }
+  ~WorkerProcess() {
+    if (pid_ > 0 && !waited_) {
+      kill(pid_, SIGKILL);
+      wait();
+    }
+    if (to_child_ >= 0) close(to_child_);
+    if (from_child_ >= 0) close(from_child_);
+  }
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  const std::string& first_line() const { return first_line_; }
+  void signal(int signal) { kill(pid_, signal); }
+  // A line on its standard input.
+  void say(const std::string& line) {
+    const std::string text = line + "\n";
+    EXPECT_EQ(write(to_child_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  }
+  // Its wait status, once it has ended.
+  int wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    waited_ = true;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int to_child_ = -1;
+  int from_child_ = -1;
+  bool waited_ = false;
+  std::string first_line_;
+};
 std::atomic<std::int64_t> g_fail_at{-1};
 
 // Seeds `thing` with ids 1..1000 (text names), and `seen` to log every row visit.
@@ -179,9 +246,20 @@ class Mapper : public ::testing::TestWithParam<Engine> {
                                 "', rows_done = " + std::to_string(rows_done) +
                                 " WHERE key = 'map:0002_double'");
   }
+  // A killed run's record says RUNNING until its lease has passed. With a short lease, waits
+  // until it shows STALLED, and may be resumed (or ERRORED, which may be resumed at once).
+  void await_resumable(const char* key) {
+    mm::Config config = mm::current_config();
+    config.run_lease = std::chrono::milliseconds(300);
+    mm::configure(config);
+    ASSERT_TRUE(mm::test::await_resumable(key, "default"))
+        << mm::to_string(mm::api::migration_status(key, "default"));
+  }
+
   // Resumes map:0002_double, which must then finish with every selected row seen once.
   void expect_double_resumes_to_every_row_once() {
     on_progress_ = nullptr;
+    await_resumable(kDouble);
     mm::api::resume_migration(kDouble, "default");
     mm::MigrationRecord done = record(kDouble);
     EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied) << done.last_error;
@@ -193,33 +271,13 @@ class Mapper : public ::testing::TestWithParam<Engine> {
   // Runs mapper_worker with `args` until it prints "stopped at ..." (or "stopping"), then
   // SIGKILLs it there.
   void kill_worker_when_it_stops(const std::vector<std::string>& args) {
-    ASSERT_FALSE(g_worker.empty()) << "run through ctest, which passes mapper_worker's path";
-    int to_child[2], from_child[2];
-    ASSERT_EQ(pipe(to_child), 0);
-    ASSERT_EQ(pipe(from_child), 0);
-    std::vector<char*> argv{const_cast<char*>(g_worker.c_str())};
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      dup2(to_child[0], STDIN_FILENO);
-      dup2(from_child[1], STDOUT_FILENO);
-      execv(g_worker.c_str(), argv.data());
-      _exit(127);
-    }
-    close(to_child[0]);
-    close(from_child[1]);
-    std::string said;
-    char c;
-    while (read(from_child[0], &c, 1) == 1 && c != '\n') said += c;
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    close(to_child[1]);
-    close(from_child[0]);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "mapper_worker ended by itself; it said: " << said;
-    ASSERT_TRUE(said == "stopping" || said.starts_with("stopped at ")) << said;
+    WorkerProcess worker(args);
+    worker.signal(SIGKILL);
+    const int status = worker.wait();
+    ASSERT_TRUE(WIFSIGNALED(status))
+        << "mapper_worker ended by itself; it said: " << worker.first_line();
+    ASSERT_TRUE(worker.first_line() == "stopping" || worker.first_line().starts_with("stopped at "))
+        << worker.first_line();
   }
 
   // Table `counted` of map:0002_counted, ids 1..rows, each processed 0 times yet.
@@ -239,6 +297,7 @@ class Mapper : public ::testing::TestWithParam<Engine> {
   }
   // Resumes `key`, which must then be applied with every one of `rows` rows processed once.
   void expect_resumes_counting_every_row_once(const char* key, int rows) {
+    await_resumable(key);
     mm::api::resume_migration(key, "default");
     mm::MigrationRecord done = record(key);
     EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied) << done.last_error;
@@ -390,6 +449,7 @@ TEST_P(Mapper, ResumesAfterTheProcessIsKilledMidChunkProcessingEachRowOnce) {
   EXPECT_EQ(interrupted.status(), mm::MigrationStatus::kRunning);
   EXPECT_EQ(interrupted.checkpoint, "100");
   EXPECT_EQ(scalar("SELECT count(*) FROM done_rows"), "100");
+  await_resumable("map:0001_resumable");
   mm::api::resume_migration("map:0001_resumable", "default");
   mm::MigrationRecord done = record("map:0001_resumable");
   EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied) << done.last_error;
@@ -406,8 +466,7 @@ struct CommitKill {
 
 TEST_P(Mapper, KilledAroundAChunkCommitItResumesProcessingEachRowOnce) {
   constexpr char kCounted[] = "map:0002_counted";
-  std::vector<CommitKill> kills = {{"chunk-commit-before:3", "50"},
-                                   {"chunk-commit-after:3", "75"}};
+  std::vector<CommitKill> kills = {{"chunk-commit-before:3", "50"}, {"chunk-commit-after:3", "75"}};
   // Inside COMMIT itself the client can hold the database (SQLite's commit hook) only on
   // SQLite; a PostgreSQL client killed there has sent COMMIT or not, as before or after.
   if (GetParam() == Engine::kSqlite) kills.push_back({"chunk-commit-inside:3", "50"});
@@ -442,6 +501,41 @@ TEST_P(Mapper, KilledAroundTheFinalCommitItEndsAppliedProcessingEachRowOnce) {
   EXPECT_EQ(record(kCounted).status(), mm::MigrationStatus::kApplied);
   EXPECT_EQ(expect_counted_once_as_recorded(kCounted), 200);
   EXPECT_THROW(mm::api::resume_migration(kCounted, "default"), mm::MigrationAlreadyStarted);
+}
+
+// A run whose process stops (SIGSTOP) past its lease shows STALLED and is resumed elsewhere;
+// when the stopped process continues, its attempt has been replaced, and it commits nothing.
+TEST_P(Mapper, AStoppedRunIsResumedElsewhereAndCommitsNothingWhenItContinues) {
+  constexpr char kCounted[] = "map:0002_counted";
+  create_counted(200);
+  mm::Config config = mm::current_config();
+  config.run_lease = std::chrono::seconds(1);  // as the worker's
+  mm::configure(config);
+  WorkerProcess worker({dbs_.url("default"), "pause-after-chunk:2", kCounted});
+  ASSERT_EQ(worker.first_line(), "paused");
+  // Alive, if idle between chunks: its heartbeat goes on, and resuming is refused.
+  const mm::Timestamp seen = *record(kCounted).heartbeat_at;
+  ASSERT_TRUE(mm::test::await_heartbeat_after(kCounted, "default", seen));
+  EXPECT_EQ(mm::api::migration_status(kCounted, "default"), mm::MigrationStatus::kRunning);
+  EXPECT_THROW(mm::api::resume_migration(kCounted, "default"), mm::MigrationAlreadyStarted);
+
+  worker.signal(SIGSTOP);
+  ASSERT_TRUE(mm::test::await_status(kCounted, "default", {mm::MigrationStatus::kStalled}));
+  const std::string attempt = mm::api::resume_migration(kCounted, "default");
+  EXPECT_EQ(record(kCounted).status(), mm::MigrationStatus::kApplied);
+  EXPECT_EQ(expect_counted_once_as_recorded(kCounted), 200);
+
+  worker.signal(SIGCONT);
+  worker.say("go on");
+  const int status = worker.wait();
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // Its next chunk found its attempt replaced: every row is still processed exactly once.
+  mm::MigrationRecord done = record(kCounted);
+  EXPECT_EQ(done.status(), mm::MigrationStatus::kApplied);
+  EXPECT_EQ(done.attempt_uuid, attempt);
+  EXPECT_EQ(done.owner, mm::this_process_owner());
+  EXPECT_EQ(expect_counted_once_as_recorded(kCounted), 200);
 }
 
 // map:0003_counted_parallel over ids 1..400: four ranges of 100, four 25-row chunks each.
@@ -591,4 +685,3 @@ int main(int argc, char** argv) {
   if (argc > 1) g_worker = std::filesystem::absolute(argv[1]);
   return RUN_ALL_TESTS();
 }
-

@@ -8,6 +8,7 @@
 
 #include "massmigration/massmigration.h"
 #include "support/engines.h"
+#include "support/record_rows.h"
 #include "support/test_migrations.h"
 
 namespace mm = massmigration;
@@ -48,6 +49,7 @@ TEST_P(RecordStore, RecordRoundTripsEveryField) {
   record.rows_done = 42;
   record.rows_total = 5'000'000'000;
   record.checkpoint = "id-0042";
+  record.owner = "host shop-1 pid 4242";
   ASSERT_TRUE(store_->insert_if_absent(record));
   // Applied and errored at once is not a valid record: the error goes on another one.
   mm::MigrationRecord errored = running(kBackfill);
@@ -82,6 +84,46 @@ TEST_P(RecordStore, ReplaceIfComparesAttemptAndStatus) {
   EXPECT_TRUE(store_->is_applied(kInitial));
   // Applied now: a second finish of the same attempt finds the status changed.
   EXPECT_FALSE(store_->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kRunning));
+}
+
+TEST_P(RecordStore, HeartbeatsAreWrittenByTheDatabasesClockForTheRunningAttemptOnly) {
+  mm::MigrationRecord record = running(kInitial);
+  ASSERT_TRUE(store_->insert_if_absent(record));
+  const mm::MigrationRecord started = *store_->get(kInitial);
+  ASSERT_TRUE(started.heartbeat_at);  // the start is the first heartbeat
+  ASSERT_TRUE(started.read_at);
+  EXPECT_GE(*started.read_at, *started.heartbeat_at);
+  EXPECT_FALSE(started.is_stalled(std::chrono::seconds(30)));
+  EXPECT_TRUE(store_->heartbeat(kInitial, record.attempt_uuid));
+  EXPECT_GE(store_->get(kInitial)->heartbeat_at, started.heartbeat_at);
+  EXPECT_FALSE(store_->heartbeat(kInitial, "another-attempt"));
+  EXPECT_FALSE(store_->heartbeat(kBackfill, record.attempt_uuid));  // no record
+  // A finished run keeps its last heartbeat, and takes none after.
+  mm::MigrationRecord finished = *store_->get(kInitial);
+  finished.is_applied = true;
+  finished.applied_at = mm::now_timestamp();
+  ASSERT_TRUE(store_->replace_if(finished, record.attempt_uuid, mm::MigrationStatus::kRunning));
+  EXPECT_EQ(store_->get(kInitial), finished);
+  EXPECT_FALSE(store_->heartbeat(kInitial, record.attempt_uuid));
+  EXPECT_FALSE(store_->get(kInitial)->is_stalled(std::chrono::milliseconds(1)));
+}
+
+TEST_P(RecordStore, ATableFromBeforeRunControlGainsItsColumnsOnTheFirstRead) {
+  mm::test::create_unchecked_record_table(dbs_, "default");
+  mm::test::insert_record_row(
+      dbs_, "default", kInitial,
+      {{"is_applied", mm::test::sql_bool(GetParam(), false)}, {"applied_at", "NULL"}});
+  std::optional<mm::MigrationRecord> old = store_->get(kInitial);
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->owner, "");
+  EXPECT_EQ(old->heartbeat_at, std::nullopt);
+  // Started 2026-11-29 by a program that wrote no heartbeat: judged by its start.
+  EXPECT_EQ(old->shown_status(std::chrono::seconds(30)), mm::MigrationStatus::kStalled);
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM massmigration_record WHERE owner = ''"),
+            "1");
+  EXPECT_TRUE(store_->heartbeat(kInitial, "attempt-1"));
+  EXPECT_EQ(store_->get(kInitial)->shown_status(std::chrono::seconds(30)),
+            mm::MigrationStatus::kRunning);
 }
 
 TEST_P(RecordStore, RemoveDeletesAndReportsWhetherThereWasARecord) {

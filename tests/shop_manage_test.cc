@@ -9,6 +9,7 @@
 #include "massmigration/testing.h"
 #include "support/engines.h"
 #include "support/process.h"
+#include "support/varying_text.h"
 
 namespace mm = massmigration;
 using mm::test::ProcessResult;
@@ -221,25 +222,26 @@ TEST_F(ShopManage, DeleteRefusesARunningRecordAndForceDeletesIt) {
   ASSERT_EQ(sqlite3_exec(db,
                          "UPDATE massmigration_record SET is_applied = 0, applied_at = NULL, "
                          "was_faked = 0, attempt_uuid = 'attempt-1', "
-                         "initiated_at = '2026-11-29T22:00:00.123456Z'",
+                         "initiated_at = '2026-11-29T22:00:00.123456Z', owner = 'host a pid 1', "
+                         "heartbeat_at = strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z'",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   ProcessResult refused = manage({"delete", "accounts:0001_create_users", "--database", "default"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_EQ(refused.out, "");
-  EXPECT_EQ(refused.err,
+  EXPECT_EQ(mm::test::with_placeholders(refused.err),
             "shop-manage: the record of migration accounts:0001_create_users on default was kept: "
-            "it is running: attempt attempt-1, started 2026-11-29T22:00:00.123456Z by a process "
-            "this record does not name (records keep no owner yet); wait for it to finish, or if "
-            "its process died, resume it (resume accounts:0001_create_users --database "
-            "default)\n");
+            "it is running: attempt attempt-1, started <time> by <owner>, last seen <time> (<age> "
+            "ago); wait for it to finish (a run not seen for the 30s lease shows STALLED, and "
+            "may then be resumed)\n");
   EXPECT_EQ(status("default.db", "accounts:0001_create_users"), "RUNNING");
   // The loser of a start is told the same, never to delete.
   ProcessResult loser = manage({"run", "accounts:0001_create_users", "--database", "default"});
   EXPECT_EQ(loser.exit_code, 1);
   EXPECT_EQ(loser.err.find("delete"), std::string::npos) << loser.err;
-  EXPECT_NE(loser.err.find("wait for it to finish, or if its process died, resume it"),
+  EXPECT_NE(loser.err.find("wait for it to finish (a run not seen for the 30s lease shows "
+                           "STALLED, and may then be resumed)"),
             std::string::npos)
       << loser.err;
 
@@ -365,7 +367,8 @@ TEST_F(ShopManage, MapperProgressShowsInShowmigrations) {
   ProcessResult json = manage({"showmigrations", "--format", "json", "--database", "shop_db"});
   EXPECT_NE(json.out.find("{\"key\": \"shop:0005_order_tax\", \"app\": \"shop\", \"name\": "
                           "\"0005_order_tax\", \"databases\": {\"shop_db\": \"APPLIED\"}, "
-                          "\"progress\": {\"shop_db\": {\"done\": 100000, \"total\": 100000}}}"),
+                          "\"progress\": {\"shop_db\": {\"done\": 100000, \"total\": 100000}}, "
+                          "\"details\": {\"shop_db\": {\"attempt_uuid\": "),
             std::string::npos)
       << json.out;
   // Only mappers carry progress.
@@ -388,17 +391,29 @@ TEST_F(ShopManage, OnATerminalProgressIsABarRedrawnInPlace) {
 TEST_F(ShopManage, AnInterruptedMapperResumesFromTheCommandLine) {
   ProcessResult first = manage({"migrate_all", "--app", "shop"});
   ASSERT_EQ(first.exit_code, 0);
-  // As if its process had died halfway: RUNNING, 40 000 rows done, checkpoint at 40 000.
+  // As if its process had died halfway: RUNNING, 40 000 rows done, checkpoint at 40 000, last
+  // seen long ago.
   sqlite3* db = nullptr;
   sqlite3_open((dir() / "data/shop.db").c_str(), &db);
   ASSERT_EQ(sqlite3_exec(db,
                          "UPDATE orders SET tax_cents = NULL WHERE id > 40000;"
                          "UPDATE massmigration_record SET is_applied = 0, applied_at = NULL, "
-                         "rows_done = 40000, checkpoint = '40000' "
+                         "rows_done = 40000, checkpoint = '40000', "
+                         "heartbeat_at = '2026-01-01T00:00:00.000000Z' "
                          "WHERE key = 'shop:0005_order_tax'",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
+  ProcessResult shown = manage({"showmigrations", "--app", "shop", "--database", "shop_db"});
+  EXPECT_NE(shown.out.find("shop:0005_order_tax        STALLED"), std::string::npos) << shown.out;
+  ProcessResult migrated = manage({"migrate_all", "--app", "shop", "--database", "shop_db"});
+  EXPECT_EQ(migrated.exit_code, 1);  // a deploy does not pass over a dead run
+  EXPECT_NE(migrated.out.find("  STALLED  shop:0005_order_tax (run by"), std::string::npos)
+      << migrated.out;
+  EXPECT_NE(migrated.out.find("longer ago than the lease: its process died or hangs; resume "
+                              "shop:0005_order_tax --database shop_db)"),
+            std::string::npos)
+      << migrated.out;
   ProcessResult refused = manage({"run", "shop:0005_order_tax", "--database", "shop_db"});
   EXPECT_EQ(refused.exit_code, 1);
   ProcessResult resumed = manage({"resume", "shop:0005_order_tax", "--database", "shop_db"});

@@ -54,10 +54,21 @@ const Case kCases[] = {
     {MigrationStatus::kApplied, RecordEvent::kProgress, std::nullopt},
     {MigrationStatus::kErrored, RecordEvent::kProgress, std::nullopt},
     {MigrationStatus::kNotRun, RecordEvent::kResume, std::nullopt},
-    {MigrationStatus::kRunning, RecordEvent::kResume, MigrationStatus::kRunning},
+    {MigrationStatus::kRunning, RecordEvent::kResume, std::nullopt},  // it is alive
     {MigrationStatus::kApplied, RecordEvent::kResume, std::nullopt},
     {MigrationStatus::kErrored, RecordEvent::kResume, MigrationStatus::kRunning},
+    // A stalled run is resumed by others, and goes on if it wakes before.
+    {MigrationStatus::kStalled, RecordEvent::kStart, std::nullopt},
+    {MigrationStatus::kStalled, RecordEvent::kFinish, MigrationStatus::kApplied},
+    {MigrationStatus::kStalled, RecordEvent::kFail, MigrationStatus::kErrored},
+    {MigrationStatus::kStalled, RecordEvent::kFake, std::nullopt},
+    {MigrationStatus::kStalled, RecordEvent::kDelete, std::nullopt},
+    {MigrationStatus::kStalled, RecordEvent::kProgress, MigrationStatus::kRunning},
+    {MigrationStatus::kStalled, RecordEvent::kResume, MigrationStatus::kRunning},
 };
+
+// The lease of these tests: a record whose heartbeat is older is STALLED.
+constexpr std::chrono::milliseconds kLease{30000};
 
 class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, Case>> {
  protected:
@@ -70,6 +81,14 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
     r.has_error = from == MigrationStatus::kErrored;
     if (r.is_applied) r.applied_at = r.initiated_at;
     ASSERT_TRUE(store_->insert_if_absent(r));
+    if (from == MigrationStatus::kStalled) {
+      // Its run last wrote a heartbeat long ago, by the database's clock.
+      auto session = open_session();
+      session->execute(
+          "UPDATE massmigration_record SET heartbeat_at = '2000-01-01T00:00:00.000000Z'", {});
+      session->commit();
+      ASSERT_EQ(status(), MigrationStatus::kStalled);
+    }
   }
   // The same attempt's outcome, as its runner would write it.
   mm::MigrationRecord outcome(bool applied) {
@@ -87,7 +106,7 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
         try {
           mm::internal::start_record(
               *store_, {.key = key_, .attempt_uuid = "new", .initiated_at = mm::now_timestamp()},
-              "default");
+              "default", kLease);
           return true;
         } catch (const mm::MigrationAlreadyStarted&) {
           return false;
@@ -98,14 +117,14 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
         return mm::internal::fail_record(*store_, outcome(false));
       case RecordEvent::kFake:
         try {
-          mm::internal::fake_record(*store_, key_, "default");
+          mm::internal::fake_record(*store_, key_, "default", kLease);
           return true;
         } catch (const mm::MigrationAlreadyStarted&) {
           return false;
         }
       case RecordEvent::kDelete:
         try {
-          mm::internal::delete_record(*store_, key_, "default", /*force=*/false);
+          mm::internal::delete_record(*store_, key_, "default", /*force=*/false, kLease);
           return true;
         } catch (const mm::MigrationIsRunning&) {
           return false;
@@ -120,7 +139,8 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
       }
       case RecordEvent::kResume:
         try {
-          mm::MigrationRecord resumed = mm::internal::resume_record(*store_, key_, "default");
+          mm::MigrationRecord resumed =
+              mm::internal::resume_record(*store_, key_, "default", kLease);
           EXPECT_NE(resumed.attempt_uuid, kAttempt);
           return true;
         } catch (const mm::MigrationError&) {
@@ -129,7 +149,7 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
     }
     return false;
   }
-  MigrationStatus status() { return mm::internal::status_of(store_->get(key_)); }
+  MigrationStatus status() { return mm::internal::status_of(store_->get(key_), kLease); }
   std::unique_ptr<mm::RunSession> open_session() {
     mm::Config config = dbs_.config();
     const std::string& url = config.databases.at("default");
@@ -182,7 +202,7 @@ TEST(TransitionTable, ListsEachPairOnce) {
     }
     EXPECT_EQ(seen, 1);
   }
-  EXPECT_EQ(std::size(kCases), 28u);  // every status x every event
+  EXPECT_EQ(std::size(kCases), 35u);  // every status x every event
 }
 
 // The run's own record writes inside its transaction go through the table as well.
@@ -195,8 +215,9 @@ class RunSessionWrite : public ::testing::TestWithParam<mm::test::Engine> {
     r.has_error = status == MigrationStatus::kErrored;
     if (r.is_applied) r.applied_at = r.initiated_at;
     if (r.has_error) r.last_error = "it failed";
+    r.owner = "host test pid 1";
     EXPECT_TRUE(store_->insert_if_absent(r));
-    return r;
+    return *store_->get(key_);  // as stored, with the heartbeat the database wrote
   }
   // What the write left behind once its transaction committed.
   std::optional<mm::MigrationRecord> committed(const std::function<void(mm::RunSession&)>& write) {
@@ -258,13 +279,20 @@ TEST_P(RunSessionWrite, AWriteTheTableDoesNotAllowThrowsAndWritesNothing) {
   EXPECT_EQ(store_->get(key_), running);
 }
 
+// The record without its heartbeat, which every write of a running record renews.
+mm::MigrationRecord sans_heartbeat(mm::MigrationRecord record) {
+  record.heartbeat_at.reset();
+  return record;
+}
+
 TEST_P(RunSessionWrite, ProgressAndFinishOfTheRunningAttemptCommitWithTheTransaction) {
   mm::MigrationRecord running = put(MigrationStatus::kRunning);
   running.rows_total = 20;
-  EXPECT_EQ(committed([&](mm::RunSession& s) {
-              EXPECT_TRUE(mm::internal::record_progress(s, running));
-            }),
-            running);
+  std::optional<mm::MigrationRecord> counted =
+      committed([&](mm::RunSession& s) { EXPECT_TRUE(mm::internal::record_progress(s, running)); });
+  ASSERT_TRUE(counted);
+  EXPECT_EQ(sans_heartbeat(*counted), sans_heartbeat(running));
+  EXPECT_GE(counted->heartbeat_at, running.heartbeat_at);
   std::optional<mm::MigrationRecord> advanced = committed([&](mm::RunSession& s) {
     EXPECT_TRUE(mm::internal::advance_progress(
         s, key_, running.attempt_uuid, 5, [](const std::optional<std::string>&) { return "5"; }));
@@ -272,13 +300,14 @@ TEST_P(RunSessionWrite, ProgressAndFinishOfTheRunningAttemptCommitWithTheTransac
   ASSERT_TRUE(advanced);
   EXPECT_EQ(advanced->rows_done, 5);
   EXPECT_EQ(advanced->checkpoint, "5");
+  EXPECT_GE(advanced->heartbeat_at, counted->heartbeat_at);
   mm::MigrationRecord applied = *advanced;
   applied.is_applied = true;
   applied.applied_at = mm::now_timestamp();
-  EXPECT_EQ(committed([&](mm::RunSession& s) {
-              EXPECT_TRUE(mm::internal::finish_record(s, applied));
-            }),
-            applied);
+  // A finished run keeps its last heartbeat: when it was last seen working.
+  EXPECT_EQ(
+      committed([&](mm::RunSession& s) { EXPECT_TRUE(mm::internal::finish_record(s, applied)); }),
+      applied);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, RunSessionWrite, mm::test::kEngines,

@@ -5,8 +5,12 @@
 // Record status moves only along these transitions (anything else is refused):
 //   NOT_RUN -start-> RUNNING -finish-> APPLIED      NOT_RUN/ERRORED -fake-> APPLIED
 //                    RUNNING -fail--> ERRORED       APPLIED/ERRORED -delete-> NOT_RUN
-//   RUNNING/ERRORED -resume-> RUNNING (a new attempt)
-//   (fake on APPLIED changes nothing; deleting a RUNNING record needs `force`)
+//   STALLED/ERRORED -resume-> RUNNING (a new attempt)
+//   (fake on APPLIED changes nothing; deleting a RUNNING or STALLED record needs `force`)
+//
+// Every run records its owner (host and pid) and writes a heartbeat by the database's clock at
+// least every lease / 3 (Config::run_lease, [runs] lease_seconds). A RUNNING record whose
+// heartbeat is older than the lease shows STALLED: its process died or hangs.
 //
 // A row that is not a valid record makes that migration's status UNKNOWN there: functions that
 // read it throw InvalidRecord (a RecordStoreError) naming the row and what is wrong with it.
@@ -43,21 +47,24 @@ struct LaunchOptions {
 std::string initiate_migration(const MigrationKey& key, std::string_view alias,
                                const LaunchOptions& options = {});
 
-// A new attempt of a run that failed (ERRORED) or died (RUNNING, its process gone); returns
-// the new attempt's UUID. A mapper continues after its last committed chunk; other types run
-// again from the start. Taking over a run that is in fact still alive is safe for work done
-// in the run's transaction: the old attempt's next chunk (or its final commit) finds its
-// attempt replaced and stops without writing (rolls back). initiate_migration resumes an
-// ERRORED mapper by itself. Throws MigrationError when there is no record to resume,
-// MigrationAlreadyStarted when it is applied; the launch checks otherwise as
+// A new attempt of a run that failed (ERRORED) or stalled (STALLED: its process died or
+// hangs), owned by this process; returns the new attempt's UUID. A mapper continues after its
+// last committed chunk; other types run again from the start. Should a stalled run wake, it
+// commits nothing more: its next chunk (or its final commit) finds its attempt replaced and
+// rolls back. initiate_migration resumes an ERRORED mapper by itself. Throws MigrationError
+// when there is no record to resume, MigrationAlreadyStarted when it is applied or running
+// (its message names the owner and when it was last seen); the launch checks otherwise as
 // initiate_migration.
 std::string resume_migration(const MigrationKey& key, std::string_view alias,
                              const LaunchOptions& options = {});
 
-// A record exists (RUNNING, APPLIED or ERRORED).
+// A record exists (RUNNING, STALLED, APPLIED or ERRORED).
 bool migration_was_started(const MigrationKey& key, std::string_view alias);
-// The record says RUNNING.
+// A live run: the record says RUNNING and its heartbeat is within the lease.
 bool migration_is_in_progress(const MigrationKey& key, std::string_view alias);
+// What the record shows: NOT_RUN, RUNNING, STALLED, APPLIED or ERRORED. Throws InvalidRecord
+// for a row that is not a valid record (UNKNOWN).
+MigrationStatus migration_status(const MigrationKey& key, std::string_view alias);
 // initiate_migration would launch it: allowed there, dependencies applied, not started.
 bool can_start_migration(const MigrationKey& key, std::string_view alias);
 
@@ -85,8 +92,9 @@ struct DeleteOptions {
 };
 
 // Deletes the record so the migration can run again; true when there was one. Refuses, and
-// changes nothing, unless options.force: MigrationIsRunning for a RUNNING record (its message
-// says who started which attempt when, and to wait, or resume if its process died);
+// changes nothing, unless options.force: MigrationIsRunning for a RUNNING or STALLED record
+// (its message says who runs which attempt, when it was last seen, and to wait for a live run
+// or resume a stalled one);
 // InvalidRecord for a row that is not a valid record. A forced delete of such a record is
 // logged as a warning. Guards in this process forget their positive answers (the cache is
 // reset).

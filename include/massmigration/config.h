@@ -13,6 +13,9 @@
 //   cache_ttl_ms = 1000
 //   [guards]
 //   not_applied_recheck_ms = 5
+//   [runs]
+//   lease_seconds = 30
+//   pause_between_chunks_ms = 0
 //
 // SQLite URLs: "sqlite:///absolute/path.db", or "sqlite:relative/path.db", resolved against
 // the directory of the TOML file it came from, or against the current directory at
@@ -44,6 +47,14 @@ struct Config {
   // The trade-off: a migration applied elsewhere may still be refused for this long, and a hot
   // refused guard sends about one query per interval instead of nearly one per call.
   std::chrono::milliseconds guard_not_applied_recheck{5};
+  // A run whose heartbeat is older than this is STALLED: its process died or hangs, and it may
+  // be resumed (TOML: [runs] lease_seconds, a number above 0). A run writes its heartbeat at
+  // least every lease / 3, by the database's clock.
+  std::chrono::milliseconds run_lease{30000};
+  // How long a mapper waits after each chunk: room for the application's own writers, which
+  // matters on SQLite, where one writer at a time holds the file (TOML: [runs]
+  // pause_between_chunks_ms).
+  std::chrono::milliseconds pause_between_chunks{0};
   // Where relative database paths are resolved; empty means the current directory.
   std::filesystem::path base_directory;
   // Where each entry was read, for error messages: "databases.default" -> "app.toml:3".

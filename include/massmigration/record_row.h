@@ -32,6 +32,10 @@ struct StoredRecordRow {
   std::optional<std::string> rows_done;
   std::optional<std::string> rows_total;
   std::optional<std::string> checkpoint;
+  std::optional<std::string> owner;
+  std::optional<std::string> heartbeat_at;
+  // Not a column: the database's clock when the row was read (see MigrationRecord::read_at).
+  std::optional<std::string> read_at;
 };
 
 // The record the row holds. Throws InvalidRecord naming `alias`, the key and the first thing

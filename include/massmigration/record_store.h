@@ -46,6 +46,12 @@ class RecordStore {
   // replaced attempt changes nothing. REQUIRES: `status` is not kNotRun.
   virtual bool replace_if(const MigrationRecord& record, std::string_view attempt_uuid,
                           MigrationStatus status) = 0;
+  // Sets heartbeat_at to the database's clock while the record belongs to attempt
+  // `attempt_uuid` and is RUNNING; true when it did, false when the attempt is stale. Also,
+  // every write of a RUNNING record (insert_if_absent, replace_if, RunSession::advance_record)
+  // sets heartbeat_at so; other writes keep it. Reads set MigrationRecord::read_at to the
+  // database's clock.
+  virtual bool heartbeat(const MigrationKey& key, std::string_view attempt_uuid) = 0;
   // Deletes the record; true when one existed.
   virtual bool remove(const MigrationKey& key) = 0;
   // Deletes the record only while it belongs to attempt `attempt_uuid` and has status

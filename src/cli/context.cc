@@ -16,11 +16,12 @@ namespace massmigration::cli::internal {
 MigrationStatus AliasRecords::status(const MigrationKey& key) const {
   if (invalid.contains(key.str())) return MigrationStatus::kUnknown;
   auto it = by_key.find(key.str());
-  return it == by_key.end() ? MigrationStatus::kNotRun : it->second.status();
+  return it == by_key.end() ? MigrationStatus::kNotRun : it->second.shown_status(lease);
 }
 
 AliasRecords read_records(Context& ctx, const std::string& alias) {
   AliasRecords records;
+  records.lease = current_config().run_lease;
   RecordListing listing;
   try {
     listing = api::list_records(alias);

@@ -2,6 +2,7 @@
 #ifndef MASSMIGRATION_SRC_CLI_CONTEXT_H_
 #define MASSMIGRATION_SRC_CLI_CONTEXT_H_
 
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -34,7 +35,9 @@ struct AliasRecords {
   // Registered migrations whose row is invalid (UNKNOWN): key -> what is wrong with it.
   std::map<std::string, std::string> invalid;
   std::optional<std::string> error;
-  // NOT_RUN without a record; UNKNOWN for an invalid row.
+  std::chrono::milliseconds lease{};  // the configured run lease, which tells STALLED
+  // The status shown: NOT_RUN without a record, STALLED for a run silent past the lease,
+  // UNKNOWN for an invalid row.
   MigrationStatus status(const MigrationKey& key) const;
 };
 // Reads them; a row no registered migration has (a foreign key, or a migration removed from

@@ -29,6 +29,13 @@ std::optional<std::string> unmet_dependency(const Migration& m,
   return std::nullopt;
 }
 
+// "run by host h pid 1 since T, last seen T2", by the record.
+std::string run_by(const MigrationRecord& record) {
+  return strings::cat("run by ", record.owner.empty() ? "an unnamed process" : record.owner,
+                      " since ", format_timestamp(record.initiated_at), ", last seen ",
+                      format_timestamp(record.heartbeat_at.value_or(record.initiated_at)));
+}
+
 // Reports a migration its record settles (applied, running elsewhere, failed, invalid); false
 // for one to run: not run yet, or an ERRORED mapper, which launching again resumes.
 bool settled_by_record(Context& ctx, const Migration& m, const std::string& alias,
@@ -39,9 +46,15 @@ bool settled_by_record(Context& ctx, const Migration& m, const std::string& alia
       ++tally.already;
       return true;
     case MigrationStatus::kRunning:
-      ctx.out << "  RUNNING  " << key
-              << " (started elsewhere, not waited for; if its process died: resume)\n";
+      ctx.out << "  RUNNING  " << key << " (" << run_by(records.by_key.at(key))
+              << "; not waited for)\n";
       ++tally.in_background;
+      return true;
+    case MigrationStatus::kStalled:
+      ctx.out << "  STALLED  " << key << " (" << run_by(records.by_key.at(key))
+              << ", longer ago than the lease: its process died or hangs; resume " << key
+              << " --database " << alias << ")\n";
+      ++tally.failed;
       return true;
     case MigrationStatus::kErrored:
       if (m.type() == MigrationType::kMapper) return false;  // launching it again resumes it

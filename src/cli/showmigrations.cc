@@ -77,6 +77,47 @@ void print_json_errors(Context& ctx, const StatusGrid& grid, size_t i) {
   if (!first) ctx.out << "}";
 }
 
+std::string json_time(const std::optional<Timestamp>& time) {
+  return time ? json_string(format_timestamp(*time)) : "null";
+}
+
+// `, "details": {"alias": {"attempt_uuid": ..., "owner": ..., ...}, ...}` for the aliases where
+// migration `i` has a record; nothing when it has none.
+void print_json_details(Context& ctx, const StatusGrid& grid, size_t i) {
+  bool first = true;
+  for (size_t a = 0; a < grid.aliases.size(); ++a) {
+    auto it = grid.records[a].by_key.find(grid.migrations[i]->key().str());
+    if (it == grid.records[a].by_key.end()) continue;
+    const MigrationRecord& r = it->second;
+    ctx.out << (first ? ", \"details\": {" : ", ") << json_string(grid.aliases[a])
+            << ": {\"attempt_uuid\": " << json_string(r.attempt_uuid)
+            << ", \"owner\": " << json_string(r.owner)
+            << ", \"initiated_at\": " << json_time(r.initiated_at)
+            << ", \"heartbeat_at\": " << json_time(r.heartbeat_at)
+            << ", \"applied_at\": " << json_time(r.applied_at)
+            << ", \"last_error\": " << json_string(r.last_error) << "}";
+    first = false;
+  }
+  if (!first) ctx.out << "}";
+}
+
+// `, "progress": {"alias": {"done": N, "total": M}, ...}` of a mapper migration `i`.
+void print_json_progress(Context& ctx, const StatusGrid& grid, size_t i) {
+  ctx.out << ", \"progress\": {";
+  bool first = true;
+  for (size_t a = 0; a < grid.aliases.size(); ++a) {
+    auto it = grid.records[a].by_key.find(grid.migrations[i]->key().str());
+    if (it == grid.records[a].by_key.end()) continue;
+    const MigrationRecord& record = it->second;
+    ctx.out << (first ? "" : ", ") << json_string(grid.aliases[a])
+            << ": {\"done\": " << record.rows_done
+            << ", \"total\": " << (record.rows_total ? std::to_string(*record.rows_total) : "null")
+            << "}";
+    first = false;
+  }
+  ctx.out << "}";
+}
+
 }  // namespace
 
 int print_status_table(Context& ctx, const std::optional<std::string>& database,
@@ -155,20 +196,8 @@ int showmigrations(Context& ctx, const std::vector<std::string>& args) {
               << json_string(grid.cells[i][a]);
     }
     ctx.out << "}";
-    if (grid.migrations[i]->type() == MigrationType::kMapper) {
-      ctx.out << ", \"progress\": {";
-      bool first = true;
-      for (size_t a = 0; a < grid.aliases.size(); ++a) {
-        auto it = grid.records[a].by_key.find(key.str());
-        if (it == grid.records[a].by_key.end()) continue;
-        const MigrationRecord& record = it->second;
-        ctx.out << (first ? "" : ", ") << json_string(grid.aliases[a])
-                << ": {\"done\": " << record.rows_done << ", \"total\": "
-                << (record.rows_total ? std::to_string(*record.rows_total) : "null") << "}";
-        first = false;
-      }
-      ctx.out << "}";
-    }
+    if (grid.migrations[i]->type() == MigrationType::kMapper) print_json_progress(ctx, grid, i);
+    print_json_details(ctx, grid, i);
     print_json_errors(ctx, grid, i);
     ctx.out << "}";
   }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <random>
+#include <tuple>
 
 #include "absl/strings/str_format.h"
 #include "string_building.h"
@@ -16,6 +17,8 @@ std::string_view to_string(MigrationStatus status) {
       return "NOT_RUN";
     case MigrationStatus::kRunning:
       return "RUNNING";
+    case MigrationStatus::kStalled:
+      return "STALLED";
     case MigrationStatus::kApplied:
       return "APPLIED";
     case MigrationStatus::kErrored:
@@ -42,6 +45,27 @@ std::string format_timestamp(Timestamp time) {
                          clock.subseconds().count());
 }
 
+bool operator==(const MigrationRecord& a, const MigrationRecord& b) {
+  auto stored = [](const MigrationRecord& r) {
+    return std::tie(r.key, r.attempt_uuid, r.initiated_at, r.is_applied, r.applied_at, r.has_error,
+                    r.last_error, r.was_faked, r.rows_done, r.rows_total, r.checkpoint, r.owner,
+                    r.heartbeat_at);
+  };
+  return stored(a) == stored(b);
+}
+
+bool MigrationRecord::is_stalled(std::chrono::milliseconds lease) const {
+  if (status() != MigrationStatus::kRunning || !read_at) return false;
+  return *read_at - heartbeat_at.value_or(initiated_at) > lease;
+}
+
+std::string this_process_owner() {
+  // Read per call: a forked child is another owner.
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return strings::cat("host ", host[0] ? host : "(unknown)", " pid ", getpid());
+}
+
 namespace {
 
 // Reads exactly `width` decimal digits at `*at` and moves past them.
@@ -63,8 +87,9 @@ bool take(std::string_view text, size_t* at, char expected) {
 
 }  // namespace
 
-// Years 0000-9999, as the record tables' CHECKs allow. By hand rather than with absl::ParseTime, which loads a time zone on its first call: that
-// cost a fresh process's first guarded call about a tenth of a millisecond.
+// Years 0000-9999, as the record tables' CHECKs allow. By hand rather than with absl::ParseTime,
+// which loads a time zone on its first call: that cost a fresh process's first guarded call about a
+// tenth of a millisecond.
 std::optional<Timestamp> parse_timestamp(std::string_view text) {
   size_t at = 0;
   std::optional<int> year = take_digits(text, &at, 4);
@@ -81,9 +106,8 @@ std::optional<Timestamp> parse_timestamp(std::string_view text) {
                                          std::chrono::month{static_cast<unsigned>(*month)},
                                          std::chrono::day{static_cast<unsigned>(*day)}};
   if (!date.ok() || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
-  return std::chrono::sys_days{date} + std::chrono::hours{*hour} +
-         std::chrono::minutes{*minute} + std::chrono::seconds{*second} +
-         std::chrono::microseconds{*micros};
+  return std::chrono::sys_days{date} + std::chrono::hours{*hour} + std::chrono::minutes{*minute} +
+         std::chrono::seconds{*second} + std::chrono::microseconds{*micros};
 }
 
 std::string new_attempt_uuid() {

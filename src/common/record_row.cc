@@ -101,6 +101,9 @@ MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view 
   r.rows_done = reader.count(row.rows_done, "rows_done");
   if (row.rows_total) r.rows_total = reader.count(row.rows_total, "rows_total");
   r.checkpoint = row.checkpoint;
+  r.owner = reader.required(row.owner, "owner");
+  if (row.heartbeat_at) r.heartbeat_at = reader.time(row.heartbeat_at, "heartbeat_at");
+  if (row.read_at) r.read_at = reader.time(row.read_at, "the database's clock");
   check_consistent(reader, r);
   return r;
 }

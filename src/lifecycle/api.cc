@@ -31,7 +31,12 @@ bool migration_was_started(const MigrationKey& key, std::string_view alias) {
 }
 
 bool migration_is_in_progress(const MigrationKey& key, std::string_view alias) {
-  return internal::status_of(get_record(key, alias)) == MigrationStatus::kRunning;
+  return migration_status(key, alias) == MigrationStatus::kRunning;
+}
+
+MigrationStatus migration_status(const MigrationKey& key, std::string_view alias) {
+  std::optional<MigrationRecord> record = get_record(key, alias);
+  return internal::status_of(record, internal::require_installation()->config().run_lease);
 }
 
 bool can_start_migration(const MigrationKey& key, std::string_view alias) {
@@ -60,19 +65,19 @@ void fake_migration(const MigrationKey& key, std::string_view alias) {
   if (std::find(allowed.begin(), allowed.end(), alias) == allowed.end()) {
     throw CannotRunOnDB(key.str(), std::string(alias), std::move(allowed));
   }
-  internal::fake_record(database.store(), key, alias);
+  internal::fake_record(database.store(), key, alias, installation->config().run_lease);
   internal::record_cache().invalidate(std::string(alias), key);
 }
 
 namespace {
 
 // What a forced delete overrides, for its warning; empty when it overrides nothing.
-std::string overridden_refusal(RecordStore& store, const MigrationKey& key,
-                               std::string_view alias) {
+std::string overridden_refusal(RecordStore& store, const MigrationKey& key, std::string_view alias,
+                               std::chrono::milliseconds lease) {
   try {
     std::optional<MigrationRecord> current = store.get(key);
     if (!current || current->status() != MigrationStatus::kRunning) return {};
-    return internal::state_hint(*current, alias);
+    return internal::state_hint(*current, alias, lease);
   } catch (const InvalidRecord& e) {
     return e.what();
   }
@@ -84,8 +89,9 @@ bool delete_record(const MigrationKey& key, std::string_view alias, DeleteOption
   get_migration(key);
   std::shared_ptr<const internal::Installation> installation = internal::require_installation();
   RecordStore& store = installation->require_database(alias).store();
-  const std::string overridden = options.force ? overridden_refusal(store, key, alias) : "";
-  bool removed = internal::delete_record(store, key, alias, options.force);
+  const std::chrono::milliseconds lease = installation->config().run_lease;
+  const std::string overridden = options.force ? overridden_refusal(store, key, alias, lease) : "";
+  bool removed = internal::delete_record(store, key, alias, options.force, lease);
   internal::record_cache().invalidate(std::string(alias), key);
   reset_guard_cache();
   if (removed && !overridden.empty()) {

@@ -39,7 +39,8 @@ Target checked_target(const MigrationKey& key, std::string_view alias) {
       throw DependentMigrationNotApplied(key.str(), dependency.str(), std::string(alias),
                                          "is not a registered migration");
     }
-    if (status_of(database.store().get(dependency)) != MigrationStatus::kApplied) {
+    std::optional<MigrationRecord> record = database.store().get(dependency);
+    if (!record || record->status() != MigrationStatus::kApplied) {
       throw DependentMigrationNotApplied(key.str(), dependency.str(), std::string(alias));
     }
   }
@@ -89,7 +90,8 @@ void check_mapper(const Target& target) {
 
 std::string resume_checked(Target& target, std::shared_ptr<Backend> backend) {
   MigrationRecord resumed =
-      resume_record(target.database->store(), target.migration->key(), target.database->alias());
+      resume_record(target.database->store(), target.migration->key(), target.database->alias(),
+                    target.installation->config().run_lease);
   record_cache().invalidate(target.database->alias(), target.migration->key());
   const std::string attempt = resumed.attempt_uuid;
   submit(target, std::move(backend), std::move(resumed));
@@ -108,16 +110,21 @@ std::string launch(const MigrationKey& key, std::string_view alias,
   const bool resume = existing && existing->status() == MigrationStatus::kErrored &&
                       target.migration->type() == MigrationType::kMapper;
   if (existing && !resume) {
-    throw MigrationAlreadyStarted(key.str(), std::string(alias), state_hint(*existing, alias));
+    throw MigrationAlreadyStarted(
+        key.str(), std::string(alias),
+        state_hint(*existing, alias, target.installation->config().run_lease));
   }
   std::shared_ptr<Backend> backend =
       checked_backend(*target.migration, target.installation->config(), backend_name);
   check_mapper(target);
   if (resume) return resume_checked(target, std::move(backend));
 
-  MigrationRecord running{
-      .key = key, .attempt_uuid = new_attempt_uuid(), .initiated_at = now_timestamp()};
-  start_record(store, running, alias);  // the race between launches is decided here
+  MigrationRecord running{.key = key,
+                          .attempt_uuid = new_attempt_uuid(),
+                          .initiated_at = now_timestamp(),
+                          .owner = this_process_owner()};
+  // The race between launches is decided here.
+  start_record(store, running, alias, target.installation->config().run_lease);
   const std::string attempt = running.attempt_uuid;
   submit(target, std::move(backend), std::move(running));
   return attempt;

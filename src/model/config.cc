@@ -31,6 +31,16 @@ std::vector<std::string> configured_aliases(const Config& config) {
   return aliases;
 }
 
+// [runs], which a Config built in code can get wrong too.
+void check_runs(const Config& config) {
+  if (config.run_lease <= std::chrono::milliseconds::zero()) {
+    throw ConfigError("runs.lease_seconds", "a run's lease must be longer than 0");
+  }
+  if (config.pause_between_chunks < std::chrono::milliseconds::zero()) {
+    throw ConfigError("runs.pause_between_chunks_ms", "a pause cannot be negative");
+  }
+}
+
 }  // namespace
 
 namespace internal {
@@ -46,6 +56,7 @@ std::map<std::string, std::shared_ptr<const DatabaseDriver>> checked_drivers(con
   if (config.databases.empty()) {
     throw ConfigError("databases", "no database is configured; add at least one alias = URL");
   }
+  check_runs(config);
   std::map<std::string, std::shared_ptr<const DatabaseDriver>> drivers;
   for (const auto& [alias, url] : config.databases) {
     std::string entry = entry_name(config, "databases", alias);

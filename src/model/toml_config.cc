@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
+#include <optional>
 #include <sstream>
 
 #include "massmigration/config.h"
@@ -60,9 +62,30 @@ void read_string_table(const toml::table& root, std::string_view section, std::s
   }
 }
 
-// A section whose only entry, `key`, is a whole number of milliseconds.
-void read_milliseconds(const toml::table& root, std::string_view source, std::string_view section,
-                       std::string_view key, std::chrono::milliseconds& out) {
+// An entry of a section that holds durations: `key_ms` in whole milliseconds (0 or more), or
+// `key_seconds` in seconds (a number above 0).
+struct DurationEntry {
+  std::string_view key;
+  std::chrono::milliseconds* out;
+};
+
+std::chrono::milliseconds read_duration(const toml::node& value, std::string_view key,
+                                        const std::string& entry) {
+  if (key.ends_with("_seconds")) {
+    std::optional<double> seconds = value.value<double>();
+    if (!value.is_number() || !seconds || !(*seconds > 0) || *seconds > 1e9) {
+      throw ConfigError(entry, "expected a number of seconds above 0");
+    }
+    return std::chrono::milliseconds(static_cast<std::int64_t>(*seconds * 1000 + 0.5));
+  }
+  const toml::value<int64_t>* ms = value.as_integer();
+  if (!ms || ms->get() < 0)
+    throw ConfigError(entry, "expected a whole number of milliseconds, 0 or more");
+  return std::chrono::milliseconds(ms->get());
+}
+
+void read_durations(const toml::table& root, std::string_view source, std::string_view section,
+                    std::initializer_list<DurationEntry> entries) {
   const toml::node* node = root.get(section);
   if (!node) return;
   const toml::table* table = node->as_table();
@@ -70,17 +93,16 @@ void read_milliseconds(const toml::table& root, std::string_view source, std::st
     throw ConfigError(where(source, node->source(), strings::cat("[", section, "]")),
                       "expected a table");
   for (const auto& [name, value] : *table) {
-    std::string entry = strings::cat("[", section, "] ", name.str());
-    if (name != key) {
-      throw ConfigError(where(source, value.source(), entry),
-                        strings::cat("unknown entry (expected ", key, ")"));
+    const std::string entry =
+        where(source, value.source(), strings::cat("[", section, "] ", name.str()));
+    const DurationEntry* known = nullptr;
+    std::string expected;
+    for (const DurationEntry& e : entries) {
+      if (name == e.key) known = &e;
+      strings::append(expected, expected.empty() ? "" : " or ", e.key);
     }
-    const toml::value<int64_t>* ms = value.as_integer();
-    if (!ms || ms->get() < 0) {
-      throw ConfigError(where(source, value.source(), entry),
-                        "expected a whole number of milliseconds, 0 or more");
-    }
-    out = std::chrono::milliseconds(ms->get());
+    if (!known) throw ConfigError(entry, strings::cat("unknown entry (expected ", expected, ")"));
+    *known->out = read_duration(value, known->key, entry);
   }
 }
 
@@ -95,10 +117,10 @@ Config parse(std::string_view text, std::string_view source) {
   }
   for (const auto& [name, value] : root) {
     if (name != "databases" && name != "routing" && name != "backend" && name != "records" &&
-        name != "guards") {
-      throw ConfigError(
-          where(source, value.source(), name.str()),
-          "unknown entry (expected [databases], [routing], [backend], [records] or [guards])");
+        name != "guards" && name != "runs") {
+      throw ConfigError(where(source, value.source(), name.str()),
+                        "unknown entry (expected [databases], [routing], [backend], [records], "
+                        "[guards] or [runs])");
     }
   }
   Config config;
@@ -114,9 +136,12 @@ Config parse(std::string_view text, std::string_view source) {
     }
     config.default_backend = value;
   }
-  read_milliseconds(root, source, "records", "cache_ttl_ms", config.record_cache_ttl);
-  read_milliseconds(root, source, "guards", "not_applied_recheck_ms",
-                    config.guard_not_applied_recheck);
+  read_durations(root, source, "records", {{"cache_ttl_ms", &config.record_cache_ttl}});
+  read_durations(root, source, "guards",
+                 {{"not_applied_recheck_ms", &config.guard_not_applied_recheck}});
+  read_durations(root, source, "runs",
+                 {{"lease_seconds", &config.run_lease},
+                  {"pause_between_chunks_ms", &config.pause_between_chunks}});
   return config;
 }
 

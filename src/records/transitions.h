@@ -4,6 +4,7 @@
 #ifndef MASSMIGRATION_SRC_RECORDS_TRANSITIONS_H_
 #define MASSMIGRATION_SRC_RECORDS_TRANSITIONS_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -25,9 +26,11 @@ struct Transition {
   MigrationStatus to;
 };
 
-// Every allowed transition; any (status, event) pair not listed is forbidden. A RUNNING record
-// is not deleted: its run may go on, and a fresh run would redo its work (a forced delete
-// overrides this table by definition).
+// Every allowed transition, from the status a record shows (STALLED is a RUNNING record whose
+// heartbeat is older than the lease); any (status, event) pair not listed is forbidden. A
+// RUNNING or STALLED record is not deleted: its run may go on, and a fresh run would redo its
+// work (a forced delete overrides this table by definition). A live RUNNING record is not
+// resumed: that would run its work twice at once.
 inline constexpr Transition kTransitions[] = {
     {MigrationStatus::kNotRun, RecordEvent::kStart, MigrationStatus::kRunning},
     {MigrationStatus::kNotRun, RecordEvent::kFake, MigrationStatus::kApplied},
@@ -35,9 +38,13 @@ inline constexpr Transition kTransitions[] = {
     {MigrationStatus::kRunning, RecordEvent::kFinish, MigrationStatus::kApplied},
     {MigrationStatus::kRunning, RecordEvent::kFail, MigrationStatus::kErrored},
     {MigrationStatus::kRunning, RecordEvent::kProgress, MigrationStatus::kRunning},
-    // A mapper whose run died (its record still says RUNNING) is taken over by a new attempt;
-    // the old one's chunks then fail their attempt check and change nothing.
-    {MigrationStatus::kRunning, RecordEvent::kResume, MigrationStatus::kRunning},
+    // A run whose process died or hangs is taken over by a new attempt; should the old one
+    // wake, its chunks fail their attempt check and change nothing.
+    {MigrationStatus::kStalled, RecordEvent::kResume, MigrationStatus::kRunning},
+    // Until then, a run that was only slow may wake and go on as its own record allows.
+    {MigrationStatus::kStalled, RecordEvent::kFinish, MigrationStatus::kApplied},
+    {MigrationStatus::kStalled, RecordEvent::kFail, MigrationStatus::kErrored},
+    {MigrationStatus::kStalled, RecordEvent::kProgress, MigrationStatus::kRunning},
     {MigrationStatus::kApplied, RecordEvent::kFake, MigrationStatus::kApplied},
     {MigrationStatus::kApplied, RecordEvent::kDelete, MigrationStatus::kNotRun},
     {MigrationStatus::kErrored, RecordEvent::kFake, MigrationStatus::kApplied},
@@ -58,16 +65,20 @@ constexpr std::optional<MigrationStatus> next_status(MigrationStatus from, Recor
 // runner's bug) before anything is written. The store then compares and sets, so a record
 // whose status or attempt changed meanwhile is left as it is.
 
-MigrationStatus status_of(const std::optional<MigrationRecord>& record);
+// The status a record shows (kNotRun for none), STALLED after `lease` without a heartbeat.
+MigrationStatus status_of(const std::optional<MigrationRecord>& record,
+                          std::chrono::milliseconds lease);
 
-// What a record shows and what to do about it, for refusals: a RUNNING record names its
-// attempt, start and owner (or says records keep none) and advises waiting, or resuming if
-// its process died.
-std::string state_hint(const MigrationRecord& record, std::string_view alias);
+// What a record shows and what to do about it, for refusals: a RUNNING or STALLED record names
+// its attempt, start, owner and last heartbeat, and advises waiting for a live run and
+// resuming a stalled one.
+std::string state_hint(const MigrationRecord& record, std::string_view alias,
+                       std::chrono::milliseconds lease);
 
 // Start: creates `running` (status RUNNING). Throws MigrationAlreadyStarted when a record
 // exists.
-void start_record(RecordStore& store, const MigrationRecord& running, std::string_view alias);
+void start_record(RecordStore& store, const MigrationRecord& running, std::string_view alias,
+                  std::chrono::milliseconds lease);
 
 // Finish or fail `outcome`'s attempt: only from RUNNING with the same attempt. False when the
 // attempt is stale (deleted or replaced meanwhile).
@@ -90,18 +101,22 @@ bool advance_progress(
     const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint);
 
 // Fake: APPLIED with was_faked, from NOT_RUN or ERRORED; nothing changes when APPLIED. Throws
-// MigrationAlreadyStarted while RUNNING.
-void fake_record(RecordStore& store, const MigrationKey& key, std::string_view alias);
+// MigrationAlreadyStarted while RUNNING or STALLED.
+void fake_record(RecordStore& store, const MigrationKey& key, std::string_view alias,
+                 std::chrono::milliseconds lease);
 
 // Delete, as the table allows, deciding on the record it read (compare and delete): throws
-// MigrationIsRunning for a RUNNING record and InvalidRecord for an invalid row. `force`
-// deletes whatever is there. True when there was a record.
-bool delete_record(RecordStore& store, const MigrationKey& key, std::string_view alias, bool force);
+// MigrationIsRunning for a RUNNING or STALLED record and InvalidRecord for an invalid row.
+// `force` deletes whatever is there. True when there was a record.
+bool delete_record(RecordStore& store, const MigrationKey& key, std::string_view alias, bool force,
+                   std::chrono::milliseconds lease);
 
-// Resume: a new attempt of an ERRORED or RUNNING record, keeping its progress and checkpoint.
-// Returns the new RUNNING record. Throws MigrationAlreadyStarted from APPLIED, and
+// Resume: a new attempt of an ERRORED or STALLED record, owned by this process, keeping its
+// progress and checkpoint. Returns the new RUNNING record. Throws MigrationAlreadyStarted from
+// APPLIED and from a live RUNNING record (naming its owner and last heartbeat), and
 // MigrationError when there is no record to resume.
-MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::string_view alias);
+MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::string_view alias,
+                              std::chrono::milliseconds lease);
 
 }  // namespace massmigration::internal
 

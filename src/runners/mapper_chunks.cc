@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iterator>
 #include <span>
+#include <thread>
 
 #include "records/transitions.h"
 #include "runners/mapper_run.h"
@@ -17,10 +18,17 @@ void MapperRun::run_range(std::optional<OwnRange> range, std::optional<std::stri
   const std::optional<std::int64_t> upto =
       range ? std::optional<std::int64_t>(range->second.upto) : std::nullopt;
   while (!stopped_) {
+    if (state_.heartbeat->lost()) {
+      stale();
+      return;
+    }
     if (!attempt_is_current()) return;
     const ChunkQuery query = chunk_query(plan_, select, checkpoint, upto);
     bool more = attempt([&] { return run_chunk(query, range, checkpoint); });
     if (!more) return;
+    // Room for the application's own writers (SQLite has one writer at a time).
+    const std::chrono::milliseconds pause = state_.installation->config().pause_between_chunks;
+    if (pause > std::chrono::milliseconds::zero()) std::this_thread::sleep_for(pause);
   }
 }
 
@@ -40,6 +48,7 @@ bool MapperRun::run_chunk(const ChunkQuery& query, const std::optional<OwnRange>
     return false;
   }
   session->commit();
+  state_.heartbeat->written();  // advance_progress wrote it
   checkpoint = last;
   const std::int64_t done = rows_done_.fetch_add(static_cast<std::int64_t>(rows.size())) +
                             static_cast<std::int64_t>(rows.size());

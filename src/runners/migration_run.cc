@@ -32,6 +32,33 @@ void run_operation(internal::RunState& state, OperationContext& ctx) {
   }
 }
 
+// A simple or custom migration: its operation and the APPLIED mark commit together.
+void run_in_one_transaction(internal::RunState& state) {
+  const std::string& alias = state.database->alias();
+  std::string error;
+  try {
+    std::unique_ptr<RunSession> session = state.database->begin_session();
+    OperationContext ctx(state.record.key, alias, state.params, *session);
+    run_operation(state, ctx);
+    ctx.wait_for_sent();  // a sent statement's failure is the operation's
+    MigrationRecord applied = state.record;
+    applied.is_applied = true;
+    applied.applied_at = now_timestamp();
+    if (!internal::finish_record(*session, applied)) {
+      log(LogLevel::kWarning, strings::cat("migration ", state.record.key.str(), " on ", alias,
+                                           " finished, but its attempt ", applied.attempt_uuid,
+                                           " was deleted or replaced meanwhile; its changes "
+                                           "were rolled back"));
+      return;  // the session rolls back
+    }
+    session->commit();
+    return;
+  } catch (...) {
+    error = internal::describe_current_exception();
+  }
+  internal::mark_errored(state, error, strings::cat("failed: ", error));
+}
+
 }  // namespace
 
 MigrationRun::MigrationRun(std::unique_ptr<internal::RunState> state) : state_(std::move(state)) {}
@@ -55,32 +82,16 @@ const BackendParams& MigrationRun::params() const { return state_->params; }
 void MigrationRun::run() {
   internal::RunState& state = *state_;
   state.done = true;
+  internal::Heartbeat heartbeat(state.database->store(), state.record.key,
+                                state.record.attempt_uuid, state.installation->config().run_lease,
+                                strings::cat(state.record.key.str(), " on ", alias()));
+  state.heartbeat = &heartbeat;
   if (state.migration->type() == MigrationType::kMapper) {
     internal::run_mapper(state);
-    return;
+  } else {
+    run_in_one_transaction(state);
   }
-  std::string error;
-  try {
-    std::unique_ptr<RunSession> session = state.database->begin_session();
-    OperationContext ctx(state.record.key, alias(), state.params, *session);
-    run_operation(state, ctx);
-    ctx.wait_for_sent();  // a sent statement's failure is the operation's
-    MigrationRecord applied = state.record;
-    applied.is_applied = true;
-    applied.applied_at = now_timestamp();
-    if (!internal::finish_record(*session, applied)) {
-      log(LogLevel::kWarning, strings::cat("migration ", state.record.key.str(), " on ", alias(),
-                                           " finished, but its attempt ", applied.attempt_uuid,
-                                           " was deleted or replaced meanwhile; its changes "
-                                           "were rolled back"));
-      return;  // the session rolls back
-    }
-    session->commit();
-    return;
-  } catch (...) {
-    error = internal::describe_current_exception();
-  }
-  internal::mark_errored(state, error, strings::cat("failed: ", error));
+  state.heartbeat = nullptr;
 }
 
 void MigrationRun::abandon(std::string_view reason) {

@@ -8,6 +8,7 @@
 #include "massmigration/backend.h"
 #include "massmigration/record.h"
 #include "model/installation.h"
+#include "runners/heartbeat.h"
 
 namespace massmigration {
 
@@ -19,6 +20,8 @@ struct MigrationRun::State {
   BackendParams params;
   MigrationRecord record;  // as created: RUNNING
   bool done = false;       // run() or abandon() happened
+  // While run() runs: its heartbeat, which tells when the attempt was taken over.
+  internal::Heartbeat* heartbeat = nullptr;
 };
 
 namespace internal {

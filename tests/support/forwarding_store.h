@@ -25,6 +25,9 @@ class ForwardingStore : public RecordStore {
                   MigrationStatus status) override {
     return real_->replace_if(record, attempt_uuid, status);
   }
+  bool heartbeat(const MigrationKey& key, std::string_view attempt_uuid) override {
+    return real_->heartbeat(key, attempt_uuid);
+  }
   bool remove(const MigrationKey& key) override { return real_->remove(key); }
   bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
                  MigrationStatus status) override {

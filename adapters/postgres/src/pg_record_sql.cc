@@ -1,5 +1,7 @@
 #include "pg_record_sql.h"
 
+#include <string_view>
+
 #include "massmigration/record_row.h"
 
 namespace massmigration::postgres::internal {
@@ -22,6 +24,8 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   rows_done BIGINT NOT NULL DEFAULT 0 CHECK (rows_done >= 0),
   rows_total BIGINT CHECK (rows_total >= 0),
   checkpoint TEXT,
+  owner TEXT NOT NULL DEFAULT '',
+  heartbeat_at TIMESTAMPTZ CHECK (isfinite(heartbeat_at)),
   CONSTRAINT key_format CHECK (key = app_label || ':' || name
     AND key ~ '^[a-z][a-z0-9_]*:[0-9]{1,5}_[a-z0-9_]+$'),
   CONSTRAINT not_applied_and_errored CHECK (NOT (is_applied AND has_error)),
@@ -41,11 +45,23 @@ constexpr long long kSchemaLock = 7264530186;
 #define MASSMIGRATION_PG_COLUMNS \
   "key, app_label, name, attempt_uuid, " MASSMIGRATION_PG_TIME("initiated_at") ", "          \
   "is_applied::int::text, " MASSMIGRATION_PG_TIME("applied_at") ", has_error::int::text, " \
-  "last_error, was_faked::int::text, rows_done::text, rows_total::text, checkpoint"
+  "last_error, was_faked::int::text, rows_done::text, rows_total::text, checkpoint, owner, " \
+  MASSMIGRATION_PG_TIME("heartbeat_at") ", " MASSMIGRATION_PG_TIME("clock_timestamp()")
 
 #define MASSMIGRATION_PG_VALUES                                                      \
   "$1, $2, $3, $4, $5::timestamptz, $6::boolean, $7::timestamptz, $8::boolean, $9, " \
-  "$10::boolean, $11::bigint, $12::bigint, $13"
+  "$10::boolean, $11::bigint, $12::bigint, $13, $14"
+// A run that is not done (neither applied nor failed) shows it is alive by writing, by the
+// server's clock at the statement (not at the start of its transaction); a finished or failed
+// one keeps the heartbeat it had.
+#define MASSMIGRATION_PG_HEARTBEAT_IF_LIVE \
+  "CASE WHEN NOT $6::boolean AND NOT $8::boolean THEN clock_timestamp() END"
+
+// Columns added since the table was first released, for tables created before them.
+constexpr const char* kAddedColumns[][2] = {
+    {"owner", "owner TEXT NOT NULL DEFAULT ''"},
+    {"heartbeat_at", "heartbeat_at TIMESTAMPTZ CHECK (isfinite(heartbeat_at))"},
+};
 
 }  // namespace
 
@@ -55,15 +71,21 @@ const char* const kList =
     "SELECT " MASSMIGRATION_PG_COLUMNS " FROM massmigration_record ORDER BY key";
 const char* const kInsertIfAbsent =
     "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
-    "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint) "
-    "VALUES (" MASSMIGRATION_PG_VALUES ") ON CONFLICT (key) DO NOTHING";
+    "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint, "
+    "owner, heartbeat_at) VALUES (" MASSMIGRATION_PG_VALUES ", " MASSMIGRATION_PG_HEARTBEAT_IF_LIVE
+    ") ON CONFLICT (key) DO NOTHING";
 const char* const kReplaceIf =
     "UPDATE massmigration_record SET app_label = $2, name = $3, attempt_uuid = $4, "
     "initiated_at = $5::timestamptz, is_applied = $6::boolean, applied_at = $7::timestamptz, "
     "has_error = $8::boolean, last_error = $9, was_faked = $10::boolean, rows_done = $11::bigint, "
-    "rows_total = $12::bigint, checkpoint = $13 "
-    "WHERE key = $1 AND attempt_uuid = $14 AND is_applied = $15::boolean "
-    "AND has_error = $16::boolean";
+    "rows_total = $12::bigint, checkpoint = $13, owner = $14, "
+    "heartbeat_at = coalesce(" MASSMIGRATION_PG_HEARTBEAT_IF_LIVE
+    ", heartbeat_at) "
+    "WHERE key = $1 AND attempt_uuid = $15 AND is_applied = $16::boolean "
+    "AND has_error = $17::boolean";
+const char* const kHeartbeat =
+    "UPDATE massmigration_record SET heartbeat_at = clock_timestamp() "
+    "WHERE key = $1 AND attempt_uuid = $2 AND NOT is_applied AND NOT has_error";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = $1";
 const char* const kRemoveIf =
     "DELETE FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 "
@@ -93,7 +115,7 @@ Params& Params::record(const MigrationRecord& r) {
   text(boolean(r.has_error)).text(r.last_error).text(boolean(r.was_faked));
   text(std::to_string(r.rows_done));
   optional(r.rows_total ? std::optional<std::string>(std::to_string(*r.rows_total)) : std::nullopt);
-  return optional(r.checkpoint);
+  return optional(r.checkpoint).text(r.owner);
 }
 
 Params& Params::expected(std::string_view attempt_uuid, MigrationStatus status) {
@@ -127,7 +149,10 @@ MigrationRecord read_record(const pqxx::row& row, std::string_view alias) {
                              .was_faked = text(9),
                              .rows_done = text(10),
                              .rows_total = text(11),
-                             .checkpoint = text(12)},
+                             .checkpoint = text(12),
+                             .owner = text(13),
+                             .heartbeat_at = text(14),
+                             .read_at = text(15)},
                             alias);
 }
 
@@ -135,6 +160,15 @@ void ensure_schema(pqxx::connection_base& connection) {
   pqxx::work work(connection);
   work.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kSchemaLock) + ")");
   work.exec(kCreateTable);
+  // Only when a column is missing: ALTER TABLE locks the table even when it changes nothing.
+  pqxx::result present = work.exec(
+      "SELECT column_name FROM information_schema.columns "
+      "WHERE table_name = 'massmigration_record' AND table_schema = current_schema()");
+  for (const auto& [name, definition] : kAddedColumns) {
+    bool found = false;
+    for (const pqxx::row& row : present) found |= std::string_view(row[0].c_str()) == name;
+    if (!found) work.exec(std::string("ALTER TABLE massmigration_record ADD COLUMN ") + definition);
+  }
   work.commit();
 }
 

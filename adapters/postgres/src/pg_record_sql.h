@@ -14,9 +14,11 @@ namespace massmigration::postgres::internal {
 extern const char* const kGet;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
-extern const char* const kReplaceIf;  // $14..$16: the expected attempt and status
+extern const char* const kReplaceIf;  // $15..$17: the expected attempt and status
 extern const char* const kRemove;
 extern const char* const kRemoveIf;  // $1 key, $2..$4: the expected attempt and status
+// $1 key, $2 attempt: the heartbeat of a RUNNING record of that attempt, by the server's clock.
+extern const char* const kHeartbeat;
 
 // Parameter values for a statement: owned text, and pointers (nullptr for NULL) for libpq.
 class Params {
@@ -24,9 +26,9 @@ class Params {
   Params& text(std::string value);
   Params& null();
   Params& optional(const std::optional<std::string>& value);
-  // The record's 13 columns, $1..$13.
+  // The record's 14 stored columns, $1..$14 (heartbeat_at is the server's to write).
   Params& record(const MigrationRecord& record);
-  // The expected attempt and status: $14..$16 of kReplaceIf, $2..$4 of kRemoveIf.
+  // The expected attempt and status: $15..$17 of kReplaceIf, $2..$4 of kRemoveIf.
   Params& expected(std::string_view attempt_uuid, MigrationStatus status);
   const std::vector<const char*>& pointers();
 
@@ -39,7 +41,8 @@ class Params {
 // row that is not a valid record.
 MigrationRecord read_record(const pqxx::row& row, std::string_view alias);
 
-// Creates the table if missing, in its own committed transaction; an advisory lock keeps
+// Creates the table if missing and adds the columns a table from an older version lacks, in
+// its own committed transaction; an advisory lock keeps
 // concurrent creators (which PostgreSQL does not serialise for IF NOT EXISTS) in line.
 void ensure_schema(pqxx::connection_base& connection);
 

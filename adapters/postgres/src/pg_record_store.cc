@@ -91,6 +91,14 @@ class PostgresRecordStore : public RecordStore {
     });
   }
 
+  bool heartbeat(const MigrationKey& key, std::string_view attempt_uuid) override {
+    return write("writing the heartbeat of " + key.str(), [&](pqxx::connection_base& c) {
+      Params params;
+      params.text(key.str()).text(std::string(attempt_uuid));
+      return run_prepared(c, "mm_heartbeat", params) == 1;
+    });
+  }
+
   bool remove(const MigrationKey& key) override {
     return write("deleting the record of " + key.str(), [&](pqxx::connection_base& c) {
       Params params;
@@ -116,7 +124,8 @@ class PostgresRecordStore : public RecordStore {
     return r.affected_rows();
   }
 
-  // Reads answer `nothing` while the table does not exist: nothing was ever recorded.
+  // Reads answer `nothing` while the table does not exist: nothing was ever recorded. A table
+  // an older version created gets the columns it lacks (a write, once), and is read again.
   template <typename T, typename Fn>
   T read(const std::string& doing, T nothing, Fn fn) {
     return call(doing, [&](StoreConnection& c) -> T {
@@ -124,7 +133,11 @@ class PostgresRecordStore : public RecordStore {
         return fn(c.connection);
       } catch (const pqxx::undefined_table&) {
         return nothing;
+      } catch (const pqxx::undefined_column&) {
+        internal::ensure_schema(c.connection);
+        c.schema_ready = true;
       }
+      return fn(c.connection);
     });
   }
 
@@ -197,6 +210,7 @@ class PostgresRecordStore : public RecordStore {
     c.connection.prepare("mm_replace_if", internal::kReplaceIf);
     c.connection.prepare("mm_remove", internal::kRemove);
     c.connection.prepare("mm_remove_if", internal::kRemoveIf);
+    c.connection.prepare("mm_heartbeat", internal::kHeartbeat);
     c.set_up = true;
   }
 

@@ -169,8 +169,8 @@ class PostgresSession : public RunSession {
       // Rows that arrived after the count raise the total: rows_done never exceeds it.
       return run("UPDATE massmigration_record SET rows_done = rows_done + $3::bigint, "
                  "checkpoint = $4, rows_total = CASE WHEN rows_total < rows_done + $3::bigint "
-                 "THEN rows_done + $3::bigint ELSE rows_total END "
-                 "WHERE key = $1 AND attempt_uuid = $2",
+                 "THEN rows_done + $3::bigint ELSE rows_total END, "
+                 "heartbeat_at = clock_timestamp() WHERE key = $1 AND attempt_uuid = $2",
                  update)
                  .affected_rows() == 1;
     });

@@ -1,5 +1,6 @@
 #include "record_sql.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/time/clock.h"
 #include "massmigration/record_row.h"
 #include "string_building.h"
@@ -26,6 +27,9 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   rows_done INTEGER NOT NULL DEFAULT 0 CHECK (typeof(rows_done) = 'integer' AND rows_done >= 0),
   rows_total INTEGER CHECK (rows_total IS NULL OR typeof(rows_total) = 'integer' AND rows_total >= 0),
   checkpoint TEXT,
+  owner TEXT NOT NULL DEFAULT '',
+  heartbeat_at TEXT CHECK (heartbeat_at GLOB
+    '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
   CONSTRAINT key_format CHECK (key = app_label || ':' || name
     AND app_label GLOB '[a-z]*' AND NOT app_label GLOB '*[^a-z0-9_]*'
     AND name GLOB '[0-9]*_?*' AND NOT name GLOB '*[^a-z0-9_]*'),
@@ -35,25 +39,41 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   CONSTRAINT rows_done_within_total CHECK (rows_total IS NULL OR rows_done <= rows_total)
 ))sql";
 
+// Columns added since the table was first released, for tables created before them.
+constexpr const char* kAddedColumns[][2] = {
+    {"owner", "owner TEXT NOT NULL DEFAULT ''"},
+    {"heartbeat_at", "heartbeat_at TEXT"},
+};
+
 }  // namespace
 
+// The database's clock, as format_timestamp writes times (SQLite keeps milliseconds).
+#define MASSMIGRATION_SQLITE_NOW "(strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z')"
+#define MASSMIGRATION_SQLITE_COLUMNS                                                      \
+  "key, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, " \
+  "last_error, was_faked, rows_done, rows_total, checkpoint, owner, "                     \
+  "heartbeat_at, " MASSMIGRATION_SQLITE_NOW
+// A run that is not done (neither applied nor failed) shows it is alive by writing; a finished
+// or failed one keeps the heartbeat it had.
+#define MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE \
+  "CASE WHEN ?6 = 0 AND ?8 = 0 THEN " MASSMIGRATION_SQLITE_NOW " END"
+
 const char* const kGet =
-    "SELECT key, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, "
-    "last_error, was_faked, rows_done, rows_total, checkpoint FROM massmigration_record "
-    "WHERE key = ?1";
+    "SELECT " MASSMIGRATION_SQLITE_COLUMNS " FROM massmigration_record WHERE key = ?1";
 const char* const kList =
-    "SELECT key, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, "
-    "last_error, was_faked, rows_done, rows_total, checkpoint FROM massmigration_record "
-    "ORDER BY key";
+    "SELECT " MASSMIGRATION_SQLITE_COLUMNS " FROM massmigration_record ORDER BY key";
 const char* const kInsertIfAbsent =
     "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
-    "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT(key) DO NOTHING";
+    "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint, "
+    "owner, heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "?14, " MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE ") ON CONFLICT(key) DO NOTHING";
 const char* const kReplaceIfAttempt =
     "UPDATE massmigration_record SET app_label = ?2, name = ?3, attempt_uuid = ?4, "
     "initiated_at = ?5, is_applied = ?6, applied_at = ?7, has_error = ?8, last_error = ?9, "
-    "was_faked = ?10, rows_done = ?11, rows_total = ?12, checkpoint = ?13 "
-    "WHERE key = ?1 AND attempt_uuid = ?14 AND is_applied = ?15 AND has_error = ?16";
+    "was_faked = ?10, rows_done = ?11, rows_total = ?12, checkpoint = ?13, owner = ?14, "
+    "heartbeat_at = coalesce(" MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
+    ", heartbeat_at) "
+    "WHERE key = ?1 AND attempt_uuid = ?15 AND is_applied = ?16 AND has_error = ?17";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = ?1";
 const char* const kRemoveIf =
     "DELETE FROM massmigration_record WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = ?3 "
@@ -64,7 +84,13 @@ const char* const kReadCheckpoint =
 // Rows that arrived after the count raise the total with them: rows_done never exceeds it.
 const char* const kAdvance =
     "UPDATE massmigration_record SET rows_done = rows_done + ?3, checkpoint = ?4, "
-    "rows_total = CASE WHEN rows_total < rows_done + ?3 THEN rows_done + ?3 ELSE rows_total END "
+    "rows_total = CASE WHEN rows_total < rows_done + ?3 THEN rows_done + ?3 ELSE rows_total END, "
+    "heartbeat_at = " MASSMIGRATION_SQLITE_NOW
+    " "
+    "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0";
+const char* const kHeartbeat =
+    "UPDATE massmigration_record SET heartbeat_at = " MASSMIGRATION_SQLITE_NOW
+    " "
     "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0";
 
 void bind_record(Statement& s, const MigrationRecord& r) {
@@ -91,6 +117,7 @@ void bind_record(Statement& s, const MigrationRecord& r) {
   } else {
     s.bind(13, std::nullopt);
   }
+  s.bind(14, r.owner);
 }
 
 MigrationRecord read_record(const Statement& s, std::string_view alias) {
@@ -106,8 +133,24 @@ MigrationRecord read_record(const Statement& s, std::string_view alias) {
                              .was_faked = s.optional_text(9),
                              .rows_done = s.optional_text(10),
                              .rows_total = s.optional_text(11),
-                             .checkpoint = s.optional_text(12)},
+                             .checkpoint = s.optional_text(12),
+                             .owner = s.optional_text(13),
+                             .heartbeat_at = s.optional_text(14),
+                             .read_at = s.optional_text(15)},
                             alias);
+}
+
+void add_missing_columns(Connection& connection) {
+  absl::flat_hash_set<std::string> present;
+  {
+    Statement columns = connection.statement("PRAGMA table_info(massmigration_record)");
+    while (columns.step()) present.insert(columns.text(1));
+  }
+  for (const auto& [name, definition] : kAddedColumns) {
+    if (present.contains(name)) continue;
+    connection.exec(
+        strings::cat("ALTER TABLE massmigration_record ADD COLUMN ", definition).c_str());
+  }
 }
 
 void ensure_schema(Connection& connection, std::chrono::milliseconds busy_timeout) {
@@ -118,6 +161,7 @@ void ensure_schema(Connection& connection, std::chrono::milliseconds busy_timeou
     try {
       connection.exec("PRAGMA journal_mode=WAL");
       connection.exec(kCreateTable);
+      add_missing_columns(connection);
       return;
     } catch (const SqliteFailure& e) {
       if (!e.connection_is_sound() || absl::Now() >= deadline) throw;

@@ -13,25 +13,30 @@ namespace massmigration::sqlite::internal {
 extern const char* const kGet;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
-extern const char* const kReplaceIfAttempt;  // ?14..?16: see bind_expected
+extern const char* const kReplaceIfAttempt;  // ?15..?17: see bind_expected
 extern const char* const kRemove;
 extern const char* const kRemoveIf;  // ?1 key, ?2..?4: see bind_expected
 // ?1 key, ?2 attempt: the checkpoint of a RUNNING record of that attempt.
 extern const char* const kReadCheckpoint;
-// ?1 key, ?2 attempt, ?3 rows to add, ?4 new checkpoint.
+// ?1 key, ?2 attempt, ?3 rows to add, ?4 new checkpoint; also a heartbeat.
 extern const char* const kAdvance;
+// ?1 key, ?2 attempt: the heartbeat of a RUNNING record of that attempt, by the database's
+// clock.
+extern const char* const kHeartbeat;
 
-// Binds ?1..?13 to the record's columns.
+// Binds ?1..?14 to the record's stored columns; heartbeat_at is the database's to write.
 void bind_record(Statement& statement, const MigrationRecord& record);
-// Binds ?first..?first+2 (14 in kReplaceIfAttempt, 2 in kRemoveIf): the attempt and status
+// Binds ?first..?first+2 (15 in kReplaceIfAttempt, 2 in kRemoveIf): the attempt and status
 // the record must have.
 void bind_expected(Statement& statement, std::string_view attempt_uuid, MigrationStatus status,
                    int first);
 // Reads a row selected with the columns of kGet; throws InvalidRecord naming `alias` for a
 // row that is not a valid record.
 MigrationRecord read_record(const Statement& statement, std::string_view alias);
-// Puts the file in WAL mode and creates the table if missing. Retries while other connections
-// hold the locks it needs, up to `busy_timeout`.
+// Adds the columns a table created by an older version lacks (owner, heartbeat_at).
+void add_missing_columns(Connection& connection);
+// Puts the file in WAL mode, creates the table if missing and adds missing columns. Retries while
+// other connections hold the locks it needs, up to `busy_timeout`.
 void ensure_schema(Connection& connection, std::chrono::milliseconds busy_timeout);
 
 }  // namespace massmigration::sqlite::internal

@@ -31,6 +31,10 @@ bool SqliteFailure::is_missing_table() const {
   return code_ == SQLITE_ERROR && absl::StrContains(what(), "no such table");
 }
 
+bool SqliteFailure::is_missing_column() const {
+  return code_ == SQLITE_ERROR && absl::StrContains(what(), "no such column");
+}
+
 Statement::~Statement() {
   if (owned_) {
     sqlite3_finalize(stmt_);

@@ -29,6 +29,8 @@ class SqliteFailure : public std::runtime_error {
   // Busy and locked mean "try later"; the connection itself is fine.
   bool connection_is_sound() const;
   bool is_missing_table() const;
+  // "no such column": a table created by an older version.
+  bool is_missing_column() const;
 
  private:
   int code_;

@@ -18,6 +18,7 @@ using internal::bind_expected;
 using internal::bind_record;
 using internal::Connection;
 using internal::kGet;
+using internal::kHeartbeat;
 using internal::kInsertIfAbsent;
 using internal::kList;
 using internal::kRemove;
@@ -80,7 +81,16 @@ class SqliteRecordStore : public RecordStore {
     return write("updating the record of " + record.key.str(), [&](Connection& c) {
       Statement s = c.statement(kReplaceIfAttempt);
       bind_record(s, record);
-      bind_expected(s, attempt_uuid, status, 14);
+      bind_expected(s, attempt_uuid, status, 15);
+      s.step();
+      return c.changes() == 1;
+    });
+  }
+
+  bool heartbeat(const MigrationKey& key, std::string_view attempt_uuid) override {
+    return write("writing the heartbeat of " + key.str(), [&](Connection& c) {
+      Statement s = c.statement(kHeartbeat);
+      s.bind(1, key.str()).bind(2, attempt_uuid);
       s.step();
       return c.changes() == 1;
     });
@@ -127,8 +137,12 @@ class SqliteRecordStore : public RecordStore {
         return fn(connection);
       } catch (const SqliteFailure& e) {
         if (e.is_missing_table()) return nothing;
-        throw;
+        if (!e.is_missing_column()) throw;
       }
+      // A table an older version created: add the columns it lacks (a write, once) and read
+      // again.
+      internal::ensure_schema(connection, location_.busy_timeout);
+      return fn(connection);
     });
   }
 
