@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "massmigration/record_row.h"
+#include "string_building.h"
 
 namespace massmigration::postgres::internal {
 namespace {
@@ -37,16 +38,28 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
 // An arbitrary constant: the advisory lock that serialises schema creation.
 constexpr long long kSchemaLock = 7264530186;
 
-// Every column as text, booleans as 0/1, times as format_timestamp writes them (an infinite
-// one as PostgreSQL writes it, which reading then refuses): see StoredRecordRow.
-#define MASSMIGRATION_PG_TIME(column)                   \
-  "CASE WHEN isfinite(" column ") THEN to_char(" column \
-  " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ELSE " column "::text END"
-#define MASSMIGRATION_PG_COLUMNS \
-  "key, app_label, name, attempt_uuid, " MASSMIGRATION_PG_TIME("initiated_at") ", "          \
-  "is_applied::int::text, " MASSMIGRATION_PG_TIME("applied_at") ", has_error::int::text, " \
-  "last_error, was_faked::int::text, rows_done::text, rows_total::text, checkpoint, owner, " \
-  MASSMIGRATION_PG_TIME("heartbeat_at") ", " MASSMIGRATION_PG_TIME("clock_timestamp()")
+// Every column as text, booleans as 0/1; times as the server writes a timestamptz in the
+// store's sessions (DateStyle ISO, TimeZone UTC: see kSessionSettings), which read_record turns
+// into the form of format_timestamp. to_char would do that on the server, at a cost a guard's
+// cold check notices.
+#define MASSMIGRATION_PG_COLUMNS                                                                \
+  "key, app_label, name, attempt_uuid, initiated_at, is_applied::int::text, applied_at, "       \
+  "has_error::int::text, last_error, was_faked::int::text, rows_done::text, rows_total::text, " \
+  "checkpoint, owner, heartbeat_at, clock_timestamp()"
+
+// "2026-11-30 05:22:09.12+00", as the server writes a timestamptz in those sessions, in the
+// form of format_timestamp ("2026-11-30T05:22:09.120000Z"). Any other text (infinity, a year
+// before 1 or after 9999) is left as it is, for reading to refuse as stored.
+std::string record_time(std::string_view text) {
+  if (text.size() < 22 || text[10] != ' ' || !text.ends_with("+00")) return std::string(text);
+  const std::string_view fraction = text.substr(19, text.size() - 22);
+  if (!fraction.empty() && (fraction[0] != '.' || fraction.size() > 7)) return std::string(text);
+  std::string digits(fraction.empty() ? std::string_view() : fraction.substr(1));
+  digits.resize(6, '0');
+  std::string time(text.substr(0, 19));
+  time[10] = 'T';
+  return strings::cat(time, ".", digits, "Z");
+}
 
 #define MASSMIGRATION_PG_VALUES                                                      \
   "$1, $2, $3, $4, $5::timestamptz, $6::boolean, $7::timestamptz, $8::boolean, $9, " \
@@ -137,13 +150,17 @@ MigrationRecord read_record(const pqxx::row& row, std::string_view alias) {
     if (row[column].is_null()) return std::nullopt;
     return std::string(row[column].c_str());
   };
+  auto time = [&](int column) -> std::optional<std::string> {
+    if (row[column].is_null()) return std::nullopt;
+    return record_time(row[column].c_str());
+  };
   return read_stored_record({.key = row[0].c_str(),
                              .app_label = text(1),
                              .name = text(2),
                              .attempt_uuid = text(3),
-                             .initiated_at = text(4),
+                             .initiated_at = time(4),
                              .is_applied = text(5),
-                             .applied_at = text(6),
+                             .applied_at = time(6),
                              .has_error = text(7),
                              .last_error = text(8),
                              .was_faked = text(9),
@@ -151,8 +168,8 @@ MigrationRecord read_record(const pqxx::row& row, std::string_view alias) {
                              .rows_total = text(11),
                              .checkpoint = text(12),
                              .owner = text(13),
-                             .heartbeat_at = text(14),
-                             .read_at = text(15)},
+                             .heartbeat_at = time(14),
+                             .read_at = time(15)},
                             alias);
 }
 

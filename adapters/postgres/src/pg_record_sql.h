@@ -11,6 +11,9 @@
 
 namespace massmigration::postgres::internal {
 
+// What the store's sessions set before reading records: times come as read_record expects.
+inline constexpr char kSessionSettings[] = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'";
+
 extern const char* const kGet;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
@@ -37,8 +40,8 @@ class Params {
   std::vector<const char*> pointers_;
 };
 
-// Reads a row selected with the columns of kGet; throws InvalidRecord naming `alias` for a
-// row that is not a valid record.
+// Reads a row selected with the columns of kGet, in a session with kSessionSettings; throws
+// InvalidRecord naming `alias` for a row that is not a valid record.
 MigrationRecord read_record(const pqxx::row& row, std::string_view alias);
 
 // Creates the table if missing and adds the columns a table from an older version lacks, in

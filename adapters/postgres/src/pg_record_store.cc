@@ -203,7 +203,8 @@ class PostgresRecordStore : public RecordStore {
     // A guard must refuse within its deadline, and name the cause when it waits behind a lock
     // someone holds on the record table (an ALTER, a LOCK TABLE): give up on a lock first.
     pqxx::nontransaction(c.connection)
-        .exec("SET lock_timeout = " + std::to_string(lock_timeout().count()));
+        .exec(strings::cat("SET lock_timeout = ", lock_timeout().count(), "; ",
+                           internal::kSessionSettings));
     c.connection.prepare("mm_get", internal::kGet);
     c.connection.prepare("mm_list", internal::kList);
     c.connection.prepare("mm_insert_if_absent", internal::kInsertIfAbsent);
