@@ -81,41 +81,47 @@ std::string json_time(const std::optional<Timestamp>& time) {
   return time ? json_string(format_timestamp(*time)) : "null";
 }
 
-// `, "details": {"alias": {"attempt_uuid": ..., "owner": ..., ...}, ...}` for the aliases where
-// migration `i` has a record; nothing when it has none.
-void print_json_details(Context& ctx, const StatusGrid& grid, size_t i) {
+// `, "NAME": {"alias": VALUE, ...}` over the aliases where migration `i` has a record, each
+// VALUE written by `value(record)`. With no such alias: `, "NAME": {}` when `always`, else
+// nothing.
+template <typename Fn>
+void print_json_by_alias(Context& ctx, const StatusGrid& grid, size_t i, std::string_view name,
+                         bool always, Fn value) {
   bool first = true;
   for (size_t a = 0; a < grid.aliases.size(); ++a) {
     auto it = grid.records[a].by_key.find(grid.migrations[i]->key().str());
     if (it == grid.records[a].by_key.end()) continue;
-    const MigrationRecord& r = it->second;
-    ctx.out << (first ? ", \"details\": {" : ", ") << json_string(grid.aliases[a])
-            << ": {\"attempt_uuid\": " << json_string(r.attempt_uuid)
+    ctx.out << (first ? strings::cat(", \"", name, "\": {") : std::string(", "))
+            << json_string(grid.aliases[a]) << ": ";
+    value(it->second);
+    first = false;
+  }
+  if (!first) {
+    ctx.out << "}";
+  } else if (always) {
+    ctx.out << ", \"" << name << "\": {}";
+  }
+}
+
+// `, "details": {"alias": {"attempt_uuid": ..., "owner": ..., ...}, ...}` where migration `i`
+// has a record.
+void print_json_details(Context& ctx, const StatusGrid& grid, size_t i) {
+  print_json_by_alias(ctx, grid, i, "details", false, [&](const MigrationRecord& r) {
+    ctx.out << "{\"attempt_uuid\": " << json_string(r.attempt_uuid)
             << ", \"owner\": " << json_string(r.owner)
             << ", \"initiated_at\": " << json_time(r.initiated_at)
             << ", \"heartbeat_at\": " << json_time(r.heartbeat_at)
             << ", \"applied_at\": " << json_time(r.applied_at)
             << ", \"last_error\": " << json_string(r.last_error) << "}";
-    first = false;
-  }
-  if (!first) ctx.out << "}";
+  });
 }
 
 // `, "progress": {"alias": {"done": N, "total": M}, ...}` of a mapper migration `i`.
 void print_json_progress(Context& ctx, const StatusGrid& grid, size_t i) {
-  ctx.out << ", \"progress\": {";
-  bool first = true;
-  for (size_t a = 0; a < grid.aliases.size(); ++a) {
-    auto it = grid.records[a].by_key.find(grid.migrations[i]->key().str());
-    if (it == grid.records[a].by_key.end()) continue;
-    const MigrationRecord& record = it->second;
-    ctx.out << (first ? "" : ", ") << json_string(grid.aliases[a])
-            << ": {\"done\": " << record.rows_done
-            << ", \"total\": " << (record.rows_total ? std::to_string(*record.rows_total) : "null")
-            << "}";
-    first = false;
-  }
-  ctx.out << "}";
+  print_json_by_alias(ctx, grid, i, "progress", true, [&](const MigrationRecord& r) {
+    ctx.out << "{\"done\": " << r.rows_done
+            << ", \"total\": " << (r.rows_total ? std::to_string(*r.rows_total) : "null") << "}";
+  });
 }
 
 }  // namespace
