@@ -42,10 +42,11 @@ constexpr long long kSchemaLock = 7264530186;
 // store's sessions (DateStyle ISO, TimeZone UTC: see kSessionSettings), which read_record turns
 // into the form of format_timestamp. to_char would do that on the server, at a cost a guard's
 // cold check notices.
-#define MASSMIGRATION_PG_COLUMNS                                                                \
+#define MASSMIGRATION_PG_STORED_COLUMNS                                                         \
   "key, app_label, name, attempt_uuid, initiated_at, is_applied::int::text, applied_at, "       \
   "has_error::int::text, last_error, was_faked::int::text, rows_done::text, rows_total::text, " \
-  "checkpoint, owner, heartbeat_at, clock_timestamp()"
+  "checkpoint, owner, heartbeat_at"
+#define MASSMIGRATION_PG_COLUMNS MASSMIGRATION_PG_STORED_COLUMNS ", clock_timestamp()"
 
 // "2026-11-30 05:22:09.12+00", as the server writes a timestamptz in those sessions, in the
 // form of format_timestamp ("2026-11-30T05:22:09.120000Z"). Any other text (infinity, a year
@@ -80,6 +81,8 @@ constexpr const char* kAddedColumns[][2] = {
 
 const char* const kGet =
     "SELECT " MASSMIGRATION_PG_COLUMNS " FROM massmigration_record WHERE key = $1";
+const char* const kGetWithoutClock =
+    "SELECT " MASSMIGRATION_PG_STORED_COLUMNS ", NULL FROM massmigration_record WHERE key = $1";
 const char* const kList =
     "SELECT " MASSMIGRATION_PG_COLUMNS " FROM massmigration_record ORDER BY key";
 const char* const kInsertIfAbsent =

@@ -15,6 +15,9 @@ namespace massmigration::postgres::internal {
 inline constexpr char kSessionSettings[] = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'";
 
 extern const char* const kGet;
+// kGet without the server's clock (read_at stays unset): a guard's read, which needs only
+// whether the record is applied.
+extern const char* const kGetWithoutClock;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
 extern const char* const kReplaceIf;  // $15..$17: the expected attempt and status

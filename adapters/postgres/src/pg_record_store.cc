@@ -44,19 +44,12 @@ class PostgresRecordStore : public RecordStore {
 
   // The whole row, validated: an invalid one must not let a guard through.
   bool is_applied(const MigrationKey& key) override {
-    std::optional<MigrationRecord> record = get(key);
+    std::optional<MigrationRecord> record = select_record(key, "mm_get_without_clock");
     return record && record->status() == MigrationStatus::kApplied;
   }
 
   std::optional<MigrationRecord> get(const MigrationKey& key) override {
-    return read<std::optional<MigrationRecord>>(
-        "reading the record of " + key.str(), std::nullopt,
-        [&](pqxx::connection_base& c) -> std::optional<MigrationRecord> {
-          pqxx::nontransaction tx(c);
-          pqxx::result r = tx.exec_prepared("mm_get", key.str());
-          if (r.empty()) return std::nullopt;
-          return internal::read_record(r[0], alias_);
-        });
+    return select_record(key, "mm_get");
   }
 
   RecordListing list() override {
@@ -117,6 +110,19 @@ class PostgresRecordStore : public RecordStore {
   }
 
  private:
+  // The record of `key`, selected by the prepared statement `statement` (mm_get or
+  // mm_get_without_clock).
+  std::optional<MigrationRecord> select_record(const MigrationKey& key, const char* statement) {
+    return read<std::optional<MigrationRecord>>(
+        "reading the record of " + key.str(), std::nullopt,
+        [&](pqxx::connection_base& c) -> std::optional<MigrationRecord> {
+          pqxx::nontransaction tx(c);
+          pqxx::result r = tx.exec_prepared(statement, key.str());
+          if (r.empty()) return std::nullopt;
+          return internal::read_record(r[0], alias_);
+        });
+  }
+
   static std::size_t run_prepared(pqxx::connection_base& c, const char* name, Params& params) {
     pqxx::work tx(c);
     pqxx::result r = tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(params.pointers()));
@@ -206,6 +212,7 @@ class PostgresRecordStore : public RecordStore {
         .exec(strings::cat("SET lock_timeout = ", lock_timeout().count(), "; ",
                            internal::kSessionSettings));
     c.connection.prepare("mm_get", internal::kGet);
+    c.connection.prepare("mm_get_without_clock", internal::kGetWithoutClock);
     c.connection.prepare("mm_list", internal::kList);
     c.connection.prepare("mm_insert_if_absent", internal::kInsertIfAbsent);
     c.connection.prepare("mm_replace_if", internal::kReplaceIf);

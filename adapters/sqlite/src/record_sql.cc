@@ -49,10 +49,11 @@ constexpr const char* kAddedColumns[][2] = {
 
 // The database's clock, as format_timestamp writes times (SQLite keeps milliseconds).
 #define MASSMIGRATION_SQLITE_NOW "(strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z')"
-#define MASSMIGRATION_SQLITE_COLUMNS                                                      \
+#define MASSMIGRATION_SQLITE_STORED_COLUMNS                                               \
   "key, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, " \
-  "last_error, was_faked, rows_done, rows_total, checkpoint, owner, "                     \
-  "heartbeat_at, " MASSMIGRATION_SQLITE_NOW
+  "last_error, was_faked, rows_done, rows_total, checkpoint, owner, heartbeat_at"
+#define MASSMIGRATION_SQLITE_COLUMNS \
+  MASSMIGRATION_SQLITE_STORED_COLUMNS ", " MASSMIGRATION_SQLITE_NOW
 // A run that is not done (neither applied nor failed) shows it is alive by writing; a finished
 // or failed one keeps the heartbeat it had.
 #define MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE \
@@ -60,6 +61,8 @@ constexpr const char* kAddedColumns[][2] = {
 
 const char* const kGet =
     "SELECT " MASSMIGRATION_SQLITE_COLUMNS " FROM massmigration_record WHERE key = ?1";
+const char* const kGetWithoutClock =
+    "SELECT " MASSMIGRATION_SQLITE_STORED_COLUMNS ", NULL FROM massmigration_record WHERE key = ?1";
 const char* const kList =
     "SELECT " MASSMIGRATION_SQLITE_COLUMNS " FROM massmigration_record ORDER BY key";
 const char* const kInsertIfAbsent =

@@ -11,6 +11,9 @@
 namespace massmigration::sqlite::internal {
 
 extern const char* const kGet;
+// kGet without the database's clock (read_at stays unset): a guard's read, which needs only
+// whether the record is applied.
+extern const char* const kGetWithoutClock;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
 extern const char* const kReplaceIfAttempt;  // ?15..?17: see bind_expected

@@ -18,6 +18,7 @@ using internal::bind_expected;
 using internal::bind_record;
 using internal::Connection;
 using internal::kGet;
+using internal::kGetWithoutClock;
 using internal::kHeartbeat;
 using internal::kInsertIfAbsent;
 using internal::kList;
@@ -37,19 +38,12 @@ class SqliteRecordStore : public RecordStore {
 
   // The whole row, validated: an invalid one must not let a guard through.
   bool is_applied(const MigrationKey& key) override {
-    std::optional<MigrationRecord> record = get(key);
+    std::optional<MigrationRecord> record = select_record(key, kGetWithoutClock);
     return record && record->status() == MigrationStatus::kApplied;
   }
 
   std::optional<MigrationRecord> get(const MigrationKey& key) override {
-    return read<std::optional<MigrationRecord>>(
-        "reading the record of " + key.str(), std::nullopt,
-        [&](Connection& c) -> std::optional<MigrationRecord> {
-          Statement s = c.statement(kGet);
-          s.bind(1, key.str());
-          if (!s.step()) return std::nullopt;
-          return read_record(s, alias_);
-        });
+    return select_record(key, kGet);
   }
 
   RecordListing list() override {
@@ -117,6 +111,18 @@ class SqliteRecordStore : public RecordStore {
   }
 
  private:
+  // The record of `key`, selected by `sql` (kGet or kGetWithoutClock).
+  std::optional<MigrationRecord> select_record(const MigrationKey& key, const char* sql) {
+    return read<std::optional<MigrationRecord>>(
+        "reading the record of " + key.str(), std::nullopt,
+        [&](Connection& c) -> std::optional<MigrationRecord> {
+          Statement s = c.statement(sql);
+          s.bind(1, key.str());
+          if (!s.step()) return std::nullopt;
+          return read_record(s, alias_);
+        });
+  }
+
   // Reads answer `nothing` while the file or its table does not exist yet: nothing was ever
   // recorded (the first write creates both). A missing directory, though, is an error: the
   // store could never write there, so the path is wrong or a volume is missing.
