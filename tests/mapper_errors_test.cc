@@ -225,7 +225,7 @@ TEST_P(MapperErrors, AnAttemptDeletedBeforeItsFirstChunkStopsWithoutWriting) {
   EXPECT_EQ(scalar("SELECT count(*) FROM item WHERE done = 1"), "0");
   EXPECT_EQ(logged(mm::LogLevel::kWarning,
                    "migration errs:0004_deleted_first on default: attempt " + attempt +
-                       " was deleted or replaced; it stops without writing"),
+                       " was deleted or replaced, or stopped elsewhere; it stops without writing"),
             1);
 }
 

@@ -19,77 +19,13 @@
 #include "massmigration/testing.h"
 #include "support/await_status.h"
 #include "support/engines.h"
+#include "support/worker_process.h"
 
 namespace mm = massmigration;
 using mm::test::Engine;
 
 namespace {
 
-std::filesystem::path g_worker;  // argv[1]: mapper_worker
-
-// A mapper_worker process, started with `args`, once it has said its first line.
-class WorkerProcess {
- public:
-  explicit WorkerProcess(const std::vector<std::string>& args) {
-    if (g_worker.empty()) {
-      ADD_FAILURE() << "run through ctest, which passes mapper_worker's path";
-      return;
-    }
-    int to_child[2], from_child[2];
-    if (pipe(to_child) != 0 || pipe(from_child) != 0) {
-      ADD_FAILURE() << "pipe: " << std::strerror(errno);
-      return;
-    }
-    std::vector<char*> argv{const_cast<char*>(g_worker.c_str())};
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(to_child[0], STDIN_FILENO);
-      dup2(from_child[1], STDOUT_FILENO);
-      execv(g_worker.c_str(), argv.data());
-      _exit(127);
-    }
-    close(to_child[0]);
-    close(from_child[1]);
-    to_child_ = to_child[1];
-    from_child_ = from_child[0];
-    char c;
-    while (read(from_child_, &c, 1) == 1 && c != '\n') first_line_ += c;
-  }
-  ~WorkerProcess() {
-    if (pid_ > 0 && !waited_) {
-      kill(pid_, SIGKILL);
-      wait();
-    }
-    if (to_child_ >= 0) close(to_child_);
-    if (from_child_ >= 0) close(from_child_);
-  }
-  WorkerProcess(const WorkerProcess&) = delete;
-  WorkerProcess& operator=(const WorkerProcess&) = delete;
-
-  const std::string& first_line() const { return first_line_; }
-  void signal(int signal) { kill(pid_, signal); }
-  // A line on its standard input.
-  void say(const std::string& line) {
-    const std::string text = line + "\n";
-    EXPECT_EQ(write(to_child_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
-  }
-  // Its wait status, once it has ended.
-  int wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    waited_ = true;
-    return status;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int to_child_ = -1;
-  int from_child_ = -1;
-  bool waited_ = false;
-  std::string first_line_;
-};
 std::atomic<std::int64_t> g_fail_at{-1};
 
 // Seeds `thing` with ids 1..1000 (text names), and `seen` to log every row visit.
@@ -271,7 +207,7 @@ class Mapper : public ::testing::TestWithParam<Engine> {
   // Runs mapper_worker with `args` until it prints "stopped at ..." (or "stopping"), then
   // SIGKILLs it there.
   void kill_worker_when_it_stops(const std::vector<std::string>& args) {
-    WorkerProcess worker(args);
+    mm::test::WorkerProcess worker(args);
     worker.signal(SIGKILL);
     const int status = worker.wait();
     ASSERT_TRUE(WIFSIGNALED(status))
@@ -281,19 +217,9 @@ class Mapper : public ::testing::TestWithParam<Engine> {
   }
 
   // Table `counted` of map:0002_counted, ids 1..rows, each processed 0 times yet.
-  void create_counted(int rows) {
-    dbs_.execute("default",
-                 "CREATE TABLE counted (id INTEGER PRIMARY KEY, times INTEGER NOT NULL DEFAULT 0);"
-                 "INSERT INTO counted (id) WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT "
-                 "n + 1 FROM seq WHERE n < " +
-                     std::to_string(rows) + ") SELECT n FROM seq");
-  }
-  // Rows of `counted` processed once, none twice, and as many as the record counts done.
+  void create_counted(int rows) { mm::test::create_counted(dbs_, rows); }
   std::int64_t expect_counted_once_as_recorded(const char* key) {
-    mm::MigrationRecord r = record(key);
-    EXPECT_EQ(scalar("SELECT count(*) FROM counted WHERE times > 1"), "0");
-    EXPECT_EQ(scalar("SELECT count(*) FROM counted WHERE times = 1"), std::to_string(r.rows_done));
-    return r.rows_done;
+    return mm::test::expect_counted_once_as_recorded(dbs_, key);
   }
   // Resumes `key`, which must then be applied with every one of `rows` rows processed once.
   void expect_resumes_counting_every_row_once(const char* key, int rows) {
@@ -511,7 +437,7 @@ TEST_P(Mapper, AStoppedRunIsResumedElsewhereAndCommitsNothingWhenItContinues) {
   mm::Config config = mm::current_config();
   config.run_lease = std::chrono::seconds(1);  // as the worker's
   mm::configure(config);
-  WorkerProcess worker({dbs_.url("default"), "pause-after-chunk:2", kCounted});
+  mm::test::WorkerProcess worker({dbs_.url("default"), "pause-after-chunk:2", kCounted});
   ASSERT_EQ(worker.first_line(), "paused");
   // Alive, if idle between chunks: its heartbeat goes on, and resuming is refused.
   const mm::Timestamp seen = *record(kCounted).heartbeat_at;
@@ -682,6 +608,6 @@ TEST(MapperRowErrors, AreMigrationErrorsNamingTheRowAndWhatItThrew) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  if (argc > 1) g_worker = std::filesystem::absolute(argv[1]);
+  if (argc > 1) mm::test::set_worker_path(argv[1]);
   return RUN_ALL_TESTS();
 }

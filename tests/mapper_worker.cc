@@ -6,13 +6,22 @@
 // STOP "pause-after-chunk:N" instead pauses after the Nth chunk committed, between chunks,
 // with a run lease of one second: it prints "paused" and waits for a line on standard input,
 // then goes on. Its heartbeat thread keeps beating meanwhile, as in a live process.
+//
+// STOP "step" pauses so after every chunk, printing "chunk ROWS_DONE" each time, so that a
+// test can act between any two chunks. "step-cli" does the same while the command line runs
+// the rest of the arguments ("run KEY --database default"), with its standard error on
+// standard output: what it says about signals comes in order with the chunks.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "massmigration/cli.h"
 #include "massmigration/massmigration.h"
 #include "support/kill_point.h"
 #include "support/resumable_mapper.h"
@@ -21,21 +30,46 @@ namespace mm = massmigration;
 
 namespace {
 
+void wait_for_a_line() {
+  int c;
+  while ((c = std::getchar()) != EOF && c != '\n') {
+  }
+}
+
+// After every chunk: says "chunk ROWS_DONE", and waits for a line on standard input.
+void step_through_chunks() {
+  mm::set_progress_listener([](const mm::MigrationProgress& p) {
+    if (p.finished) return;
+    std::printf("chunk %lld\n", static_cast<long long>(p.rows_done));
+    std::fflush(stdout);
+    wait_for_a_line();
+  });
+}
+
 // After the `chunk`th chunk: says "paused", and waits for a line on standard input.
 void pause_after_chunk(int chunk) {
   mm::set_progress_listener([chunk, chunks = 0](const mm::MigrationProgress& p) mutable {
     if (p.finished || ++chunks != chunk) return;
     std::printf("paused\n");
     std::fflush(stdout);
-    int c;
-    while ((c = std::getchar()) != EOF && c != '\n') {
-    }
+    wait_for_a_line();
   });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 3 && std::string_view(argv[2]) == "step-cli") {
+    dup2(STDOUT_FILENO, STDERR_FILENO);
+    setvbuf(stderr, nullptr, _IOLBF, 0);
+    step_through_chunks();
+    mm::Config config;
+    config.databases["default"] = argv[1];
+    mm::configure(config);
+    std::vector<char*> cli_args{argv[0]};
+    cli_args.insert(cli_args.end(), argv + 3, argv + argc);
+    return mm::cli::main(static_cast<int>(cli_args.size()), cli_args.data());
+  }
   if (argc != 3 && argc != 4) {
     std::fprintf(stderr, "usage: mapper_worker URL STOP [MIGRATION]\n");
     return 1;
@@ -44,7 +78,9 @@ int main(int argc, char** argv) {
     const std::string stop = argv[2];
     mm::Config config;
     constexpr std::string_view kPause = "pause-after-chunk:";
-    if (stop.find_first_not_of("0123456789") == std::string::npos) {
+    if (stop == "step") {
+      step_through_chunks();
+    } else if (stop.find_first_not_of("0123456789") == std::string::npos) {
       mm::test::resumable_stop_at = std::atoll(stop.c_str());
     } else if (stop.starts_with(kPause)) {
       pause_after_chunk(std::atoi(stop.c_str() + kPause.size()));

@@ -27,37 +27,30 @@ struct Case {
 };
 
 // Written out here, independently of the table in transitions.h, so that a change to the
-// table fails a test until this list agrees.
+// table fails a test until this list agrees: every status a record shows x every event.
 const Case kCases[] = {
     {MigrationStatus::kNotRun, RecordEvent::kStart, MigrationStatus::kRunning},
     {MigrationStatus::kNotRun, RecordEvent::kFinish, std::nullopt},
     {MigrationStatus::kNotRun, RecordEvent::kFail, std::nullopt},
     {MigrationStatus::kNotRun, RecordEvent::kFake, MigrationStatus::kApplied},
     {MigrationStatus::kNotRun, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kNotRun, RecordEvent::kProgress, std::nullopt},
+    {MigrationStatus::kNotRun, RecordEvent::kResume, std::nullopt},
+    {MigrationStatus::kNotRun, RecordEvent::kPause, std::nullopt},
+    {MigrationStatus::kNotRun, RecordEvent::kCancel, std::nullopt},
+    {MigrationStatus::kNotRun, RecordEvent::kStop, std::nullopt},
+    {MigrationStatus::kNotRun, RecordEvent::kTune, std::nullopt},
     {MigrationStatus::kRunning, RecordEvent::kStart, std::nullopt},
     {MigrationStatus::kRunning, RecordEvent::kFinish, MigrationStatus::kApplied},
     {MigrationStatus::kRunning, RecordEvent::kFail, MigrationStatus::kErrored},
     {MigrationStatus::kRunning, RecordEvent::kFake, std::nullopt},
-    {MigrationStatus::kRunning, RecordEvent::kDelete, std::nullopt},  // its run may go on
-    {MigrationStatus::kApplied, RecordEvent::kStart, std::nullopt},
-    {MigrationStatus::kApplied, RecordEvent::kFinish, std::nullopt},
-    {MigrationStatus::kApplied, RecordEvent::kFail, std::nullopt},
-    {MigrationStatus::kApplied, RecordEvent::kFake, MigrationStatus::kApplied},
-    {MigrationStatus::kApplied, RecordEvent::kDelete, MigrationStatus::kNotRun},
-    {MigrationStatus::kErrored, RecordEvent::kStart, std::nullopt},
-    {MigrationStatus::kErrored, RecordEvent::kFinish, std::nullopt},
-    {MigrationStatus::kErrored, RecordEvent::kFail, std::nullopt},
-    {MigrationStatus::kErrored, RecordEvent::kFake, MigrationStatus::kApplied},
-    {MigrationStatus::kErrored, RecordEvent::kDelete, MigrationStatus::kNotRun},
-    {MigrationStatus::kNotRun, RecordEvent::kProgress, std::nullopt},
+    {MigrationStatus::kRunning, RecordEvent::kDelete, std::nullopt},
     {MigrationStatus::kRunning, RecordEvent::kProgress, MigrationStatus::kRunning},
-    {MigrationStatus::kApplied, RecordEvent::kProgress, std::nullopt},
-    {MigrationStatus::kErrored, RecordEvent::kProgress, std::nullopt},
-    {MigrationStatus::kNotRun, RecordEvent::kResume, std::nullopt},
-    {MigrationStatus::kRunning, RecordEvent::kResume, std::nullopt},  // it is alive
-    {MigrationStatus::kApplied, RecordEvent::kResume, std::nullopt},
-    {MigrationStatus::kErrored, RecordEvent::kResume, MigrationStatus::kRunning},
-    // A stalled run is resumed by others, and goes on if it wakes before.
+    {MigrationStatus::kRunning, RecordEvent::kResume, std::nullopt},
+    {MigrationStatus::kRunning, RecordEvent::kPause, MigrationStatus::kPausing},
+    {MigrationStatus::kRunning, RecordEvent::kCancel, MigrationStatus::kCancelling},
+    {MigrationStatus::kRunning, RecordEvent::kStop, MigrationStatus::kPaused},
+    {MigrationStatus::kRunning, RecordEvent::kTune, MigrationStatus::kRunning},
     {MigrationStatus::kStalled, RecordEvent::kStart, std::nullopt},
     {MigrationStatus::kStalled, RecordEvent::kFinish, MigrationStatus::kApplied},
     {MigrationStatus::kStalled, RecordEvent::kFail, MigrationStatus::kErrored},
@@ -65,6 +58,76 @@ const Case kCases[] = {
     {MigrationStatus::kStalled, RecordEvent::kDelete, std::nullopt},
     {MigrationStatus::kStalled, RecordEvent::kProgress, MigrationStatus::kRunning},
     {MigrationStatus::kStalled, RecordEvent::kResume, MigrationStatus::kRunning},
+    {MigrationStatus::kStalled, RecordEvent::kPause, MigrationStatus::kPaused},
+    {MigrationStatus::kStalled, RecordEvent::kCancel, MigrationStatus::kCancelled},
+    {MigrationStatus::kStalled, RecordEvent::kStop, MigrationStatus::kPaused},
+    {MigrationStatus::kStalled, RecordEvent::kTune, MigrationStatus::kStalled},
+    {MigrationStatus::kPausing, RecordEvent::kStart, std::nullopt},
+    {MigrationStatus::kPausing, RecordEvent::kFinish, MigrationStatus::kApplied},
+    {MigrationStatus::kPausing, RecordEvent::kFail, MigrationStatus::kErrored},
+    {MigrationStatus::kPausing, RecordEvent::kFake, std::nullopt},
+    {MigrationStatus::kPausing, RecordEvent::kDelete, std::nullopt},
+    {MigrationStatus::kPausing, RecordEvent::kProgress, MigrationStatus::kPaused},
+    {MigrationStatus::kPausing, RecordEvent::kResume, std::nullopt},
+    {MigrationStatus::kPausing, RecordEvent::kPause, MigrationStatus::kPausing},
+    {MigrationStatus::kPausing, RecordEvent::kCancel, MigrationStatus::kCancelling},
+    {MigrationStatus::kPausing, RecordEvent::kStop, MigrationStatus::kPaused},
+    {MigrationStatus::kPausing, RecordEvent::kTune, MigrationStatus::kPausing},
+    {MigrationStatus::kPaused, RecordEvent::kStart, std::nullopt},
+    {MigrationStatus::kPaused, RecordEvent::kFinish, std::nullopt},
+    {MigrationStatus::kPaused, RecordEvent::kFail, std::nullopt},
+    {MigrationStatus::kPaused, RecordEvent::kFake, std::nullopt},
+    {MigrationStatus::kPaused, RecordEvent::kDelete, std::nullopt},
+    {MigrationStatus::kPaused, RecordEvent::kProgress, std::nullopt},
+    {MigrationStatus::kPaused, RecordEvent::kResume, MigrationStatus::kRunning},
+    {MigrationStatus::kPaused, RecordEvent::kPause, MigrationStatus::kPaused},
+    {MigrationStatus::kPaused, RecordEvent::kCancel, MigrationStatus::kCancelled},
+    {MigrationStatus::kPaused, RecordEvent::kStop, std::nullopt},
+    {MigrationStatus::kPaused, RecordEvent::kTune, MigrationStatus::kPaused},
+    {MigrationStatus::kCancelling, RecordEvent::kStart, std::nullopt},
+    {MigrationStatus::kCancelling, RecordEvent::kFinish, MigrationStatus::kApplied},
+    {MigrationStatus::kCancelling, RecordEvent::kFail, MigrationStatus::kErrored},
+    {MigrationStatus::kCancelling, RecordEvent::kFake, std::nullopt},
+    {MigrationStatus::kCancelling, RecordEvent::kDelete, std::nullopt},
+    {MigrationStatus::kCancelling, RecordEvent::kProgress, MigrationStatus::kCancelled},
+    {MigrationStatus::kCancelling, RecordEvent::kResume, std::nullopt},
+    {MigrationStatus::kCancelling, RecordEvent::kPause, std::nullopt},
+    {MigrationStatus::kCancelling, RecordEvent::kCancel, MigrationStatus::kCancelling},
+    {MigrationStatus::kCancelling, RecordEvent::kStop, MigrationStatus::kCancelled},
+    {MigrationStatus::kCancelling, RecordEvent::kTune, std::nullopt},
+    {MigrationStatus::kCancelled, RecordEvent::kStart, std::nullopt},
+    {MigrationStatus::kCancelled, RecordEvent::kFinish, std::nullopt},
+    {MigrationStatus::kCancelled, RecordEvent::kFail, std::nullopt},
+    {MigrationStatus::kCancelled, RecordEvent::kFake, MigrationStatus::kApplied},
+    {MigrationStatus::kCancelled, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kCancelled, RecordEvent::kProgress, std::nullopt},
+    {MigrationStatus::kCancelled, RecordEvent::kResume, std::nullopt},
+    {MigrationStatus::kCancelled, RecordEvent::kPause, std::nullopt},
+    {MigrationStatus::kCancelled, RecordEvent::kCancel, MigrationStatus::kCancelled},
+    {MigrationStatus::kCancelled, RecordEvent::kStop, std::nullopt},
+    {MigrationStatus::kCancelled, RecordEvent::kTune, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kStart, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kFinish, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kFail, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kFake, MigrationStatus::kApplied},
+    {MigrationStatus::kApplied, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kApplied, RecordEvent::kProgress, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kResume, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kPause, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kCancel, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kStop, std::nullopt},
+    {MigrationStatus::kApplied, RecordEvent::kTune, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kStart, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kFinish, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kFail, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kFake, MigrationStatus::kApplied},
+    {MigrationStatus::kErrored, RecordEvent::kDelete, MigrationStatus::kNotRun},
+    {MigrationStatus::kErrored, RecordEvent::kProgress, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kResume, MigrationStatus::kRunning},
+    {MigrationStatus::kErrored, RecordEvent::kPause, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kCancel, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kStop, std::nullopt},
+    {MigrationStatus::kErrored, RecordEvent::kTune, std::nullopt},
 };
 
 // The lease of these tests: a record whose heartbeat is older is STALLED.
@@ -81,6 +144,12 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
     r.has_error = from == MigrationStatus::kErrored;
     if (r.is_applied) r.applied_at = r.initiated_at;
     ASSERT_TRUE(store_->insert_if_absent(r));
+    // Asked to pause or cancel, or stopped so, by an operator elsewhere.
+    if (from == MigrationStatus::kPausing || from == MigrationStatus::kPaused ||
+        from == MigrationStatus::kCancelling || from == MigrationStatus::kCancelled) {
+      ASSERT_TRUE(store_->control_run(key_, kAttempt, MigrationStatus::kRunning, from, {}));
+      ASSERT_EQ(status(), from);
+    }
     if (from == MigrationStatus::kStalled) {
       // Its run last wrote a heartbeat long ago, by the database's clock.
       auto session = open_session();
@@ -132,11 +201,32 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
       case RecordEvent::kProgress: {
         // As a mapper chunk records it: inside a session, for this attempt.
         auto session = open_session();
-        bool done = mm::internal::advance_progress(
+        std::optional<mm::RecordedChunk> done = mm::internal::advance_progress(
             *session, key_, kAttempt, 10, [](const std::optional<std::string>&) { return "10"; });
         session->commit();
-        return done;
+        // It tells the run the status its commit leaves.
+        if (done) {
+          EXPECT_EQ(done->status, status());
+        }
+        return done.has_value();
       }
+      case RecordEvent::kPause:
+      case RecordEvent::kCancel:
+      case RecordEvent::kTune:
+        try {
+          const MigrationStatus after = mm::internal::control_record(
+              *store_, key_, "default", kLease, event, {.chunk_size = 7, .pause_ms = 3});
+          EXPECT_EQ(after, status());
+          if (event == RecordEvent::kTune) {
+            EXPECT_EQ(store_->get(key_)->tuning, (mm::RunTuning{.chunk_size = 7, .pause_ms = 3}));
+          }
+          return true;
+        } catch (const mm::ActionNotAllowed& e) {
+          EXPECT_EQ(e.action(), mm::internal::to_string(event));
+          return false;
+        }
+      case RecordEvent::kStop:
+        return mm::internal::stop_own_run(*store_, key_, "default", kAttempt, "a test").has_value();
       case RecordEvent::kResume:
         try {
           mm::MigrationRecord resumed =
@@ -202,7 +292,7 @@ TEST(TransitionTable, ListsEachPairOnce) {
     }
     EXPECT_EQ(seen, 1);
   }
-  EXPECT_EQ(std::size(kCases), 35u);  // every status x every event
+  EXPECT_EQ(std::size(kCases), 9u * 11u);  // every status x every event
 }
 
 // The run's own record writes inside its transaction go through the table as well.

@@ -3,14 +3,18 @@
 // for an alias that is not configured, RecordStoreError when the database cannot answer.
 //
 // Record status moves only along these transitions (anything else is refused):
-//   NOT_RUN -start-> RUNNING -finish-> APPLIED      NOT_RUN/ERRORED -fake-> APPLIED
-//                    RUNNING -fail--> ERRORED       APPLIED/ERRORED -delete-> NOT_RUN
-//   STALLED/ERRORED -resume-> RUNNING (a new attempt)
-//   (fake on APPLIED changes nothing; deleting a RUNNING or STALLED record needs `force`)
+//   NOT_RUN -start-> RUNNING -finish-> APPLIED      NOT_RUN/ERRORED/CANCELLED -fake-> APPLIED
+//                    RUNNING -fail--> ERRORED       APPLIED/ERRORED/CANCELLED -delete-> NOT_RUN
+//   RUNNING -pause-> PAUSING -(its next chunk)-> PAUSED -resume-> RUNNING (a new attempt)
+//   RUNNING/PAUSING/PAUSED -cancel-> CANCELLING -(its next chunk)-> CANCELLED
+//   STALLED/ERRORED -resume-> RUNNING (a new attempt); STALLED -pause/cancel-> PAUSED/CANCELLED
+//   (fake on APPLIED changes nothing; deleting a record whose run may go on needs `force`)
 //
 // Every run records its owner (host and pid) and writes a heartbeat by the database's clock at
-// least every lease / 3 (Config::run_lease, [runs] lease_seconds). A RUNNING record whose
-// heartbeat is older than the lease shows STALLED: its process died or hangs.
+// least every lease / 3 (Config::run_lease, [runs] lease_seconds). A live record (RUNNING,
+// PAUSING, CANCELLING) whose heartbeat is older than the lease shows STALLED: its process died
+// or hangs. Every launch, resume, pause, cancel, tune, fake, delete, finish and failure is
+// written to the audit trail of the database it concerns (migration_history).
 //
 // A row that is not a valid record makes that migration's status UNKNOWN there: functions that
 // read it throw InvalidRecord (a RecordStoreError) naming the row and what is wrong with it.
@@ -19,6 +23,8 @@
 #ifndef MASSMIGRATION_API_H_
 #define MASSMIGRATION_API_H_
 
+#include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,12 +64,12 @@ std::string initiate_migration(const MigrationKey& key, std::string_view alias,
 std::string resume_migration(const MigrationKey& key, std::string_view alias,
                              const LaunchOptions& options = {});
 
-// A record exists (RUNNING, STALLED, APPLIED or ERRORED).
+// A record exists (any status but NOT_RUN).
 bool migration_was_started(const MigrationKey& key, std::string_view alias);
-// A live run: the record says RUNNING and its heartbeat is within the lease.
+// A live run: RUNNING, PAUSING or CANCELLING, with a heartbeat within the lease.
 bool migration_is_in_progress(const MigrationKey& key, std::string_view alias);
-// What the record shows: NOT_RUN, RUNNING, STALLED, APPLIED or ERRORED. Throws InvalidRecord
-// for a row that is not a valid record (UNKNOWN).
+// What the record shows: NOT_RUN, RUNNING, STALLED, PAUSING, PAUSED, CANCELLING, CANCELLED,
+// APPLIED or ERRORED. Throws InvalidRecord for a row that is not a valid record (UNKNOWN).
 MigrationStatus migration_status(const MigrationKey& key, std::string_view alias);
 // initiate_migration would launch it: allowed there, dependencies applied, not started.
 bool can_start_migration(const MigrationKey& key, std::string_view alias);
@@ -99,6 +105,57 @@ struct DeleteOptions {
 // logged as a warning. Guards in this process forget their positive answers (the cache is
 // reset).
 bool delete_record(const MigrationKey& key, std::string_view alias, DeleteOptions options = {});
+
+// Run control. Each changes only the run's status and tuning in its record, so a chunk
+// committing meanwhile loses nothing, and writes its event by options.actor. A live run reads
+// the change when its current chunk commits, in whichever process or machine runs it.
+struct ControlOptions {
+  // Who asks, for the audit trail (a console user); empty: this process, "host H pid N".
+  std::string actor;
+};
+
+// Asks the run to stop after its current chunk and record PAUSED (resume continues it from its
+// checkpoint). Returns the status after: PAUSING while the run finishes its chunk, PAUSED when
+// it had stalled (nobody could) or was paused already. Throws ActionNotAllowed from any other
+// status (NOT_RUN, APPLIED, ERRORED, CANCELLING, CANCELLED). A simple or custom migration is
+// one chunk: asked to pause, it ends APPLIED or ERRORED as it would have.
+MigrationStatus pause_migration(const MigrationKey& key, std::string_view alias,
+                                const ControlOptions& options = {});
+// Asks the run to stop after its current chunk and record CANCELLED: final for that attempt
+// (delete its record to run the migration afresh). Returns CANCELLING, or CANCELLED when it
+// was paused or stalled. Throws ActionNotAllowed from NOT_RUN, APPLIED and ERRORED.
+MigrationStatus cancel_migration(const MigrationKey& key, std::string_view alias,
+                                 const ControlOptions& options = {});
+// Changes a running, paused or stalled mapper's chunk size or pause between chunks from its
+// next chunk on (a resumed run keeps them); values not given stay as they are. Throws
+// std::invalid_argument for a chunk size below 1 or a negative pause, ActionNotAllowed from
+// other statuses. Returns the status.
+MigrationStatus tune_migration(const MigrationKey& key, std::string_view alias,
+                               const RunTuning& tuning, const ControlOptions& options = {});
+
+struct FinishOptions {
+  // How long to wait for a run elsewhere to end; unset waits as long as it takes. A run this
+  // call does itself (inline) is not cut short.
+  std::optional<std::chrono::milliseconds> timeout{};
+  // Called with the record while waiting for a run elsewhere, about every second.
+  std::function<void(const MigrationRecord&)> on_wait{};
+};
+
+// Makes sure the migration ends APPLIED on `alias`, for a deploy step: runs it inline when not
+// run, waits for a live run elsewhere, resumes a stalled, paused or errored one. Returns when it
+// is applied. Throws what launching throws, MigrationError naming the status and its
+// last_error when a run it started or waited for ended otherwise, ActionNotAllowed for a
+// cancelled one, and MigrationError when the timeout passed first.
+void finish_migration(const MigrationKey& key, std::string_view alias,
+                      const FinishOptions& options = {});
+
+// The audit trail of the migration on `alias`, oldest first.
+std::vector<MigrationEvent> migration_history(const MigrationKey& key, std::string_view alias);
+
+// For a graceful shutdown: every run in this process stops after its current chunk and
+// records PAUSED (CANCELLED when it was being cancelled), from now until the process exits;
+// resume continues them anywhere. The command line calls it on SIGTERM and SIGINT.
+void stop_local_runs();
 
 }  // namespace massmigration::api
 

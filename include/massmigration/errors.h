@@ -236,6 +236,26 @@ class MigrationIsRunning : public MigrationError {
   std::string attempt_uuid_;
 };
 
+// A run control action (pause, cancel, resume, tune, fake, delete) that the record's status
+// does not allow: pausing an applied migration, resuming a cancelled attempt. The message
+// names the action, what the record shows and what to do; nothing was changed.
+class ActionNotAllowed : public MigrationError {
+ public:
+  ActionNotAllowed(std::string key, std::string alias, std::string action, std::string status,
+                   std::string state);
+  const std::string& key() const { return key_; }
+  const std::string& alias() const { return alias_; }
+  const std::string& action() const { return action_; }
+  // The status the record showed: "NOT_RUN", "APPLIED", ...
+  const std::string& status() const { return status_; }
+
+ private:
+  std::string key_;
+  std::string alias_;
+  std::string action_;
+  std::string status_;
+};
+
 }  // namespace massmigration
 
 #endif  // MASSMIGRATION_ERRORS_H_

@@ -17,6 +17,7 @@
 #ifndef MASSMIGRATION_MIGRATION_H_
 #define MASSMIGRATION_MIGRATION_H_
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -98,6 +99,11 @@ class MapperMigration : public Migration {
   // Called once per chunk with its rows in key order; override for set-based speed. The
   // default calls operation() for each row.
   virtual void batch_operation(const std::vector<MapperRow>& rows, OperationContext& ctx);
+  // How long to wait before the next chunk on `alias`, asked after every chunk once the pause
+  // between chunks (Config::pause_between_chunks, or `manage tune --pause-ms`) has passed: for
+  // example, while replicas lag behind (README: "Throttling"). A stop request ends the wait.
+  // Default: no wait.
+  virtual std::chrono::milliseconds throttle(const std::string& alias);
 };
 
 // The backend does the work through a method it names.

@@ -13,14 +13,40 @@
 
 namespace massmigration {
 
-// kStalled: the record says RUNNING, but its run has not shown it is alive for longer than the
-// lease (its process died or hangs); MigrationRecord::shown_status() tells it, status() never.
+// kStalled: the record says RUNNING (or PAUSING, CANCELLING), but its run has not shown it is
+// alive for longer than the lease (its process died or hangs); MigrationRecord::shown_status()
+// tells it, status() never.
+// kPausing, kCancelling: the run was asked to stop after its current chunk; kPaused and
+// kCancelled once it did (or at once, when it had stalled). A paused run resumes from its
+// checkpoint; a cancelled attempt is over, and deleting its record allows a fresh run.
 // kUnknown: the record could not be read, or its row is invalid; guards refuse. A
 // MigrationRecord itself is never UNKNOWN: stores refuse to make one of an invalid row.
-enum class MigrationStatus { kNotRun, kRunning, kStalled, kApplied, kErrored, kUnknown };
+enum class MigrationStatus {
+  kNotRun,
+  kRunning,
+  kStalled,
+  kPausing,
+  kPaused,
+  kCancelling,
+  kCancelled,
+  kApplied,
+  kErrored,
+  kUnknown
+};
 
-// "NOT_RUN", "RUNNING", "STALLED", "APPLIED", "ERRORED", "UNKNOWN".
+// "NOT_RUN", "RUNNING", "STALLED", "PAUSING", "PAUSED", "CANCELLING", "CANCELLED", "APPLIED",
+// "ERRORED", "UNKNOWN".
 std::string_view to_string(MigrationStatus status);
+// The inverse of to_string; nullopt for any other text.
+std::optional<MigrationStatus> parse_status(std::string_view text);
+
+// A run's settings changed while it runs (`manage tune`), read before each chunk; unset ones
+// keep what the migration and configuration say.
+struct RunTuning {
+  std::optional<std::int64_t> chunk_size{};  // rows per chunk, > 0
+  std::optional<std::int64_t> pause_ms{};    // wait between chunks, >= 0
+  friend bool operator==(const RunTuning&, const RunTuning&) = default;
+};
 
 using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
 
@@ -35,6 +61,10 @@ struct MigrationRecord {
   std::optional<Timestamp> applied_at{};
   bool has_error = false;
   std::string last_error{};  // "ExceptionType: message" when has_error
+  // In a record neither applied nor errored: RUNNING, or what the run was asked to do and
+  // did (PAUSING, PAUSED, CANCELLING, CANCELLED). kRunning in any other record.
+  MigrationStatus run_status = MigrationStatus::kRunning;
+  RunTuning tuning{};
   bool was_faked = false;
   // Progress of mapper migrations; zero and empty for the other types.
   std::int64_t rows_done = 0;
@@ -52,14 +82,20 @@ struct MigrationRecord {
 
   const std::string& app_label() const { return key.app_label(); }
   const std::string& name() const { return key.migration_id(); }
-  // The stored status: APPLIED, ERRORED or RUNNING.
+  // The stored status: APPLIED, ERRORED, else run_status.
   MigrationStatus status() const {
     if (is_applied) return MigrationStatus::kApplied;
     if (has_error) return MigrationStatus::kErrored;
-    return MigrationStatus::kRunning;
+    return run_status;
   }
-  // RUNNING, but silent for longer than `lease` when it was read: its last heartbeat (or, in
-  // a record without one, its start) is older than that by the database's clock. False for a
+  // Its run should be working on it (RUNNING, PAUSING or CANCELLING).
+  bool is_live() const {
+    const MigrationStatus s = status();
+    return s == MigrationStatus::kRunning || s == MigrationStatus::kPausing ||
+           s == MigrationStatus::kCancelling;
+  }
+  // Live, but silent for longer than `lease` when it was read: its last heartbeat (or, in a
+  // record without one, its start) is older than that by the database's clock. False for a
   // record that was not read from a database.
   bool is_stalled(std::chrono::milliseconds lease) const;
   // status(), or kStalled when is_stalled(lease).
@@ -68,6 +104,21 @@ struct MigrationRecord {
   }
   // Equal when every stored field is: read_at tells when a record was read, not what it holds.
   friend bool operator==(const MigrationRecord& a, const MigrationRecord& b);
+};
+
+// One entry of a migration's audit trail, kept in table `massmigration_event` of the database
+// it concerns: every launch, pause, resume, cancel, tune, fake, delete, finish and failure.
+struct MigrationEvent {
+  MigrationKey key;
+  std::string alias{};
+  std::string attempt_uuid{};  // the attempt it concerns; empty when there was none
+  // "launch", "resume", "pause", "paused", "cancel", "cancelled", "tune", "fake", "delete",
+  // "finish" (applied) or "fail".
+  std::string action{};
+  std::string actor{};   // who did it: a run's owner, this_process_owner(), a console user
+  Timestamp at{};        // by the database's clock, written by the store
+  std::string detail{};  // what else it says: the error of a failure, the tuning
+  friend bool operator==(const MigrationEvent&, const MigrationEvent&) = default;
 };
 
 // The owner this process writes into the records of the runs it starts or resumes:

@@ -34,6 +34,9 @@ struct StoredRecordRow {
   std::optional<std::string> checkpoint;
   std::optional<std::string> owner;
   std::optional<std::string> heartbeat_at;
+  std::optional<std::string> run_status;  // stored_run_status()
+  std::optional<std::string> tuned_chunk_size;
+  std::optional<std::string> tuned_pause_ms;
   // Not a column: the database's clock when the row was read (see MigrationRecord::read_at).
   std::optional<std::string> read_at;
 };
@@ -41,8 +44,23 @@ struct StoredRecordRow {
 // The record the row holds. Throws InvalidRecord naming `alias`, the key and the first thing
 // wrong: a key that is not a migration key or disagrees with app_label/name; an empty
 // attempt; a time that is not a time; a boolean other than 0 or 1; applied and errored at
-// once; faked or applied_at without applied; a negative count; rows_done above rows_total.
+// once; faked or applied_at without applied; a negative count; rows_done above rows_total;
+// a run_status that is not one of stored_run_status's words, or other than "running" in an
+// applied or errored record; a tuned chunk size below 1.
 MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view alias);
+
+// The run_status column of a record neither applied nor errored whose status is `status`:
+// "running", "pausing", "paused", "cancelling" or "cancelled"; "running" for any other status
+// (every applied or errored record stores it).
+std::string_view stored_run_status(MigrationStatus status);
+// The status a live record has once a chunk commits (RunSession::advance_record), from its
+// run_status column before: PAUSED after "pausing", CANCELLED after "cancelling", else
+// RUNNING.
+MigrationStatus status_after_chunk(std::string_view run_status_before);
+// The column as `record` stores it.
+inline std::string_view stored_run_status(const MigrationRecord& record) {
+  return stored_run_status(record.status());
+}
 
 // Every row of one database's table: the records, and the rows that are not valid records
 // (each an InvalidRecord saying why), both ordered by key.

@@ -25,6 +25,13 @@
 
 namespace massmigration {
 
+// What a chunk's commit wrote into its run's record: the run's status after it (RUNNING, or
+// PAUSED or CANCELLED when it was asked to stop) and the tuning for its next chunks.
+struct RecordedChunk {
+  MigrationStatus status = MigrationStatus::kRunning;
+  RunTuning tuning{};
+};
+
 class RecordStore {
  public:
   virtual ~RecordStore() = default;
@@ -42,18 +49,31 @@ class RecordStore {
   // number of concurrent callers (threads or processes) exactly one gets true.
   virtual bool insert_if_absent(const MigrationRecord& record) = 0;
   // Overwrites the record for record.key only while it belongs to attempt `attempt_uuid` and
-  // has status `status` (compare and set); true when it did. Stale work from a deleted or
-  // replaced attempt changes nothing. REQUIRES: `status` is not kNotRun.
+  // has stored status `status` (compare and set); true when it did. Stale work from a deleted
+  // or replaced attempt changes nothing. A run's own writes expect RUNNING: that also matches
+  // a record whose run was asked to pause or cancel meanwhile (PAUSING, CANCELLING), and the
+  // request stays unless the write applies or fails the record. The tuning is never written
+  // here (see control_run). REQUIRES: `status` is not kNotRun.
   virtual bool replace_if(const MigrationRecord& record, std::string_view attempt_uuid,
                           MigrationStatus status) = 0;
+  // Run control: moves the record of attempt `attempt_uuid` from stored status `from` to `to`
+  // (each RUNNING, PAUSING, PAUSED, CANCELLING or CANCELLED) and sets the tuning values given
+  // in `tuning`, keeping the others, and writes nothing else, so that a chunk committing
+  // meanwhile loses nothing; true when it did.
+  virtual bool control_run(const MigrationKey& key, std::string_view attempt_uuid,
+                           MigrationStatus from, MigrationStatus to, const RunTuning& tuning) = 0;
   // Sets heartbeat_at to the database's clock while the record belongs to attempt
-  // `attempt_uuid` and is RUNNING; true when it did, false when the attempt is stale. Also,
-  // every write of a RUNNING record (insert_if_absent, replace_if, RunSession::advance_record)
-  // sets heartbeat_at so; other writes keep it. Reads set MigrationRecord::read_at to the
-  // database's clock.
+  // `attempt_uuid` and is live (RUNNING, PAUSING or CANCELLING); true when it did, false when the
+  // attempt is stale. Also, every write of a RUNNING record (insert_if_absent, replace_if,
+  // RunSession::advance_record) sets heartbeat_at so; other writes keep it. Reads set
+  // MigrationRecord::read_at to the database's clock.
   virtual bool heartbeat(const MigrationKey& key, std::string_view attempt_uuid) = 0;
   // Deletes the record; true when one existed.
   virtual bool remove(const MigrationKey& key) = 0;
+  // Appends `event` to the audit trail, `at` by the database's clock (event.at is ignored).
+  virtual void record_event(const MigrationEvent& event) = 0;
+  // The audit trail of `key`, oldest first; empty when there is none.
+  virtual std::vector<MigrationEvent> events(const MigrationKey& key) = 0;
   // Deletes the record only while it belongs to attempt `attempt_uuid` and has status
   // `status` (compare and delete); true when it did. REQUIRES: `status` is not kNotRun.
   virtual bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
@@ -71,9 +91,11 @@ class RunSession : public SqlSession {
                                  MigrationStatus status) = 0;
   // A running mapper's progress inside this transaction: adds `rows` to rows_done and sets the
   // checkpoint to next_checkpoint(current checkpoint), only while the record belongs to
-  // attempt `attempt_uuid` and is RUNNING (the row is locked until commit, so concurrent
-  // workers take turns). False when the attempt is stale.
-  virtual bool advance_record(
+  // attempt `attempt_uuid` and is live (the row is locked until commit, so concurrent workers
+  // take turns). A run asked to pause or cancel stops with this chunk: PAUSING becomes
+  // PAUSED and CANCELLING becomes CANCELLED in the same write. nullopt when the attempt is
+  // stale or already stopped.
+  virtual std::optional<RecordedChunk> advance_record(
       const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
       const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint) = 0;
 };

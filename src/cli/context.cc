@@ -111,4 +111,25 @@ bool runs_on(const Migration& migration, const std::string& alias) {
   return std::find(aliases.begin(), aliases.end(), alias) != aliases.end();
 }
 
+MigrationKey parse_key(const std::string& text) {
+  try {
+    MigrationKey key(text);
+    get_migration(key);
+    return key;
+  } catch (const InvalidMigrationKey& e) {
+    throw UsageError(e.what());
+  } catch (const UnknownMigration& e) {
+    throw UsageError(e.what());
+  }
+}
+
+Target parse_target(const Args& parsed) {
+  parsed.expect_positional({"KEY"});
+  std::optional<std::string> alias = parsed.option("database");
+  if (!alias) throw UsageError("missing --database");
+  MigrationKey key = parse_key(parsed.positional()[0]);
+  selected_aliases(alias);
+  return {std::move(key), *alias};
+}
+
 }  // namespace massmigration::cli::internal

@@ -44,6 +44,19 @@ struct AliasRecords {
 // the program) is warned about on ctx.err, once, and changes nothing else.
 AliasRecords read_records(Context& ctx, const std::string& alias);
 
+// A registered migration's key; a malformed or unknown one is a UsageError.
+MigrationKey parse_key(const std::string& text);
+// One migration on one database, from "KEY --database A".
+struct Target {
+  MigrationKey key;
+  std::string alias;
+};
+// A malformed key, an unregistered one or an unknown or missing database is a UsageError.
+Target parse_target(const Args& parsed);
+inline Target parse_target(const std::vector<std::string>& args) {
+  return parse_target(Args(args, {"database"}, {}));
+}
+
 // Configured aliases, narrowed to `only` when given; UsageError for an unknown one.
 std::vector<std::string> selected_aliases(const std::optional<std::string>& only);
 // Registered migrations in dependency order (dependencies first, ties by key), narrowed to app
@@ -60,6 +73,11 @@ int run_one(Context& ctx, const std::vector<std::string>& args);
 int fake_one(Context& ctx, const std::vector<std::string>& args);
 int resume_one(Context& ctx, const std::vector<std::string>& args);
 int delete_one(Context& ctx, const std::vector<std::string>& args);
+int pause_one(Context& ctx, const std::vector<std::string>& args);
+int cancel_one(Context& ctx, const std::vector<std::string>& args);
+int tune_one(Context& ctx, const std::vector<std::string>& args);
+int finish_one(Context& ctx, const std::vector<std::string>& args);
+int history(Context& ctx, const std::vector<std::string>& args);
 int makemassmigration(Context& ctx, const std::vector<std::string>& args);
 int check_command(Context& ctx, const std::vector<std::string>& args);
 

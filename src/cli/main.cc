@@ -1,11 +1,15 @@
+#include <pthread.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "absl/strings/str_join.h"
 #include "context.h"
+#include "massmigration/api.h"
 #include "massmigration/cli.h"
 #include "massmigration/config.h"
 #include "massmigration/errors.h"
@@ -42,13 +46,30 @@ constexpr BuiltIn kBuiltIns[] = {
     {"fake", "fake KEY --database A", "record one migration as applied without running it",
      internal::fake_one, true},
     {"resume", "resume KEY --database A",
-     "continue a run that failed or whose process died (a mapper after its last committed "
-     "chunk, others from the start)",
+     "continue a run that was paused, failed or whose process died (a mapper after its last "
+     "committed chunk, others from the start)",
      internal::resume_one, true},
     {"delete", "delete KEY --database A [--force]",
-     "delete one migration's record on one database, so that it can run again; a RUNNING or "
-     "invalid record only with --force",
+     "delete one migration's record on one database, so that it can run again; a record "
+     "whose run may go on (RUNNING, STALLED, PAUSING, PAUSED, CANCELLING) or an invalid one "
+     "only with --force",
      internal::delete_one, true},
+    {"pause", "pause KEY --database A",
+     "ask a run to stop after its current chunk and record PAUSED (resume continues it)",
+     internal::pause_one, true},
+    {"cancel", "cancel KEY --database A",
+     "ask a run to stop after its current chunk and record CANCELLED (final for that attempt)",
+     internal::cancel_one, true},
+    {"tune", "tune KEY --database A [--chunk-size N] [--pause-ms M]",
+     "change a running mapper's chunk size or pause between chunks, from its next chunk",
+     internal::tune_one, true},
+    {"finish", "finish KEY --database A [--timeout S]",
+     "make sure a migration ends APPLIED: run it if not run, wait for a live run, resume a "
+     "stalled, paused or failed one; exit 0 only when applied",
+     internal::finish_one, true},
+    {"history", "history KEY [--database A] [--format table|json]",
+     "the audit trail of one migration: launches, pauses, resumes, failures, ...",
+     internal::history, true},
     {"makemassmigration", "makemassmigration APP NAME [--template simple|mapper|custom]",
      "write APP/massmigrations/NNNN_NAME.cc, numbered after the app's last migration",
      internal::makemassmigration, false},
@@ -188,6 +209,30 @@ int run_on(const std::string& program, const std::vector<std::string>& all_args,
   }
 }
 
+// SIGTERM and SIGINT stop the runs of this command after their current chunk, recorded PAUSED
+// (resume continues them); a second one ends the process at once. The signals are taken by a
+// thread of their own, so that the runs see a plain request rather than an interrupted call.
+void stop_runs_on_signals(const std::string& program) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  // Before any other thread starts: they inherit the mask, and only the thread below waits.
+  if (pthread_sigmask(SIG_BLOCK, &signals, nullptr) != 0) return;
+  std::thread([signals, program] {
+    int received = 0;
+    if (sigwait(&signals, &received) != 0) return;
+    api::stop_local_runs();  // before saying so: what follows the message sees it
+    std::cerr << program << ": " << (received == SIGINT ? "interrupted" : "terminated")
+              << ": runs stop after their current chunk and are recorded PAUSED (a second "
+                 "signal stops at once)\n";
+    if (sigwait(&signals, &received) != 0) return;
+    std::signal(received, SIG_DFL);
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+    raise(received);
+  }).detach();
+}
+
 }  // namespace
 
 int run(const std::string& program, const std::vector<std::string>& args, std::istream& in,
@@ -198,6 +243,7 @@ int run(const std::string& program, const std::vector<std::string>& args, std::i
 int main(int argc, char** argv, const Options& options) {
   std::string program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "manage";
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  stop_runs_on_signals(program);
   return run_on(program, args, std::cin, std::cout, std::cerr, options, isatty(STDOUT_FILENO) != 0);
 }
 

@@ -46,8 +46,20 @@ bool settled_by_record(Context& ctx, const Migration& m, const std::string& alia
       ++tally.already;
       return true;
     case MigrationStatus::kRunning:
-      ctx.out << "  RUNNING  " << key << " (" << run_by(records.by_key.at(key))
-              << "; not waited for)\n";
+    case MigrationStatus::kPausing:
+    case MigrationStatus::kCancelling:
+      ctx.out << absl::StrFormat("  %-8s ", to_string(records.status(m.key()))) << key << " ("
+              << run_by(records.by_key.at(key)) << "; not waited for)\n";
+      ++tally.in_background;
+      return true;
+    case MigrationStatus::kPaused:
+      ctx.out << "  PAUSED   " << key << " (at " << records.by_key.at(key).rows_done
+              << " rows; not resumed: resume " << key << " --database " << alias << ")\n";
+      ++tally.in_background;
+      return true;
+    case MigrationStatus::kCancelled:
+      ctx.out << "  CANCELLED " << key << " (to run it afresh: delete " << key << " --database "
+              << alias << ", then run it)\n";
       ++tally.in_background;
       return true;
     case MigrationStatus::kStalled:
@@ -105,6 +117,11 @@ void launch(Context& ctx, const Migration& m, const std::string& alias,
   } else if (now == MigrationStatus::kRunning) {
     ctx.out << "  STARTED  " << key << " (its backend runs it in the background)\n";
     ++tally.in_background;
+  } else if (now == MigrationStatus::kPaused || now == MigrationStatus::kCancelled) {
+    // Stopped before the end (a signal, or an operator elsewhere): not applied.
+    ctx.out << absl::StrFormat("  %-8s ", to_string(now)) << key << " after " << after->rows_done
+            << " rows (resume " << key << " --database " << alias << " continues it)\n";
+    ++tally.failed;
   } else {
     ctx.out << "  FAILED   " << key << ": " << (after ? after->last_error : "record missing")
             << "\n";

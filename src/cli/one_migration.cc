@@ -1,4 +1,4 @@
-// run / fake / delete: one migration on one database.
+// run / resume / fake / delete: one migration on one database.
 #include "context.h"
 #include "massmigration/api.h"
 #include "massmigration/errors.h"
@@ -8,28 +8,6 @@
 
 namespace massmigration::cli::internal {
 namespace {
-
-struct Target {
-  MigrationKey key;
-  std::string alias;
-};
-
-// KEY --database A. A malformed key, an unregistered one or an unknown database is bad input.
-Target parse_target(const Args& parsed) {
-  parsed.expect_positional({"KEY"});
-  std::optional<std::string> alias = parsed.option("database");
-  if (!alias) throw UsageError("missing --database");
-  try {
-    MigrationKey key(parsed.positional()[0]);
-    get_migration(key);
-    selected_aliases(alias);
-    return {key, *alias};
-  } catch (const InvalidMigrationKey& e) {
-    throw UsageError(e.what());
-  } catch (const UnknownMigration& e) {
-    throw UsageError(e.what());
-  }
-}
 
 // Launches (or resumes) inline, showing a mapper's progress, and reports the outcome.
 int run_and_report(Context& ctx, const Target& target, bool resume) {
@@ -54,22 +32,31 @@ int run_and_report(Context& ctx, const Target& target, bool resume) {
             << " (its backend runs it in the background)\n";
     return kOk;
   }
+  if (record && (record->status() == MigrationStatus::kPaused ||
+                 record->status() == MigrationStatus::kCancelled)) {
+    ctx.out << to_string(record->status()) << " " << target.key.str() << " on " << target.alias
+            << " after " << record->rows_done << " rows"
+            << (record->status() == MigrationStatus::kPaused
+                    ? strings::cat(" (resume ", target.key.str(), " --database ", target.alias,
+                                   " continues it)")
+                    : std::string())
+            << "\n";
+    return kFailed;
+  }
   ctx.out << "FAILED " << target.key.str() << " on " << target.alias << ": "
           << (record ? record->last_error : "record missing") << "\n";
   return kFailed;
-}
-
-Target parse_target(const std::vector<std::string>& args) {
-  return parse_target(Args(args, {"database"}, {}));
 }
 
 // What a forced delete overrides ("RUNNING, attempt ..."), or empty when nothing.
 std::string overridden(const Target& target) {
   try {
     std::optional<MigrationRecord> record = api::get_record(target.key, target.alias);
-    if (!record || record->status() != MigrationStatus::kRunning) return {};
-    return strings::cat("it said RUNNING, attempt ", record->attempt_uuid, " started ",
-                        format_timestamp(record->initiated_at));
+    if (!record || (!record->is_live() && record->status() != MigrationStatus::kPaused)) {
+      return {};
+    }
+    return strings::cat("it said ", to_string(record->status()), ", attempt ", record->attempt_uuid,
+                        " started ", format_timestamp(record->initiated_at));
   } catch (const InvalidRecord& e) {
     return strings::cat("its row was invalid: ", e.problem());
   }

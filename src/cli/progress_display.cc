@@ -46,7 +46,11 @@ std::string ProgressDisplay::describe(const MigrationProgress& p, double seconds
 
 ProgressDisplay::ProgressDisplay(std::ostream& out, bool terminal)
     : out_(out), terminal_(terminal) {
-  previous_ = set_progress_listener([this](const MigrationProgress& p) { on(p); });
+  // The program's own listener still hears every run.
+  previous_ = set_progress_listener([this](const MigrationProgress& p) {
+    on(p);
+    if (previous_) previous_(p);
+  });
 }
 
 ProgressDisplay::~ProgressDisplay() { set_progress_listener(previous_); }

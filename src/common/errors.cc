@@ -130,4 +130,13 @@ MigrationIsRunning::MigrationIsRunning(std::string key, std::string alias, std::
       alias_(std::move(alias)),
       attempt_uuid_(std::move(attempt_uuid)) {}
 
+ActionNotAllowed::ActionNotAllowed(std::string key, std::string alias, std::string action,
+                                   std::string status, std::string state)
+    : MigrationError(strings::cat("cannot ", action, " migration ", key, " on ", alias, ": it is ",
+                                  status, state.empty() ? "" : "; ", state)),
+      key_(std::move(key)),
+      alias_(std::move(alias)),
+      action_(std::move(action)),
+      status_(std::move(status)) {}
+
 }  // namespace massmigration

@@ -19,6 +19,14 @@ std::string_view to_string(MigrationStatus status) {
       return "RUNNING";
     case MigrationStatus::kStalled:
       return "STALLED";
+    case MigrationStatus::kPausing:
+      return "PAUSING";
+    case MigrationStatus::kPaused:
+      return "PAUSED";
+    case MigrationStatus::kCancelling:
+      return "CANCELLING";
+    case MigrationStatus::kCancelled:
+      return "CANCELLED";
     case MigrationStatus::kApplied:
       return "APPLIED";
     case MigrationStatus::kErrored:
@@ -27,6 +35,14 @@ std::string_view to_string(MigrationStatus status) {
       return "UNKNOWN";
   }
   return "UNKNOWN";
+}
+
+std::optional<MigrationStatus> parse_status(std::string_view text) {
+  for (int i = 0; i <= static_cast<int>(MigrationStatus::kUnknown); ++i) {
+    const auto status = static_cast<MigrationStatus>(i);
+    if (to_string(status) == text) return status;
+  }
+  return std::nullopt;
 }
 
 Timestamp now_timestamp() {
@@ -48,14 +64,14 @@ std::string format_timestamp(Timestamp time) {
 bool operator==(const MigrationRecord& a, const MigrationRecord& b) {
   auto stored = [](const MigrationRecord& r) {
     return std::tie(r.key, r.attempt_uuid, r.initiated_at, r.is_applied, r.applied_at, r.has_error,
-                    r.last_error, r.was_faked, r.rows_done, r.rows_total, r.checkpoint, r.owner,
-                    r.heartbeat_at);
+                    r.last_error, r.run_status, r.tuning, r.was_faked, r.rows_done, r.rows_total,
+                    r.checkpoint, r.owner, r.heartbeat_at);
   };
   return stored(a) == stored(b);
 }
 
 bool MigrationRecord::is_stalled(std::chrono::milliseconds lease) const {
-  if (status() != MigrationStatus::kRunning || !read_at) return false;
+  if (!is_live() || !read_at) return false;
   return *read_at - heartbeat_at.value_or(initiated_at) > lease;
 }
 

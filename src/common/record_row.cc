@@ -48,6 +48,16 @@ class RowReader {
     return n;
   }
 
+  MigrationStatus run_status(const std::string& text) const {
+    for (MigrationStatus status :
+         {MigrationStatus::kRunning, MigrationStatus::kPausing, MigrationStatus::kPaused,
+          MigrationStatus::kCancelling, MigrationStatus::kCancelled}) {
+      if (stored_run_status(status) == text) return status;
+    }
+    invalid(strings::cat("run_status holds ", shown(text),
+                         ", not running, pausing, paused, cancelling or cancelled"));
+  }
+
   MigrationKey key() const {
     std::string why;
     std::optional<MigrationKey> key = MigrationKey::try_parse(row_.key, &why);
@@ -79,6 +89,10 @@ void check_consistent(const RowReader& reader, const MigrationRecord& r) {
     reader.invalid(r.is_applied ? "is_applied is 1 but applied_at is NULL"
                                 : "applied_at is set but is_applied is 0");
   }
+  if (r.run_status != MigrationStatus::kRunning && (r.is_applied || r.has_error)) {
+    reader.invalid(strings::cat("run_status is \"", stored_run_status(r.run_status),
+                                "\" in a record that is ", r.is_applied ? "applied" : "errored"));
+  }
   if (r.rows_total && r.rows_done > *r.rows_total) {
     reader.invalid(
         strings::cat("rows_done (", r.rows_done, ") exceeds rows_total (", *r.rows_total, ")"));
@@ -86,6 +100,27 @@ void check_consistent(const RowReader& reader, const MigrationRecord& r) {
 }
 
 }  // namespace
+
+std::string_view stored_run_status(MigrationStatus status) {
+  switch (status) {
+    case MigrationStatus::kPausing:
+      return "pausing";
+    case MigrationStatus::kPaused:
+      return "paused";
+    case MigrationStatus::kCancelling:
+      return "cancelling";
+    case MigrationStatus::kCancelled:
+      return "cancelled";
+    default:
+      return "running";
+  }
+}
+
+MigrationStatus status_after_chunk(std::string_view run_status_before) {
+  if (run_status_before == "pausing") return MigrationStatus::kPaused;
+  if (run_status_before == "cancelling") return MigrationStatus::kCancelled;
+  return MigrationStatus::kRunning;
+}
 
 MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view alias) {
   const RowReader reader(row, alias);
@@ -103,6 +138,13 @@ MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view 
   r.checkpoint = row.checkpoint;
   r.owner = reader.required(row.owner, "owner");
   if (row.heartbeat_at) r.heartbeat_at = reader.time(row.heartbeat_at, "heartbeat_at");
+  // A store that keeps no run control has none of these: a run never asked anything.
+  if (row.run_status) r.run_status = reader.run_status(*row.run_status);
+  if (row.tuned_chunk_size) {
+    r.tuning.chunk_size = reader.count(row.tuned_chunk_size, "tuned_chunk_size");
+    if (*r.tuning.chunk_size == 0) reader.invalid("tuned_chunk_size is 0");
+  }
+  if (row.tuned_pause_ms) r.tuning.pause_ms = reader.count(row.tuned_pause_ms, "tuned_pause_ms");
   if (row.read_at) r.read_at = reader.time(row.read_at, "the database's clock");
   check_consistent(reader, r);
   return r;

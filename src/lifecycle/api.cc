@@ -31,7 +31,9 @@ bool migration_was_started(const MigrationKey& key, std::string_view alias) {
 }
 
 bool migration_is_in_progress(const MigrationKey& key, std::string_view alias) {
-  return migration_status(key, alias) == MigrationStatus::kRunning;
+  const MigrationStatus status = migration_status(key, alias);
+  return status == MigrationStatus::kRunning || status == MigrationStatus::kPausing ||
+         status == MigrationStatus::kCancelling;
 }
 
 MigrationStatus migration_status(const MigrationKey& key, std::string_view alias) {
@@ -76,7 +78,9 @@ std::string overridden_refusal(RecordStore& store, const MigrationKey& key, std:
                                std::chrono::milliseconds lease) {
   try {
     std::optional<MigrationRecord> current = store.get(key);
-    if (!current || current->status() != MigrationStatus::kRunning) return {};
+    if (!current || (!current->is_live() && current->status() != MigrationStatus::kPaused)) {
+      return {};
+    }
     return internal::state_hint(*current, alias, lease);
   } catch (const InvalidRecord& e) {
     return e.what();

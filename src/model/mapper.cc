@@ -44,6 +44,10 @@ void MapperMigration::operation(const MapperRow&, OperationContext&) {
       strings::cat("mapper ", key().str(), " overrides neither operation() nor batch_operation()"));
 }
 
+std::chrono::milliseconds MapperMigration::throttle(const std::string& /*alias*/) {
+  return std::chrono::milliseconds::zero();
+}
+
 void MapperMigration::batch_operation(const std::vector<MapperRow>& rows, OperationContext& ctx) {
   // A statement a row sent may fail only when a later row waits for it, so failures of sent
   // statements are traced back through the index of each row's first send.

@@ -68,6 +68,17 @@ MapperPlan plan_mapper(const MapperMigration& mapper, const std::string& alias,
   }
   plan.chunk_size = positive_param(params, "chunk_size", 1000, entry);
   plan.workers = static_cast<int>(positive_param(params, "workers", 1, entry));
+  if (params.contains("target_chunk_ms")) {
+    plan.target_chunk_duration =
+        std::chrono::milliseconds(positive_param(params, "target_chunk_ms", 1, entry));
+  }
+  plan.min_chunk_size = positive_param(params, "min_chunk_size", 1, entry);
+  plan.max_chunk_size = positive_param(params, "max_chunk_size",
+                                       std::max<std::int64_t>(100000, plan.chunk_size), entry);
+  if (plan.min_chunk_size > plan.max_chunk_size) {
+    throw ConfigError(entry, strings::cat("backend_params min_chunk_size (", plan.min_chunk_size,
+                                          ") exceeds max_chunk_size (", plan.max_chunk_size, ")"));
+  }
   return plan;
 }
 

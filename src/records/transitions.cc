@@ -4,6 +4,7 @@
 
 #include "absl/time/time.h"
 #include "massmigration/errors.h"
+#include "records/audit.h"
 #include "string_building.h"
 
 namespace massmigration::internal {
@@ -24,6 +25,14 @@ std::string_view to_string(RecordEvent event) {
       return "progress";
     case RecordEvent::kResume:
       return "resume";
+    case RecordEvent::kPause:
+      return "pause";
+    case RecordEvent::kCancel:
+      return "cancel";
+    case RecordEvent::kStop:
+      return "stop";
+    case RecordEvent::kTune:
+      return "tune";
   }
   return "unknown";
 }
@@ -88,6 +97,18 @@ std::string state_hint(const MigrationRecord& record, std::string_view alias,
                           " was last seen ", last_seen(record), ", longer ago than the ",
                           duration_text(lease), " lease, so its process died or hangs; resume it (",
                           resume, ")");
+    case MigrationStatus::kPausing:
+    case MigrationStatus::kCancelling:
+      return strings::cat(
+          "it was asked to ", record.status() == MigrationStatus::kPausing ? "pause" : "cancel",
+          ": attempt ", record.attempt_uuid, " by ", owner_text(record), ", last seen ",
+          last_seen(record), ", stops after its current chunk; wait for that");
+    case MigrationStatus::kPaused:
+      return strings::cat("it is paused after ", record.rows_done, " rows; resume it (", resume,
+                          ") or cancel it");
+    case MigrationStatus::kCancelled:
+      return strings::cat("it was cancelled after ", record.rows_done,
+                          " rows; delete its record to run it afresh");
     default:
       return strings::cat("it is running: attempt ", record.attempt_uuid, ", started ",
                           format_timestamp(record.initiated_at), " by ", owner_text(record),
@@ -107,6 +128,11 @@ void start_record(RecordStore& store, const MigrationRecord& running, std::strin
     throw MigrationAlreadyStarted(running.key.str(), std::string(alias),
                                   winner ? state_hint(*winner, alias, lease) : std::string());
   }
+  record_event(store, {.key = running.key,
+                       .alias = std::string(alias),
+                       .attempt_uuid = running.attempt_uuid,
+                       .action = "launch",
+                       .actor = running.owner});
 }
 
 bool finish_record(RecordStore& store, const MigrationRecord& applied) {
@@ -129,14 +155,14 @@ bool record_progress(RunSession& session, const MigrationRecord& running) {
   return session.replace_record_if(running, running.attempt_uuid, kRunnersStatus);
 }
 
-bool advance_progress(
+std::optional<RecordedChunk> advance_progress(
     RunSession& session, const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
     const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint) {
   return session.advance_record(key, attempt_uuid, rows, next_checkpoint);
 }
 
 void fake_record(RecordStore& store, const MigrationKey& key, std::string_view alias,
-                 std::chrono::milliseconds lease) {
+                 std::chrono::milliseconds lease, const std::string& actor) {
   // Read, decide by the table, compare-and-set; a lost race re-reads and decides again.
   for (;;) {
     std::optional<MigrationRecord> current = store.get(key);
@@ -156,14 +182,37 @@ void fake_record(RecordStore& store, const MigrationKey& key, std::string_view a
     require_transition(from, RecordEvent::kFake, faked.status());
     if (from == MigrationStatus::kNotRun ? store.insert_if_absent(faked)
                                          : store.replace_if(faked, current->attempt_uuid, from)) {
+      record_event(store, {.key = key,
+                           .alias = std::string(alias),
+                           .attempt_uuid = faked.attempt_uuid,
+                           .action = "fake",
+                           .actor = actor});
       return;
     }
   }
 }
 
 bool delete_record(RecordStore& store, const MigrationKey& key, std::string_view alias, bool force,
-                   std::chrono::milliseconds lease) {
-  if (force) return store.remove(key);
+                   std::chrono::milliseconds lease, const std::string& actor) {
+  MigrationEvent deleted{
+      .key = key, .alias = std::string(alias), .action = "delete", .actor = actor};
+  if (force) {
+    // What was there, for the trail; a record that cannot be read is deleted all the same.
+    std::optional<MigrationRecord> current;
+    try {
+      current = store.get(key);
+    } catch (const MigrationError& e) {
+      deleted.detail = strings::cat("forced, over an unreadable record: ", e.what());
+    }
+    if (current) {
+      deleted.attempt_uuid = current->attempt_uuid;
+      deleted.detail =
+          strings::cat("forced, over a ", to_string(current->shown_status(lease)), " record");
+    }
+    const bool removed = store.remove(key);
+    if (removed) record_event(store, deleted);
+    return removed;
+  }
   for (;;) {
     std::optional<MigrationRecord> current = store.get(key);  // InvalidRecord escapes
     if (!current) return false;
@@ -173,12 +222,16 @@ bool delete_record(RecordStore& store, const MigrationKey& key, std::string_view
                                state_hint(*current, alias, lease));
     }
     // A record restarted since it was read is decided again.
-    if (store.remove_if(key, current->attempt_uuid, current->status())) return true;
+    if (store.remove_if(key, current->attempt_uuid, current->status())) {
+      deleted.attempt_uuid = current->attempt_uuid;
+      record_event(store, deleted);
+      return true;
+    }
   }
 }
 
 MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::string_view alias,
-                              std::chrono::milliseconds lease) {
+                              std::chrono::milliseconds lease, const std::string& actor) {
   for (;;) {
     std::optional<MigrationRecord> current = store.get(key);
     const MigrationStatus from = status_of(current, lease);
@@ -187,8 +240,12 @@ MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::
                                         " to resume; launch it instead"));
     }
     if (!next_status(from, RecordEvent::kResume)) {
-      throw MigrationAlreadyStarted(key.str(), std::string(alias),
-                                    state_hint(*current, alias, lease));
+      if (from == MigrationStatus::kRunning || from == MigrationStatus::kApplied) {
+        throw MigrationAlreadyStarted(key.str(), std::string(alias),
+                                      state_hint(*current, alias, lease));
+      }
+      throw ActionNotAllowed(key.str(), std::string(alias), "resume", std::string(to_string(from)),
+                             state_hint(*current, alias, lease));
     }
     MigrationRecord resumed = *current;
     resumed.attempt_uuid = new_attempt_uuid();
@@ -196,9 +253,91 @@ MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::
     resumed.has_error = false;
     resumed.last_error.clear();
     resumed.owner = this_process_owner();
+    resumed.run_status = MigrationStatus::kRunning;
     require_transition(from, RecordEvent::kResume, resumed.status());
-    // Compared with what is stored: a stalled record says RUNNING.
-    if (store.replace_if(resumed, current->attempt_uuid, current->status())) return resumed;
+    // Compared with what is stored: a stalled record says RUNNING, PAUSING or CANCELLING.
+    if (store.replace_if(resumed, current->attempt_uuid, current->status())) {
+      record_event(store, {.key = key,
+                           .alias = std::string(alias),
+                           .attempt_uuid = resumed.attempt_uuid,
+                           .action = "resume",
+                           .actor = actor,
+                           .detail = strings::cat("from ", to_string(from), " attempt ",
+                                                  current->attempt_uuid, " at ", current->rows_done,
+                                                  " rows")});
+      return resumed;
+    }
+  }
+}
+
+namespace {
+
+std::string tuning_text(const RunTuning& tuning) {
+  std::string text;
+  if (tuning.chunk_size) strings::append(text, "chunk size ", *tuning.chunk_size);
+  if (tuning.pause_ms) {
+    strings::append(text, text.empty() ? "" : ", ", "pause ", *tuning.pause_ms, " ms");
+  }
+  return text;
+}
+
+}  // namespace
+
+MigrationStatus control_record(RecordStore& store, const MigrationKey& key, std::string_view alias,
+                               std::chrono::milliseconds lease, RecordEvent event,
+                               const RunTuning& tuning, const std::string& actor) {
+  for (;;) {
+    std::optional<MigrationRecord> current = store.get(key);
+    const MigrationStatus from = status_of(current, lease);
+    const std::optional<MigrationStatus> to = next_status(from, event);
+    if (!to) {
+      throw ActionNotAllowed(
+          key.str(), std::string(alias), std::string(to_string(event)),
+          std::string(to_string(from)),
+          current ? state_hint(*current, alias, lease) : std::string("it has no record"));
+    }
+    // Asked again: nothing to write.
+    if (*to == from && event != RecordEvent::kTune) return from;
+    // Stored statuses: a stalled record stays as it is stored when tuned.
+    const MigrationStatus stored_from = current->status();
+    const MigrationStatus stored_to = *to == MigrationStatus::kStalled ? stored_from : *to;
+    if (store.control_run(key, current->attempt_uuid, stored_from, stored_to, tuning)) {
+      record_event(store,
+                   {.key = key,
+                    .alias = std::string(alias),
+                    .attempt_uuid = current->attempt_uuid,
+                    .action = std::string(to_string(event)),
+                    .actor = actor,
+                    .detail = event == RecordEvent::kTune
+                                  ? tuning_text(tuning)
+                                  : strings::cat("from ", to_string(from), " to ", to_string(*to),
+                                                 " at ", current->rows_done, " rows")});
+      return *to;
+    }
+  }
+}
+
+std::optional<MigrationStatus> stop_own_run(RecordStore& store, const MigrationKey& key,
+                                            std::string_view alias, std::string_view attempt_uuid,
+                                            const std::string& why) {
+  for (;;) {
+    std::optional<MigrationRecord> current = store.get(key);
+    if (!current || current->attempt_uuid != attempt_uuid || !current->is_live()) {
+      return std::nullopt;
+    }
+    const MigrationStatus from = current->status();
+    const MigrationStatus to = from == MigrationStatus::kCancelling ? MigrationStatus::kCancelled
+                                                                    : MigrationStatus::kPaused;
+    require_transition(from, RecordEvent::kStop, to);
+    if (store.control_run(key, attempt_uuid, from, to, {})) {
+      record_event(store, {.key = key,
+                           .alias = std::string(alias),
+                           .attempt_uuid = std::string(attempt_uuid),
+                           .action = to == MigrationStatus::kPaused ? "paused" : "cancelled",
+                           .actor = current->owner,
+                           .detail = strings::cat(why, ", at ", current->rows_done, " rows")});
+      return to;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 // APPLIED at the end (only when the record counts every chunk this attempt committed), and
 // ERRORED with the first failure, keeping the progress and checkpoint the workers left.
 #include "massmigration/log.h"
+#include "records/audit.h"
 #include "records/transitions.h"
 #include "runners/mapper_run.h"
 #include "runners/progress_internal.h"
@@ -51,6 +52,12 @@ void MapperRun::finish() {
       return false;
     }
     record_cache().invalidate(alias_, key_);
+    record_event(state_.database->store(), {.key = key_,
+                                            .alias = alias_,
+                                            .attempt_uuid = attempt_,
+                                            .action = "finish",
+                                            .actor = state_.record.owner,
+                                            .detail = strings::cat(applied.rows_done, " rows")});
     report_progress({key_, alias_, applied.rows_done, applied.rows_total, rows_done_, true});
     return true;
   });
@@ -74,6 +81,37 @@ void MapperRun::record_failure(const std::string& error) {
   }
   record_cache().invalidate(alias_, key_);
   report_progress(progress);
+}
+
+void MapperRun::record_stop() {
+  const std::int64_t done = state_.record.rows_done + rows_done_;
+  MigrationStatus status = asked_;
+  try {
+    if (stop_ == Stop::kLocal) {
+      // Between chunks: nothing of this attempt is in flight, so the record is exact.
+      status = stop_own_run(state_.database->store(), key_, alias_, attempt_,
+                            "this process was asked to stop")
+                   .value_or(MigrationStatus::kRunning);
+    }
+  } catch (const std::exception& e) {
+    log(LogLevel::kError,
+        strings::cat("migration ", where_, " stopped as asked, but its record could not say so: ",
+                     e.what(), "; it shows STALLED after the lease"));
+    status = MigrationStatus::kRunning;
+  }
+  record_cache().invalidate(alias_, key_);
+  if (status == MigrationStatus::kRunning) {
+    log(LogLevel::kWarning, strings::cat("migration ", where_, ": attempt ", attempt_,
+                                         " stopped; its record no longer belongs to it"));
+  } else {
+    log(LogLevel::kInfo,
+        strings::cat(
+            "migration ", where_, " ", to_string(status), " after ", done, " rows",
+            status == MigrationStatus::kPaused
+                ? strings::cat("; resume ", key_.str(), " --database ", alias_, " continues it")
+                : std::string()));
+  }
+  report_progress({key_, alias_, done, state_.record.rows_total, rows_done_, true});
 }
 
 }  // namespace massmigration::internal

@@ -1,8 +1,10 @@
 // Internal: one attempt of a mapper migration on one database. It reads the selection a chunk
 // at a time in primary-key order; each chunk is one transaction that also advances the
 // record's checkpoint and progress, after a check that the record still belongs to this
-// attempt. On engines with concurrent writers, workers run key ranges in parallel. The first
-// failure stops every worker and is recorded once they are all done. Not API.
+// attempt, and reads back what the run was asked meanwhile: to pause or cancel (it stops after
+// that chunk) and its tuning. On engines with concurrent writers, workers run key ranges in
+// parallel. The first failure or stop request stops every worker; a failure is recorded once
+// they are all done. Not API.
 //
 // Its member functions live by concern: mapper_runner.cc (the run as a whole, and stopping),
 // mapper_chunks.cc (the chunk loop), mapper_parallel.cc (the range split and its workers),
@@ -11,6 +13,7 @@
 #define MASSMIGRATION_SRC_RUNNERS_MAPPER_RUN_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -47,10 +50,20 @@ class MapperRun {
 
   // Processes keys after `checkpoint` (within `range` when given), a chunk at a time.
   void run_range(std::optional<OwnRange> range, std::optional<std::string> checkpoint);
-  // One chunk in one transaction; advances `checkpoint`. False when there is nothing left or
-  // the attempt is stale.
+  // One chunk in one transaction; advances `checkpoint`. False when there is nothing left, or
+  // the run stops (stale, or asked to stop).
   bool run_chunk(const ChunkQuery& query, const std::optional<OwnRange>& range,
                  std::optional<std::string>& checkpoint);
+  // After a chunk of `rows` rows that took `took`: the operator's tuning, or else the size
+  // that the target chunk duration asks for.
+  void adjust(const RunTuning& tuning, std::int64_t rows, std::chrono::steady_clock::duration took);
+  // The pause between chunks (tuned, or configured) and then the migration's throttle(); false
+  // when the run stopped meanwhile (a local stop, or asked through its record).
+  bool wait_before_next_chunk();
+  bool wait_between_chunks(std::chrono::milliseconds wait);
+  // The record asks this attempt to pause or cancel (then recorded, between chunks), or no
+  // longer belongs to it: the run stops.
+  bool asked_to_stop();
   std::vector<MapperRow> fetch_chunk(SqlSession& session, const ChunkQuery& query);
   // The mapper's batch_operation; its failure becomes a ChunkFailure naming the row or chunk.
   void apply_batch(std::vector<MapperRow>& rows, OperationContext& ctx);
@@ -60,6 +73,10 @@ class MapperRun {
 
   void finish();
   void record_failure(const std::string& error);
+  // The run stopped as it was asked (PAUSED or CANCELLED by a chunk, or this process's local
+  // stop): logs it, reports progress, and records a local stop. Whoever stopped it wrote the
+  // event.
+  void record_stop();
 
   // Runs `fn`; a failure stops every worker and marks the record ERRORED (once).
   template <typename Fn>
@@ -74,9 +91,16 @@ class MapperRun {
     return false;
   }
 
+  // Why the run stopped before the end; each sets it once (the first to stop wins), and it is
+  // read after the workers are joined.
+  enum class Stop { kNone, kFailed, kStale, kAsked, kLocal };
   // Stops every worker; the first failure is recorded once they are all done.
   void fail(const std::string& error);
   void stale();
+  // A chunk's commit found the run asked to stop and recorded `status` (PAUSED, CANCELLED).
+  void stopped_as_asked(MigrationStatus status);
+  void stopped_locally();
+  bool stop(Stop why);
 
   RunState& state_;
   MapperMigration& mapper_;
@@ -87,8 +111,13 @@ class MapperRun {
   const std::string where_;
   std::vector<std::string> columns_;
   std::atomic<bool> stopped_{false};
-  std::optional<std::string> failure_;      // set by whoever stops the run first
-  std::atomic<std::int64_t> rows_done_{0};  // by this attempt
+  Stop stop_ = Stop::kNone;                            // set by whoever stops the run first
+  std::optional<std::string> failure_;                 // with kFailed
+  MigrationStatus asked_ = MigrationStatus::kRunning;  // with kAsked
+  std::atomic<std::int64_t> rows_done_{0};             // by this attempt
+  std::atomic<std::int64_t> chunk_size_;               // for the next chunk
+  std::atomic<std::int64_t> pause_ms_;                 // between chunks
+  std::atomic<bool> tuned_size_{false};                // an operator set the chunk size
 };
 
 }  // namespace massmigration::internal

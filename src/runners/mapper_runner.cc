@@ -18,7 +18,11 @@ MapperRun::MapperRun(RunState& state, MapperPlan plan)
       key_(state.record.key),
       alias_(state.database->alias()),
       attempt_(state.record.attempt_uuid),
-      where_(strings::cat(key_.str(), " on ", alias_)) {
+      where_(strings::cat(key_.str(), " on ", alias_)),
+      chunk_size_(state.record.tuning.chunk_size.value_or(plan_.chunk_size)),
+      pause_ms_(state.record.tuning.pause_ms.value_or(
+          state.installation->config().pause_between_chunks.count())),
+      tuned_size_(state.record.tuning.chunk_size.has_value()) {
   columns_ = plan_.query.columns;
 }
 
@@ -26,8 +30,19 @@ void MapperRun::run() {
   work();
   // Only now, with every worker done, may the record be rewritten whole: a worker still
   // committing chunks would otherwise have its progress overwritten.
-  if (!failure_ && !stopped_) finish();
-  if (failure_) record_failure(*failure_);  // also when finishing failed
+  if (!stopped_) finish();
+  switch (stop_) {
+    case Stop::kFailed:
+      record_failure(*failure_);  // also when finishing failed
+      return;
+    case Stop::kAsked:
+    case Stop::kLocal:
+      record_stop();
+      return;
+    case Stop::kNone:
+    case Stop::kStale:
+      return;
+  }
 }
 
 void MapperRun::work() {
@@ -49,25 +64,34 @@ bool MapperRun::attempt_is_current() {
   return attempt([&] {
     std::optional<MigrationRecord> record =
         record_cache().get(*state_.database, key_, state_.installation->config().record_cache_ttl);
-    if (record && record->attempt_uuid == attempt_ &&
-        record->status() == MigrationStatus::kRunning) {
-      return true;
-    }
+    if (record && record->attempt_uuid == attempt_ && record->is_live()) return true;
     stale();
     return false;
   });
 }
 
+bool MapperRun::stop(Stop why) {
+  if (stopped_.exchange(true)) return false;
+  stop_ = why;  // written once, by the thread that stopped the run; read after joins
+  return true;
+}
+
 void MapperRun::fail(const std::string& error) {
-  if (stopped_.exchange(true)) return;
-  failure_ = error;  // written once, by the thread that stopped the run; read after joins
+  if (stop(Stop::kFailed)) failure_ = error;
 }
 
 void MapperRun::stale() {
-  if (stopped_.exchange(true)) return;
+  if (!stop(Stop::kStale)) return;
   log(LogLevel::kWarning, strings::cat("migration ", where_, ": attempt ", attempt_,
-                                       " was deleted or replaced; it stops without writing"));
+                                       " was deleted or replaced, or stopped elsewhere; it "
+                                       "stops without writing"));
 }
+
+void MapperRun::stopped_as_asked(MigrationStatus status) {
+  if (stop(Stop::kAsked)) asked_ = status;
+}
+
+void MapperRun::stopped_locally() { stop(Stop::kLocal); }
 
 void run_mapper(RunState& state) {
   const auto& mapper = static_cast<const MapperMigration&>(*state.migration);

@@ -35,7 +35,7 @@ std::string chunk_select(const MapperQuery& query, const std::vector<std::string
 
 ChunkQuery chunk_query(const MapperPlan& plan, const std::string& select,
                        const std::optional<std::string>& checkpoint,
-                       std::optional<std::int64_t> upto) {
+                       std::optional<std::int64_t> upto, std::int64_t chunk_size) {
   const std::string pk = quoted(plan.query.primary_key);
   ChunkQuery chunk{select, plan.query.filter_params};
   std::vector<std::string> conditions;
@@ -49,7 +49,7 @@ ChunkQuery chunk_query(const MapperPlan& plan, const std::string& select,
     conditions.push_back(strings::cat(pk, " <= $", chunk.params.size()));
   }
   if (!conditions.empty()) chunk.sql += " WHERE " + absl::StrJoin(conditions, " AND ");
-  chunk.sql += strings::cat(" ORDER BY ", pk, " LIMIT ", plan.chunk_size);
+  chunk.sql += strings::cat(" ORDER BY ", pk, " LIMIT ", chunk_size);
   return chunk;
 }
 

@@ -29,10 +29,10 @@ struct ChunkQuery {
 };
 
 // The next chunk of the selection: keys after `checkpoint` (all when nullopt) up to `upto`
-// (no bound when nullopt), at most plan.chunk_size of them, in key order.
+// (no bound when nullopt), at most `chunk_size` of them, in key order.
 ChunkQuery chunk_query(const MapperPlan& plan, const std::string& select,
                        const std::optional<std::string>& checkpoint,
-                       std::optional<std::int64_t> upto);
+                       std::optional<std::int64_t> upto, std::int64_t chunk_size);
 
 }  // namespace massmigration::internal
 

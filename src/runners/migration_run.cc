@@ -6,6 +6,7 @@
 #include "massmigration/backend.h"
 #include "massmigration/errors.h"
 #include "massmigration/log.h"
+#include "records/audit.h"
 #include "records/transitions.h"
 #include "runners/mapper_runner.h"
 #include "runners/run_state.h"
@@ -52,6 +53,11 @@ void run_in_one_transaction(internal::RunState& state) {
       return;  // the session rolls back
     }
     session->commit();
+    internal::record_event(state.database->store(), {.key = state.record.key,
+                                                     .alias = alias,
+                                                     .attempt_uuid = applied.attempt_uuid,
+                                                     .action = "finish",
+                                                     .actor = state.record.owner});
     return;
   } catch (...) {
     error = internal::describe_current_exception();
@@ -110,6 +116,12 @@ void mark_errored(RunState& state, const std::string& last_error, const std::str
   errored.last_error = last_error;
   try {
     if (fail_record(state.database->store(), errored)) {
+      record_event(state.database->store(), {.key = state.record.key,
+                                             .alias = state.database->alias(),
+                                             .attempt_uuid = errored.attempt_uuid,
+                                             .action = "fail",
+                                             .actor = state.record.owner,
+                                             .detail = last_error});
       log(LogLevel::kWarning, strings::cat("migration ", where, " ", summary));
     } else {
       log(LogLevel::kWarning, strings::cat("migration ", where, " ", summary,

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "massmigration/record_store.h"
 
@@ -25,10 +26,18 @@ class ForwardingStore : public RecordStore {
                   MigrationStatus status) override {
     return real_->replace_if(record, attempt_uuid, status);
   }
+  bool control_run(const MigrationKey& key, std::string_view attempt_uuid, MigrationStatus from,
+                   MigrationStatus to, const RunTuning& tuning) override {
+    return real_->control_run(key, attempt_uuid, from, to, tuning);
+  }
   bool heartbeat(const MigrationKey& key, std::string_view attempt_uuid) override {
     return real_->heartbeat(key, attempt_uuid);
   }
   bool remove(const MigrationKey& key) override { return real_->remove(key); }
+  void record_event(const MigrationEvent& event) override { real_->record_event(event); }
+  std::vector<MigrationEvent> events(const MigrationKey& key) override {
+    return real_->events(key);
+  }
   bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
                  MigrationStatus status) override {
     return real_->remove_if(key, attempt_uuid, status);

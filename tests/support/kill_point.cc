@@ -65,7 +65,8 @@ void stop_inside_commit(SqlSession& session) {
     std::_Exit(2);
   }
   // Called by SQLite with the COMMIT under way and the write lock held.
-  sqlite3_commit_hook(*db, [](void*) -> int { stop_here(); }, nullptr);
+  sqlite3_commit_hook(
+      *db, [](void*) -> int { stop_here(); }, nullptr);
 }
 
 class StoppingSession : public RunSession {
@@ -94,9 +95,10 @@ class StoppingSession : public RunSession {
     }
     return real_->replace_record_if(record, attempt_uuid, status);
   }
-  bool advance_record(const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
-                      const std::function<std::string(const std::optional<std::string>&)>&
-                          next_checkpoint) override {
+  std::optional<RecordedChunk> advance_record(
+      const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
+      const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint)
+      override {
     return real_->advance_record(key, attempt_uuid, rows, next_checkpoint);
   }
   void commit() override {
@@ -170,9 +172,7 @@ class StoppingDriver : public DatabaseDriver {
   std::unique_ptr<RunSession> begin_chunk_session(const DatabaseTarget& target) const override {
     return std::make_unique<StoppingSession>(real_->begin_chunk_session(target), true);
   }
-  bool supports_concurrent_writers() const override {
-    return real_->supports_concurrent_writers();
-  }
+  bool supports_concurrent_writers() const override { return real_->supports_concurrent_writers(); }
 
  private:
   std::shared_ptr<const DatabaseDriver> real_;

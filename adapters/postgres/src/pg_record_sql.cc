@@ -8,6 +8,14 @@
 namespace massmigration::postgres::internal {
 namespace {
 
+// Run control's columns, in the table and in ALTERs of older tables alike.
+#define MASSMIGRATION_PG_RUN_STATUS                                                         \
+  "run_status TEXT NOT NULL DEFAULT 'running' CHECK (run_status IN ('running', 'pausing', " \
+  "'paused', 'cancelling', 'cancelled') AND (run_status = 'running' OR NOT (is_applied OR " \
+  "has_error)))"
+#define MASSMIGRATION_PG_TUNED_CHUNK_SIZE "tuned_chunk_size BIGINT CHECK (tuned_chunk_size > 0)"
+#define MASSMIGRATION_PG_TUNED_PAUSE_MS "tuned_pause_ms BIGINT CHECK (tuned_pause_ms >= 0)"
+
 // The CHECKs refuse what reading refuses (read_stored_record); tables created before them are
 // validated on read alone.
 constexpr const char* kCreateTable = R"sql(
@@ -27,6 +35,9 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   checkpoint TEXT,
   owner TEXT NOT NULL DEFAULT '',
   heartbeat_at TIMESTAMPTZ CHECK (isfinite(heartbeat_at)),
+  )sql" MASSMIGRATION_PG_RUN_STATUS R"sql(,
+  )sql" MASSMIGRATION_PG_TUNED_CHUNK_SIZE R"sql(,
+  )sql" MASSMIGRATION_PG_TUNED_PAUSE_MS R"sql(,
   CONSTRAINT key_format CHECK (key = app_label || ':' || name
     AND key ~ '^[a-z][a-z0-9_]*:[0-9]{1,5}_[a-z0-9_]+$'),
   CONSTRAINT not_applied_and_errored CHECK (NOT (is_applied AND has_error)),
@@ -34,6 +45,20 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   CONSTRAINT applied_at_when_applied CHECK ((applied_at IS NULL) = (NOT is_applied)),
   CONSTRAINT rows_done_within_total CHECK (rows_total IS NULL OR rows_done <= rows_total)
 ))sql";
+
+// The audit trail: appended to, never changed.
+constexpr const char* kCreateEventTable = R"sql(
+CREATE TABLE IF NOT EXISTS massmigration_event (
+  id BIGSERIAL PRIMARY KEY,
+  key TEXT NOT NULL,
+  alias TEXT NOT NULL,
+  attempt_uuid TEXT NOT NULL,
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+  detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS massmigration_event_by_key ON massmigration_event (key, id))sql";
 
 // An arbitrary constant: the advisory lock that serialises schema creation.
 constexpr long long kSchemaLock = 7264530186;
@@ -45,7 +70,7 @@ constexpr long long kSchemaLock = 7264530186;
 #define MASSMIGRATION_PG_STORED_COLUMNS                                                         \
   "key, app_label, name, attempt_uuid, initiated_at, is_applied::int::text, applied_at, "       \
   "has_error::int::text, last_error, was_faked::int::text, rows_done::text, rows_total::text, " \
-  "checkpoint, owner, heartbeat_at"
+  "checkpoint, owner, heartbeat_at, run_status, tuned_chunk_size::text, tuned_pause_ms::text"
 #define MASSMIGRATION_PG_COLUMNS MASSMIGRATION_PG_STORED_COLUMNS ", clock_timestamp()"
 
 // "2026-11-30 05:22:09.12+00", as the server writes a timestamptz in those sessions, in the
@@ -64,17 +89,21 @@ std::string record_time(std::string_view text) {
 
 #define MASSMIGRATION_PG_VALUES                                                      \
   "$1, $2, $3, $4, $5::timestamptz, $6::boolean, $7::timestamptz, $8::boolean, $9, " \
-  "$10::boolean, $11::bigint, $12::bigint, $13, $14"
+  "$10::boolean, $11::bigint, $12::bigint, $13, $14, $15"
 // A run that is not done (neither applied nor failed) shows it is alive by writing, by the
 // server's clock at the statement (not at the start of its transaction); a finished or failed
 // one keeps the heartbeat it had.
 #define MASSMIGRATION_PG_HEARTBEAT_IF_LIVE \
   "CASE WHEN NOT $6::boolean AND NOT $8::boolean THEN clock_timestamp() END"
+#define MASSMIGRATION_PG_LIVE "run_status IN ('running', 'pausing', 'cancelling')"
 
 // Columns added since the table was first released, for tables created before them.
 constexpr const char* kAddedColumns[][2] = {
     {"owner", "owner TEXT NOT NULL DEFAULT ''"},
     {"heartbeat_at", "heartbeat_at TIMESTAMPTZ CHECK (isfinite(heartbeat_at))"},
+    {"run_status", MASSMIGRATION_PG_RUN_STATUS},
+    {"tuned_chunk_size", MASSMIGRATION_PG_TUNED_CHUNK_SIZE},
+    {"tuned_pause_ms", MASSMIGRATION_PG_TUNED_PAUSE_MS},
 };
 
 }  // namespace
@@ -88,24 +117,53 @@ const char* const kList =
 const char* const kInsertIfAbsent =
     "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
     "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint, "
-    "owner, heartbeat_at) VALUES (" MASSMIGRATION_PG_VALUES ", " MASSMIGRATION_PG_HEARTBEAT_IF_LIVE
-    ") ON CONFLICT (key) DO NOTHING";
+    "owner, run_status, heartbeat_at) VALUES (" MASSMIGRATION_PG_VALUES
+    ", " MASSMIGRATION_PG_HEARTBEAT_IF_LIVE ") ON CONFLICT (key) DO NOTHING";
 const char* const kReplaceIf =
     "UPDATE massmigration_record SET app_label = $2, name = $3, attempt_uuid = $4, "
     "initiated_at = $5::timestamptz, is_applied = $6::boolean, applied_at = $7::timestamptz, "
     "has_error = $8::boolean, last_error = $9, was_faked = $10::boolean, rows_done = $11::bigint, "
     "rows_total = $12::bigint, checkpoint = $13, owner = $14, "
+    "run_status = CASE WHEN NOT $6::boolean AND NOT $8::boolean AND $19 = 'running' AND "
+    "run_status IN ('pausing', 'cancelling') THEN run_status ELSE $15 END, "
     "heartbeat_at = coalesce(" MASSMIGRATION_PG_HEARTBEAT_IF_LIVE
     ", heartbeat_at) "
-    "WHERE key = $1 AND attempt_uuid = $15 AND is_applied = $16::boolean "
-    "AND has_error = $17::boolean";
+    "WHERE key = $1 AND attempt_uuid = $16 AND is_applied = $17::boolean "
+    "AND has_error = $18::boolean AND (run_status = $19 OR $19 = 'running' AND "
+    "run_status IN ('pausing', 'cancelling'))";
 const char* const kHeartbeat =
     "UPDATE massmigration_record SET heartbeat_at = clock_timestamp() "
-    "WHERE key = $1 AND attempt_uuid = $2 AND NOT is_applied AND NOT has_error";
+    "WHERE key = $1 AND attempt_uuid = $2 AND NOT is_applied AND NOT has_error AND "
+    "" MASSMIGRATION_PG_LIVE;
+const char* const kControlRun =
+    "UPDATE massmigration_record SET run_status = $4, "
+    "tuned_chunk_size = coalesce($5::bigint, tuned_chunk_size), "
+    "tuned_pause_ms = coalesce($6::bigint, tuned_pause_ms) "
+    "WHERE key = $1 AND attempt_uuid = $2 AND NOT is_applied AND NOT has_error AND "
+    "run_status = $3";
+const char* const kReadCheckpoint =
+    "SELECT checkpoint, run_status, tuned_chunk_size::text, tuned_pause_ms::text "
+    "FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 AND NOT is_applied AND "
+    "NOT has_error AND " MASSMIGRATION_PG_LIVE " FOR UPDATE";
+const char* const kAdvance =
+    "UPDATE massmigration_record SET rows_done = rows_done + $3::bigint, checkpoint = $4, "
+    "rows_total = CASE WHEN rows_total < rows_done + $3::bigint THEN rows_done + $3::bigint "
+    "ELSE rows_total END, run_status = CASE run_status WHEN 'pausing' THEN 'paused' "
+    "WHEN 'cancelling' THEN 'cancelled' ELSE run_status END, heartbeat_at = clock_timestamp() "
+    "WHERE key = $1 AND attempt_uuid = $2";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = $1";
 const char* const kRemoveIf =
     "DELETE FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 "
-    "AND is_applied = $3::boolean AND has_error = $4::boolean";
+    "AND is_applied = $3::boolean AND has_error = $4::boolean AND run_status = $5";
+
+const char* const kAppendEvent =
+    "INSERT INTO massmigration_event (key, alias, attempt_uuid, action, actor, detail) "
+    "VALUES ($1, $2, $3, $4, $5, $6)";
+const char* const kEvents =
+    "SELECT alias, attempt_uuid, action, actor, at, detail FROM massmigration_event "
+    "WHERE key = $1 ORDER BY id";
+
+std::string stored_time(std::string_view text) { return record_time(text); }
 
 Params& Params::text(std::string value) {
   values_.emplace_back(std::move(value));
@@ -131,13 +189,14 @@ Params& Params::record(const MigrationRecord& r) {
   text(boolean(r.has_error)).text(r.last_error).text(boolean(r.was_faked));
   text(std::to_string(r.rows_done));
   optional(r.rows_total ? std::optional<std::string>(std::to_string(*r.rows_total)) : std::nullopt);
-  return optional(r.checkpoint).text(r.owner);
+  return optional(r.checkpoint).text(r.owner).text(std::string(stored_run_status(r)));
 }
 
 Params& Params::expected(std::string_view attempt_uuid, MigrationStatus status) {
   text(std::string(attempt_uuid));
   text(status == MigrationStatus::kApplied ? "true" : "false");
-  return text(status == MigrationStatus::kErrored ? "true" : "false");
+  text(status == MigrationStatus::kErrored ? "true" : "false");
+  return text(std::string(stored_run_status(status)));
 }
 
 const std::vector<const char*>& Params::pointers() {
@@ -172,7 +231,10 @@ MigrationRecord read_record(const pqxx::row& row, std::string_view alias) {
                              .checkpoint = text(12),
                              .owner = text(13),
                              .heartbeat_at = time(14),
-                             .read_at = time(15)},
+                             .run_status = text(15),
+                             .tuned_chunk_size = text(16),
+                             .tuned_pause_ms = text(17),
+                             .read_at = time(18)},
                             alias);
 }
 
@@ -180,6 +242,7 @@ void ensure_schema(pqxx::connection_base& connection) {
   pqxx::work work(connection);
   work.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kSchemaLock) + ")");
   work.exec(kCreateTable);
+  work.exec(kCreateEventTable);
   // Only when a column is missing: ALTER TABLE locks the table even when it changes nothing.
   pqxx::result present = work.exec(
       "SELECT column_name FROM information_schema.columns "

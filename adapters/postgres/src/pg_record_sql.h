@@ -20,11 +20,29 @@ extern const char* const kGet;
 extern const char* const kGetWithoutClock;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
-extern const char* const kReplaceIf;  // $15..$17: the expected attempt and status
+extern const char* const kReplaceIf;  // $16..$19: the expected attempt and stored status
 extern const char* const kRemove;
-extern const char* const kRemoveIf;  // $1 key, $2..$4: the expected attempt and status
-// $1 key, $2 attempt: the heartbeat of a RUNNING record of that attempt, by the server's clock.
+extern const char* const kRemoveIf;  // $1 key, $2..$5: the expected attempt and stored status
+// $1 key, $2 attempt: the heartbeat of a live record of that attempt, by the server's clock.
 extern const char* const kHeartbeat;
+// $1 key, $2 attempt, $3 expected run_status, $4 new run_status, $5 tuned chunk size and $6
+// tuned pause (NULL keeps the stored one).
+extern const char* const kControlRun;
+// $1 key, $2 attempt: the checkpoint, run_status and tuning of a live record of that attempt,
+// locked until commit (a run's parallel workers take turns).
+extern const char* const kReadCheckpoint;
+// $1 key, $2 attempt, $3 rows to add, $4 new checkpoint; also a heartbeat, and the stop a
+// pausing or cancelling run was asked for. After kReadCheckpoint, in its transaction.
+extern const char* const kAdvance;
+
+// $1 key, $2 alias, $3 attempt, $4 action, $5 actor, $6 detail; at is the server's clock.
+extern const char* const kAppendEvent;
+// $1 key: alias, attempt_uuid, action, actor, at, detail, oldest first.
+extern const char* const kEvents;
+
+// A timestamptz as the server writes it in sessions with kSessionSettings, in the form of
+// format_timestamp; any other text is returned as it is.
+std::string stored_time(std::string_view text);
 
 // Parameter values for a statement: owned text, and pointers (nullptr for NULL) for libpq.
 class Params {
@@ -32,9 +50,10 @@ class Params {
   Params& text(std::string value);
   Params& null();
   Params& optional(const std::optional<std::string>& value);
-  // The record's 14 stored columns, $1..$14 (heartbeat_at is the server's to write).
+  // The record's stored columns but the tuning, $1..$15 (heartbeat_at is the server's to
+  // write).
   Params& record(const MigrationRecord& record);
-  // The expected attempt and status: $15..$17 of kReplaceIf, $2..$4 of kRemoveIf.
+  // The expected attempt and stored status: $16..$19 of kReplaceIf, $2..$5 of kRemoveIf.
   Params& expected(std::string_view attempt_uuid, MigrationStatus status);
   const std::vector<const char*>& pointers();
 

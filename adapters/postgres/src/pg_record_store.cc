@@ -84,6 +84,20 @@ class PostgresRecordStore : public RecordStore {
     });
   }
 
+  bool control_run(const MigrationKey& key, std::string_view attempt_uuid, MigrationStatus from,
+                   MigrationStatus to, const RunTuning& tuning) override {
+    auto number = [](std::optional<std::int64_t> n) {
+      return n ? std::optional<std::string>(std::to_string(*n)) : std::nullopt;
+    };
+    return write("controlling the run of " + key.str(), [&](pqxx::connection_base& c) {
+      Params params;
+      params.text(key.str()).text(std::string(attempt_uuid));
+      params.text(std::string(stored_run_status(from))).text(std::string(stored_run_status(to)));
+      params.optional(number(tuning.chunk_size)).optional(number(tuning.pause_ms));
+      return run_prepared(c, "mm_control_run", params) == 1;
+    });
+  }
+
   bool heartbeat(const MigrationKey& key, std::string_view attempt_uuid) override {
     return write("writing the heartbeat of " + key.str(), [&](pqxx::connection_base& c) {
       Params params;
@@ -98,6 +112,35 @@ class PostgresRecordStore : public RecordStore {
       params.text(key.str());
       return run_prepared(c, "mm_remove", params) == 1;
     });
+  }
+
+  void record_event(const MigrationEvent& event) override {
+    write("recording " + event.action + " of " + event.key.str(), [&](pqxx::connection_base& c) {
+      Params params;
+      params.text(event.key.str()).text(event.alias).text(event.attempt_uuid);
+      params.text(event.action).text(event.actor).text(event.detail);
+      run_prepared(c, "mm_append_event", params);
+      return true;
+    });
+  }
+
+  std::vector<MigrationEvent> events(const MigrationKey& key) override {
+    return read<std::vector<MigrationEvent>>(
+        "reading the audit trail of " + key.str(), {}, [&](pqxx::connection_base& c) {
+          pqxx::nontransaction tx(c);
+          std::vector<MigrationEvent> events;
+          for (const pqxx::row& row : tx.exec_prepared("mm_events", key.str())) {
+            events.push_back(
+                {.key = key,
+                 .alias = row[0].c_str(),
+                 .attempt_uuid = row[1].c_str(),
+                 .action = row[2].c_str(),
+                 .actor = row[3].c_str(),
+                 .at = parse_timestamp(internal::stored_time(row[4].c_str())).value_or(Timestamp{}),
+                 .detail = row[5].c_str()});
+          }
+          return events;
+        });
   }
 
   bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,
@@ -219,6 +262,9 @@ class PostgresRecordStore : public RecordStore {
     c.connection.prepare("mm_remove", internal::kRemove);
     c.connection.prepare("mm_remove_if", internal::kRemoveIf);
     c.connection.prepare("mm_heartbeat", internal::kHeartbeat);
+    c.connection.prepare("mm_control_run", internal::kControlRun);
+    c.connection.prepare("mm_append_event", internal::kAppendEvent);
+    c.connection.prepare("mm_events", internal::kEvents);
     c.set_up = true;
   }
 

@@ -150,29 +150,26 @@ class PostgresSession : public RunSession {
     });
   }
 
-  bool advance_record(const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
-                      const std::function<std::string(const std::optional<std::string>&)>&
-                          next_checkpoint) override {
+  std::optional<RecordedChunk> advance_record(
+      const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
+      const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint)
+      override {
     wait_for_sent();
-    return guarded("recording progress", [&] {
-      // Prepared, as they run once a chunk. FOR UPDATE: parallel workers of one run take
-      // turns on the record row.
+    return guarded("recording progress", [&]() -> std::optional<RecordedChunk> {
+      // Prepared, as they run once a chunk.
       const std::array<SqlValue, 2> which{key.str(), std::string(attempt_uuid)};
-      pqxx::result current =
-          run("SELECT checkpoint FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 "
-              "AND NOT is_applied AND NOT has_error FOR UPDATE",
-              which);
-      if (current.empty()) return false;  // stale: deleted, replaced or no longer running
+      pqxx::result current = run(internal::kReadCheckpoint, which);
+      if (current.empty()) return std::nullopt;  // stale: deleted, replaced or stopped
+      const pqxx::row row = current[0];
       std::optional<std::string> checkpoint;
-      if (!current[0][0].is_null()) checkpoint = std::string(current[0][0].c_str());
+      if (!row[0].is_null()) checkpoint = std::string(row[0].c_str());
+      RecordedChunk recorded{.status = status_after_chunk(row[1].c_str())};
+      if (!row[2].is_null()) recorded.tuning.chunk_size = row[2].as<std::int64_t>();
+      if (!row[3].is_null()) recorded.tuning.pause_ms = row[3].as<std::int64_t>();
       const std::array<SqlValue, 4> update{which[0], which[1], rows, next_checkpoint(checkpoint)};
       // Rows that arrived after the count raise the total: rows_done never exceeds it.
-      return run("UPDATE massmigration_record SET rows_done = rows_done + $3::bigint, "
-                 "checkpoint = $4, rows_total = CASE WHEN rows_total < rows_done + $3::bigint "
-                 "THEN rows_done + $3::bigint ELSE rows_total END, "
-                 "heartbeat_at = clock_timestamp() WHERE key = $1 AND attempt_uuid = $2",
-                 update)
-                 .affected_rows() == 1;
+      if (run(internal::kAdvance, update).affected_rows() != 1) return std::nullopt;
+      return recorded;
     });
   }
 

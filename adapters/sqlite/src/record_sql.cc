@@ -8,6 +8,18 @@
 namespace massmigration::sqlite::internal {
 namespace {
 
+// Run control's columns, in the table and in ALTERs of older tables alike.
+#define MASSMIGRATION_SQLITE_RUN_STATUS                                                     \
+  "run_status TEXT NOT NULL DEFAULT 'running' CHECK (run_status IN ('running', 'pausing', " \
+  "'paused', 'cancelling', 'cancelled') AND (run_status = 'running' OR is_applied = 0 AND " \
+  "has_error = 0))"
+#define MASSMIGRATION_SQLITE_TUNED_CHUNK_SIZE                                               \
+  "tuned_chunk_size INTEGER CHECK (tuned_chunk_size IS NULL OR typeof(tuned_chunk_size) = " \
+  "'integer' AND tuned_chunk_size > 0)"
+#define MASSMIGRATION_SQLITE_TUNED_PAUSE_MS                                           \
+  "tuned_pause_ms INTEGER CHECK (tuned_pause_ms IS NULL OR typeof(tuned_pause_ms) = " \
+  "'integer' AND tuned_pause_ms >= 0)"
+
 // The CHECKs refuse what reading refuses (read_stored_record), as far as SQLite can say it;
 // tables created before them are validated on read alone.
 constexpr const char* kCreateTable = R"sql(
@@ -30,6 +42,9 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   owner TEXT NOT NULL DEFAULT '',
   heartbeat_at TEXT CHECK (heartbeat_at GLOB
     '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
+  )sql" MASSMIGRATION_SQLITE_RUN_STATUS R"sql(,
+  )sql" MASSMIGRATION_SQLITE_TUNED_CHUNK_SIZE R"sql(,
+  )sql" MASSMIGRATION_SQLITE_TUNED_PAUSE_MS R"sql(,
   CONSTRAINT key_format CHECK (key = app_label || ':' || name
     AND app_label GLOB '[a-z]*' AND NOT app_label GLOB '*[^a-z0-9_]*'
     AND name GLOB '[0-9]*_?*' AND NOT name GLOB '*[^a-z0-9_]*'),
@@ -39,25 +54,44 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   CONSTRAINT rows_done_within_total CHECK (rows_total IS NULL OR rows_done <= rows_total)
 ))sql";
 
+// The audit trail: appended to, never changed.
+constexpr const char* kCreateEventTable = R"sql(
+CREATE TABLE IF NOT EXISTS massmigration_event (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL,
+  alias TEXT NOT NULL,
+  attempt_uuid TEXT NOT NULL,
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS massmigration_event_by_key ON massmigration_event (key, id))sql";
+
 // Columns added since the table was first released, for tables created before them.
 constexpr const char* kAddedColumns[][2] = {
     {"owner", "owner TEXT NOT NULL DEFAULT ''"},
     {"heartbeat_at", "heartbeat_at TEXT"},
+    {"run_status", MASSMIGRATION_SQLITE_RUN_STATUS},
+    {"tuned_chunk_size", MASSMIGRATION_SQLITE_TUNED_CHUNK_SIZE},
+    {"tuned_pause_ms", MASSMIGRATION_SQLITE_TUNED_PAUSE_MS},
 };
 
 }  // namespace
 
 // The database's clock, as format_timestamp writes times (SQLite keeps milliseconds).
 #define MASSMIGRATION_SQLITE_NOW "(strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z')"
-#define MASSMIGRATION_SQLITE_STORED_COLUMNS                                               \
-  "key, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, " \
-  "last_error, was_faked, rows_done, rows_total, checkpoint, owner, heartbeat_at"
+#define MASSMIGRATION_SQLITE_STORED_COLUMNS                                                     \
+  "key, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, "       \
+  "last_error, was_faked, rows_done, rows_total, checkpoint, owner, heartbeat_at, run_status, " \
+  "tuned_chunk_size, tuned_pause_ms"
 #define MASSMIGRATION_SQLITE_COLUMNS \
   MASSMIGRATION_SQLITE_STORED_COLUMNS ", " MASSMIGRATION_SQLITE_NOW
 // A run that is not done (neither applied nor failed) shows it is alive by writing; a finished
 // or failed one keeps the heartbeat it had.
 #define MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE \
   "CASE WHEN ?6 = 0 AND ?8 = 0 THEN " MASSMIGRATION_SQLITE_NOW " END"
+#define MASSMIGRATION_SQLITE_LIVE "run_status IN ('running', 'pausing', 'cancelling')"
 
 const char* const kGet =
     "SELECT " MASSMIGRATION_SQLITE_COLUMNS " FROM massmigration_record WHERE key = ?1";
@@ -68,33 +102,53 @@ const char* const kList =
 const char* const kInsertIfAbsent =
     "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
     "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint, "
-    "owner, heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-    "?14, " MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE ") ON CONFLICT(key) DO NOTHING";
+    "owner, run_status, heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+    "?12, ?13, ?14, ?15, " MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE ") ON CONFLICT(key) DO NOTHING";
 const char* const kReplaceIfAttempt =
     "UPDATE massmigration_record SET app_label = ?2, name = ?3, attempt_uuid = ?4, "
     "initiated_at = ?5, is_applied = ?6, applied_at = ?7, has_error = ?8, last_error = ?9, "
     "was_faked = ?10, rows_done = ?11, rows_total = ?12, checkpoint = ?13, owner = ?14, "
+    "run_status = CASE WHEN ?6 = 0 AND ?8 = 0 AND ?19 = 'running' AND run_status IN "
+    "('pausing', 'cancelling') THEN run_status ELSE ?15 END, "
     "heartbeat_at = coalesce(" MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
     ", heartbeat_at) "
-    "WHERE key = ?1 AND attempt_uuid = ?15 AND is_applied = ?16 AND has_error = ?17";
+    "WHERE key = ?1 AND attempt_uuid = ?16 AND is_applied = ?17 AND has_error = ?18 AND "
+    "(run_status = ?19 OR ?19 = 'running' AND run_status IN ('pausing', 'cancelling'))";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = ?1";
 const char* const kRemoveIf =
     "DELETE FROM massmigration_record WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = ?3 "
-    "AND has_error = ?4";
+    "AND has_error = ?4 AND run_status = ?5";
 const char* const kReadCheckpoint =
-    "SELECT checkpoint FROM massmigration_record WHERE key = ?1 AND attempt_uuid = ?2 "
-    "AND is_applied = 0 AND has_error = 0";
+    "SELECT checkpoint, run_status, tuned_chunk_size, tuned_pause_ms FROM massmigration_record "
+    "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0 AND "
+    "" MASSMIGRATION_SQLITE_LIVE;
 // Rows that arrived after the count raise the total with them: rows_done never exceeds it.
 const char* const kAdvance =
     "UPDATE massmigration_record SET rows_done = rows_done + ?3, checkpoint = ?4, "
     "rows_total = CASE WHEN rows_total < rows_done + ?3 THEN rows_done + ?3 ELSE rows_total END, "
-    "heartbeat_at = " MASSMIGRATION_SQLITE_NOW
+    "run_status = CASE run_status WHEN 'pausing' THEN 'paused' WHEN 'cancelling' THEN "
+    "'cancelled' ELSE run_status END, heartbeat_at = " MASSMIGRATION_SQLITE_NOW
     " "
-    "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0";
+    "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0 AND "
+    "" MASSMIGRATION_SQLITE_LIVE;
 const char* const kHeartbeat =
     "UPDATE massmigration_record SET heartbeat_at = " MASSMIGRATION_SQLITE_NOW
     " "
-    "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0";
+    "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0 AND "
+    "" MASSMIGRATION_SQLITE_LIVE;
+const char* const kControlRun =
+    "UPDATE massmigration_record SET run_status = ?4, "
+    "tuned_chunk_size = coalesce(?5, tuned_chunk_size), "
+    "tuned_pause_ms = coalesce(?6, tuned_pause_ms) "
+    "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0 AND "
+    "run_status = ?3";
+
+const char* const kAppendEvent =
+    "INSERT INTO massmigration_event (key, alias, attempt_uuid, action, actor, at, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, " MASSMIGRATION_SQLITE_NOW ", ?6)";
+const char* const kEvents =
+    "SELECT alias, attempt_uuid, action, actor, at, detail FROM massmigration_event "
+    "WHERE key = ?1 ORDER BY id";
 
 void bind_record(Statement& s, const MigrationRecord& r) {
   s.bind(1, r.key.str())
@@ -120,7 +174,7 @@ void bind_record(Statement& s, const MigrationRecord& r) {
   } else {
     s.bind(13, std::nullopt);
   }
-  s.bind(14, r.owner);
+  s.bind(14, r.owner).bind(15, stored_run_status(r));
 }
 
 MigrationRecord read_record(const Statement& s, std::string_view alias) {
@@ -139,7 +193,10 @@ MigrationRecord read_record(const Statement& s, std::string_view alias) {
                              .checkpoint = s.optional_text(12),
                              .owner = s.optional_text(13),
                              .heartbeat_at = s.optional_text(14),
-                             .read_at = s.optional_text(15)},
+                             .run_status = s.optional_text(15),
+                             .tuned_chunk_size = s.optional_text(16),
+                             .tuned_pause_ms = s.optional_text(17),
+                             .read_at = s.optional_text(18)},
                             alias);
 }
 
@@ -164,6 +221,7 @@ void ensure_schema(Connection& connection, std::chrono::milliseconds busy_timeou
     try {
       connection.exec("PRAGMA journal_mode=WAL");
       connection.exec(kCreateTable);
+      connection.exec(kCreateEventTable);
       add_missing_columns(connection);
       return;
     } catch (const SqliteFailure& e) {
@@ -177,7 +235,8 @@ void bind_expected(Statement& statement, std::string_view attempt_uuid, Migratio
                    int first) {
   statement.bind(first, attempt_uuid)
       .bind(first + 1, std::int64_t{status == MigrationStatus::kApplied})
-      .bind(first + 2, std::int64_t{status == MigrationStatus::kErrored});
+      .bind(first + 2, std::int64_t{status == MigrationStatus::kErrored})
+      .bind(first + 3, stored_run_status(status));
 }
 
 }  // namespace massmigration::sqlite::internal

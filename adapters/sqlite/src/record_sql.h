@@ -16,27 +16,36 @@ extern const char* const kGet;
 extern const char* const kGetWithoutClock;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
-extern const char* const kReplaceIfAttempt;  // ?15..?17: see bind_expected
+extern const char* const kReplaceIfAttempt;  // ?16..?19: see bind_expected
 extern const char* const kRemove;
-extern const char* const kRemoveIf;  // ?1 key, ?2..?4: see bind_expected
-// ?1 key, ?2 attempt: the checkpoint of a RUNNING record of that attempt.
+extern const char* const kRemoveIf;  // ?1 key, ?2..?5: see bind_expected
+// ?1 key, ?2 attempt: the checkpoint, run_status and tuning of a live record of that attempt.
 extern const char* const kReadCheckpoint;
-// ?1 key, ?2 attempt, ?3 rows to add, ?4 new checkpoint; also a heartbeat.
+// ?1 key, ?2 attempt, ?3 rows to add, ?4 new checkpoint; also a heartbeat, and the stop a
+// pausing or cancelling run was asked for.
 extern const char* const kAdvance;
-// ?1 key, ?2 attempt: the heartbeat of a RUNNING record of that attempt, by the database's
-// clock.
+// ?1 key, ?2 attempt: the heartbeat of a live record of that attempt, by the database's clock.
 extern const char* const kHeartbeat;
+// ?1 key, ?2 attempt, ?3 expected run_status, ?4 new run_status, ?5 tuned chunk size and ?6
+// tuned pause (NULL keeps the stored one).
+extern const char* const kControlRun;
+// ?1 key, ?2 alias, ?3 attempt, ?4 action, ?5 actor, ?6 detail; at is the database's clock.
+extern const char* const kAppendEvent;
+// ?1 key: alias, attempt_uuid, action, actor, at, detail, oldest first.
+extern const char* const kEvents;
 
-// Binds ?1..?14 to the record's stored columns; heartbeat_at is the database's to write.
+// Binds ?1..?15 to the record's stored columns but the tuning; heartbeat_at is the database's
+// to write.
 void bind_record(Statement& statement, const MigrationRecord& record);
-// Binds ?first..?first+2 (15 in kReplaceIfAttempt, 2 in kRemoveIf): the attempt and status
-// the record must have.
+// Binds ?first..?first+3 (16 in kReplaceIfAttempt, 2 in kRemoveIf): the attempt and stored
+// status the record must have.
 void bind_expected(Statement& statement, std::string_view attempt_uuid, MigrationStatus status,
                    int first);
 // Reads a row selected with the columns of kGet; throws InvalidRecord naming `alias` for a
 // row that is not a valid record.
 MigrationRecord read_record(const Statement& statement, std::string_view alias);
-// Adds the columns a table created by an older version lacks (owner, heartbeat_at).
+// Adds the columns a table created by an older version lacks (owner, heartbeat_at, run
+// control's).
 void add_missing_columns(Connection& connection);
 // Puts the file in WAL mode, creates the table if missing and adds missing columns. Retries while
 // other connections hold the locks it needs, up to `busy_timeout`.

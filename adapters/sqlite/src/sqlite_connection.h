@@ -49,6 +49,9 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::nullopt_t);
+  Statement& bind(int index, std::optional<std::int64_t> value) {
+    return value ? bind(index, *value) : bind(index, std::nullopt);
+  }
   // True while a row is available.
   bool step();
   std::string text(int column) const;

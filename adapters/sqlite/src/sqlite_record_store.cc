@@ -17,6 +17,9 @@ namespace {
 using internal::bind_expected;
 using internal::bind_record;
 using internal::Connection;
+using internal::kAppendEvent;
+using internal::kControlRun;
+using internal::kEvents;
 using internal::kGet;
 using internal::kGetWithoutClock;
 using internal::kHeartbeat;
@@ -75,7 +78,22 @@ class SqliteRecordStore : public RecordStore {
     return write("updating the record of " + record.key.str(), [&](Connection& c) {
       Statement s = c.statement(kReplaceIfAttempt);
       bind_record(s, record);
-      bind_expected(s, attempt_uuid, status, 15);
+      bind_expected(s, attempt_uuid, status, 16);
+      s.step();
+      return c.changes() == 1;
+    });
+  }
+
+  bool control_run(const MigrationKey& key, std::string_view attempt_uuid, MigrationStatus from,
+                   MigrationStatus to, const RunTuning& tuning) override {
+    return write("controlling the run of " + key.str(), [&](Connection& c) {
+      Statement s = c.statement(kControlRun);
+      s.bind(1, key.str())
+          .bind(2, attempt_uuid)
+          .bind(3, stored_run_status(from))
+          .bind(4, stored_run_status(to))
+          .bind(5, tuning.chunk_size)
+          .bind(6, tuning.pause_ms);
       s.step();
       return c.changes() == 1;
     });
@@ -97,6 +115,40 @@ class SqliteRecordStore : public RecordStore {
       s.step();
       return c.changes() == 1;
     });
+  }
+
+  void record_event(const MigrationEvent& event) override {
+    write("recording " + event.action + " of " + event.key.str(), [&](Connection& c) {
+      Statement s = c.statement(kAppendEvent);
+      s.bind(1, event.key.str())
+          .bind(2, event.alias)
+          .bind(3, event.attempt_uuid)
+          .bind(4, event.action)
+          .bind(5, event.actor)
+          .bind(6, event.detail);
+      s.step();
+      return true;
+    });
+  }
+
+  std::vector<MigrationEvent> events(const MigrationKey& key) override {
+    return read<std::vector<MigrationEvent>>(
+        "reading the audit trail of " + key.str(), {}, [&](Connection& c) {
+          std::vector<MigrationEvent> events;
+          Statement s = c.statement(kEvents);
+          s.bind(1, key.str());
+          while (s.step()) {
+            const std::string at = s.text(4);
+            events.push_back({.key = key,
+                              .alias = s.text(0),
+                              .attempt_uuid = s.text(1),
+                              .action = s.text(2),
+                              .actor = s.text(3),
+                              .at = parse_timestamp(at).value_or(Timestamp{}),
+                              .detail = s.text(5)});
+          }
+          return events;
+        });
   }
 
   bool remove_if(const MigrationKey& key, std::string_view attempt_uuid,

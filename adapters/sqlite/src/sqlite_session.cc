@@ -114,22 +114,27 @@ class SqliteSession : public RunSession {
     return guarded("updating the migration record", [&] {
       Statement s = connection_->statement(kReplaceIfAttempt);
       bind_record(s, record);
-      bind_expected(s, attempt_uuid, status, 15);
+      bind_expected(s, attempt_uuid, status, 16);
       s.step();
       return connection_->changes() == 1;
     });
   }
 
-  bool advance_record(const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
-                      const std::function<std::string(const std::optional<std::string>&)>&
-                          next_checkpoint) override {
-    return guarded("recording progress", [&] {
+  std::optional<RecordedChunk> advance_record(
+      const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
+      const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint)
+      override {
+    return guarded("recording progress", [&]() -> std::optional<RecordedChunk> {
       std::optional<std::string> current;
+      RecordedChunk recorded{.status = MigrationStatus::kRunning};
       {
         Statement read = connection_->statement(kReadCheckpoint);
         read.bind(1, key.str()).bind(2, attempt_uuid);
-        if (!read.step()) return false;  // stale: deleted, replaced or no longer running
+        if (!read.step()) return std::nullopt;  // stale: deleted, replaced or stopped
         current = read.optional_text(0);
+        recorded.status = status_after_chunk(read.text(1));
+        recorded.tuning = {.chunk_size = read.optional_integer(2),
+                           .pause_ms = read.optional_integer(3)};
       }
       Statement write = connection_->statement(kAdvance);
       write.bind(1, key.str())
@@ -137,7 +142,8 @@ class SqliteSession : public RunSession {
           .bind(3, rows)
           .bind(4, next_checkpoint(current));
       write.step();
-      return connection_->changes() == 1;
+      if (connection_->changes() != 1) return std::nullopt;
+      return recorded;
     });
   }
 
