@@ -275,6 +275,71 @@ TEST_P(CliRun, DeleteRefusesARunningRecordUnlessForced) {
   EXPECT_EQ(mm::api::get_record("app:0001_first", "default"), std::nullopt);
 }
 
+TEST_P(CliRun, PauseCancelAndTuneAnswerWithTheStatusAndRefuseWhatItDoesNotAllow) {
+  Output not_run = run({"pause", "app:0001_first", "--database", "default"});
+  EXPECT_EQ(not_run.code, 1);
+  EXPECT_EQ(not_run.err,
+            "manage: cannot pause migration app:0001_first on default: it is NOT_RUN; it has no "
+            "record\n");
+  ASSERT_TRUE(dbs_.open_store("default")->insert_if_absent(
+      {.key = "app:0001_first", .attempt_uuid = "attempt-1", .initiated_at = mm::now_timestamp()}));
+  Output tuned = run({"tune", "app:0001_first", "--database", "default", "--chunk-size", "200",
+                      "--pause-ms", "15"});
+  EXPECT_EQ(tuned.code, 0) << tuned.err;
+  EXPECT_EQ(tuned.out,
+            "TUNED app:0001_first on default (RUNNING; chunk size 200; pause 15 ms, from its next "
+            "chunk)\n");
+  EXPECT_EQ(mm::api::get_record("app:0001_first", "default")->tuning,
+            (mm::RunTuning{.chunk_size = 200, .pause_ms = 15}));
+  Output paused = run({"pause", "app:0001_first", "--database", "default"});
+  EXPECT_EQ(paused.code, 0) << paused.err;
+  EXPECT_EQ(paused.out,
+            "PAUSING app:0001_first on default (its run stops after its current chunk)\n");
+  Output shown = run({"showmigrations", "--database", "default"});
+  EXPECT_NE(shown.out.find("PAUSING"), std::string::npos) << shown.out;
+  Output cancelled = run({"cancel", "app:0001_first", "--database", "default"});
+  EXPECT_EQ(cancelled.out,
+            "CANCELLING app:0001_first on default (its run stops after its current chunk)\n");
+  Output repaused = run({"pause", "app:0001_first", "--database", "default"});
+  EXPECT_EQ(repaused.code, 1);
+  EXPECT_NE(repaused.err.find("cannot pause migration app:0001_first on default: it is "
+                              "CANCELLING; it was asked to cancel: attempt attempt-1"),
+            std::string::npos)
+      << repaused.err;
+  // Bad values are usage errors that change nothing.
+  Output zero = run({"tune", "app:0001_first", "--database", "default", "--chunk-size", "0"});
+  EXPECT_EQ(zero.code, 2);
+  EXPECT_NE(zero.err.find("--chunk-size needs a whole number of 1 or more, not \"0\""),
+            std::string::npos)
+      << zero.err;
+  EXPECT_EQ(run({"tune", "app:0001_first", "--database", "default"}).code, 2);
+  EXPECT_EQ(mm::api::get_record("app:0001_first", "default")->tuning,
+            (mm::RunTuning{.chunk_size = 200, .pause_ms = 15}));
+}
+
+TEST_P(CliRun, FinishRunsAndHistoryListsWhatHappened) {
+  Output finished = run({"finish", "app:0001_first", "--database", "default"});
+  EXPECT_EQ(finished.code, 0) << finished.err;
+  EXPECT_EQ(finished.out, "APPLIED app:0001_first on default\n");
+  Output failed = run({"finish", "app:0002_second", "--database", "default", "--timeout", "5"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_NE(failed.err.find("manage: migration app:0002_second on default is not applied: it "
+                            "was run, and it ended ERRORED (std::runtime_error: second"),
+            std::string::npos)
+      << failed.err;
+  EXPECT_EQ(run({"finish", "app:0001_first", "--database", "default", "--timeout", "soon"}).code,
+            2);
+  Output history = run({"history", "app:0002_second", "--format", "json"});
+  EXPECT_EQ(history.code, 0) << history.err;
+  EXPECT_NE(history.out.find("\"action\": \"launch\""), std::string::npos) << history.out;
+  EXPECT_NE(history.out.find("\"action\": \"fail\""), std::string::npos) << history.out;
+  Output table = run({"history", "app:0001_first", "--database", "default"});
+  EXPECT_NE(table.out.find("default    launch"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("default    finish"), std::string::npos) << table.out;
+  EXPECT_EQ(run({"history", "app:0001_first", "--database", "other"}).out,
+            "No history for app:0001_first\n");
+}
+
 TEST_P(CliRun, AnInvalidRowIsUnknownThereAndMigrateAllSaysWhatToDo) {
   mm::test::create_unchecked_record_table(dbs_, "default");
   mm::test::insert_record_row(dbs_, "default", "app:0001_first",

@@ -124,6 +124,75 @@ TEST_P(RecordStore, ATableFromBeforeRunControlGainsItsColumnsOnTheFirstRead) {
   EXPECT_TRUE(store_->heartbeat(kInitial, "attempt-1"));
   EXPECT_EQ(store_->get(kInitial)->shown_status(std::chrono::seconds(30)),
             mm::MigrationStatus::kRunning);
+  // Run control's columns came too; the audit trail starts empty.
+  EXPECT_EQ(old->run_status, mm::MigrationStatus::kRunning);
+  EXPECT_EQ(old->tuning, mm::RunTuning{});
+  EXPECT_TRUE(store_->events(kInitial).empty());
+  EXPECT_TRUE(store_->control_run(kInitial, "attempt-1", mm::MigrationStatus::kRunning,
+                                  mm::MigrationStatus::kPausing, {.chunk_size = 5}));
+  EXPECT_EQ(store_->get(kInitial)->status(), mm::MigrationStatus::kPausing);
+  EXPECT_EQ(store_->get(kInitial)->tuning.chunk_size, 5);
+}
+
+TEST_P(RecordStore, RunControlWritesOnlyTheStatusAndTuningOfTheExpectedAttemptAndStatus) {
+  mm::MigrationRecord record = running(kInitial);
+  record.rows_done = 40;
+  record.checkpoint = "40";
+  ASSERT_TRUE(store_->insert_if_absent(record));
+  EXPECT_FALSE(store_->control_run(kInitial, "another-attempt", mm::MigrationStatus::kRunning,
+                                   mm::MigrationStatus::kPausing, {}));
+  EXPECT_FALSE(store_->control_run(kInitial, record.attempt_uuid, mm::MigrationStatus::kPaused,
+                                   mm::MigrationStatus::kCancelled, {}));
+  EXPECT_EQ(store_->get(kInitial)->status(), mm::MigrationStatus::kRunning);
+  ASSERT_TRUE(store_->control_run(kInitial, record.attempt_uuid, mm::MigrationStatus::kRunning,
+                                  mm::MigrationStatus::kPausing, {.pause_ms = 0}));
+  mm::MigrationRecord pausing = *store_->get(kInitial);
+  EXPECT_EQ(pausing.status(), mm::MigrationStatus::kPausing);
+  EXPECT_EQ(pausing.rows_done, 40);
+  EXPECT_EQ(pausing.checkpoint, "40");
+  EXPECT_EQ(pausing.tuning, (mm::RunTuning{.pause_ms = 0}));
+  // The run's own write (its count, say) expects RUNNING: it matches, and keeps the request.
+  mm::MigrationRecord counted = record;
+  counted.rows_total = 100;
+  EXPECT_TRUE(store_->replace_if(counted, record.attempt_uuid, mm::MigrationStatus::kRunning));
+  EXPECT_EQ(store_->get(kInitial)->status(), mm::MigrationStatus::kPausing);
+  EXPECT_EQ(store_->get(kInitial)->rows_total, 100);
+  // Applying it ends the request: an applied record stores no run status.
+  mm::MigrationRecord applied = counted;
+  applied.is_applied = true;
+  applied.applied_at = mm::now_timestamp();
+  EXPECT_TRUE(store_->replace_if(applied, record.attempt_uuid, mm::MigrationStatus::kRunning));
+  EXPECT_EQ(store_->get(kInitial)->status(), mm::MigrationStatus::kApplied);
+  EXPECT_EQ(store_->get(kInitial)->run_status, mm::MigrationStatus::kRunning);
+  EXPECT_FALSE(store_->control_run(kInitial, record.attempt_uuid, mm::MigrationStatus::kRunning,
+                                   mm::MigrationStatus::kPausing, {}));
+}
+
+TEST_P(RecordStore, TheAuditTrailKeepsEventsInOrderByTheDatabasesClock) {
+  const mm::Timestamp before = mm::now_timestamp();
+  store_->record_event({.key = kInitial,
+                        .alias = "default",
+                        .attempt_uuid = "a-1",
+                        .action = "launch",
+                        .actor = "host h pid 1"});
+  store_->record_event({.key = kBackfill, .alias = "default", .action = "fake", .actor = "me"});
+  store_->record_event({.key = kInitial,
+                        .alias = "default",
+                        .attempt_uuid = "a-1",
+                        .action = "fail",
+                        .actor = "host h pid 1",
+                        .detail = "E: \"quoted\"\n"});
+  const std::vector<mm::MigrationEvent> events = store_->events(kInitial);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].action, "launch");
+  EXPECT_EQ(events[0].attempt_uuid, "a-1");
+  EXPECT_EQ(events[1].action, "fail");
+  EXPECT_EQ(events[1].detail, "E: \"quoted\"\n");
+  EXPECT_EQ(events[1].actor, "host h pid 1");
+  // By the database's clock, which this test's clock is near enough to.
+  EXPECT_GE(events[0].at, before - std::chrono::seconds(5));
+  EXPECT_LE(events[0].at, events[1].at);
+  EXPECT_EQ(dbs_.open_store("default")->events(kBackfill).at(0).actor, "me");
 }
 
 TEST_P(RecordStore, RemoveDeletesAndReportsWhetherThereWasARecord) {

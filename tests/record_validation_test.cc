@@ -157,6 +157,48 @@ TEST_P(RecordValidation, RowsArrivingAfterTheCountRaiseTheTotalWithTheRowsDone) 
 
 // Records store times as "2026-11-21T23:59:00.123456Z" and read only that: another spelling
 // would make a record invalid, so reading must accept every time a write can produce.
+TEST(StoredRecordRow, RunControlColumnsAreReadOnlyWhenTheyMakeSense) {
+  const mm::StoredRecordRow running{.key = kInitial,
+                                    .app_label = "shop",
+                                    .name = "0001_initial",
+                                    .attempt_uuid = "attempt-1",
+                                    .initiated_at = "2026-11-29T22:00:00.123456Z",
+                                    .is_applied = "0",
+                                    .has_error = "0",
+                                    .last_error = "",
+                                    .was_faked = "0",
+                                    .rows_done = "0",
+                                    .owner = "",
+                                    .run_status = "paused",
+                                    .tuned_chunk_size = "10",
+                                    .tuned_pause_ms = "0"};
+  const mm::MigrationRecord paused = mm::read_stored_record(running, "default");
+  EXPECT_EQ(paused.status(), mm::MigrationStatus::kPaused);
+  EXPECT_EQ(paused.tuning, (mm::RunTuning{.chunk_size = 10, .pause_ms = 0}));
+  auto problem = [&](mm::StoredRecordRow row) -> std::string {
+    try {
+      mm::read_stored_record(row, "default");
+      return "read as a record";
+    } catch (const mm::InvalidRecord& e) {
+      return e.problem();
+    }
+  };
+  mm::StoredRecordRow row = running;
+  row.run_status = "sleeping";
+  EXPECT_EQ(problem(row),
+            "run_status holds \"sleeping\", not running, pausing, paused, cancelling or cancelled");
+  row = running;
+  row.is_applied = "1";
+  row.applied_at = "2026-11-29T22:00:01.000000Z";
+  EXPECT_EQ(problem(row), "run_status is \"paused\" in a record that is applied");
+  row = running;
+  row.tuned_chunk_size = "0";
+  EXPECT_EQ(problem(row), "tuned_chunk_size is 0");
+  row = running;
+  row.tuned_pause_ms = "-5";
+  EXPECT_EQ(problem(row), "tuned_pause_ms is negative (-5)");
+}
+
 TEST(RecordTimes, ReadBackExactlyAsWrittenAndNothingElse) {
   using std::chrono::sys_days;
   using namespace std::chrono_literals;
@@ -174,11 +216,11 @@ TEST(RecordTimes, ReadBackExactlyAsWrittenAndNothingElse) {
   }
   EXPECT_EQ(mm::format_timestamp(sys_days{year{2026} / 11 / 21} + 23h + 59min + 123456us),
             "2026-11-21T23:59:00.123456Z");
-  for (const char* text : {"2026-02-29T00:00:00.000000Z", "2026-11-21T24:00:00.000000Z",
-                           "2026-11-21T23:60:00.000000Z", "2026-13-01T00:00:00.000000Z",
-                           "2026-11-21 23:59:00.123456Z", "2026-11-21T23:59:00.12345Z",
-                           "2026-11-21T23:59:00.123456", "2026-11-21T23:59:00.123456Zx",
-                           "+026-11-21T23:59:00.123456Z", "2026-1-21T23:59:00.123456Z", ""}) {
+  for (const char* text :
+       {"2026-02-29T00:00:00.000000Z", "2026-11-21T24:00:00.000000Z", "2026-11-21T23:60:00.000000Z",
+        "2026-13-01T00:00:00.000000Z", "2026-11-21 23:59:00.123456Z", "2026-11-21T23:59:00.12345Z",
+        "2026-11-21T23:59:00.123456", "2026-11-21T23:59:00.123456Zx", "+026-11-21T23:59:00.123456Z",
+        "2026-1-21T23:59:00.123456Z", ""}) {
     EXPECT_EQ(mm::parse_timestamp(text), std::nullopt) << text;
   }
 }

@@ -20,25 +20,25 @@ namespace massmigration {
 // shows in the error as it was stored.
 struct StoredRecordRow {
   std::string key;
-  std::optional<std::string> app_label;
-  std::optional<std::string> name;
-  std::optional<std::string> attempt_uuid;
-  std::optional<std::string> initiated_at;
-  std::optional<std::string> is_applied;
-  std::optional<std::string> applied_at;
-  std::optional<std::string> has_error;
-  std::optional<std::string> last_error;
-  std::optional<std::string> was_faked;
-  std::optional<std::string> rows_done;
-  std::optional<std::string> rows_total;
-  std::optional<std::string> checkpoint;
-  std::optional<std::string> owner;
-  std::optional<std::string> heartbeat_at;
-  std::optional<std::string> run_status;  // stored_run_status()
-  std::optional<std::string> tuned_chunk_size;
-  std::optional<std::string> tuned_pause_ms;
+  std::optional<std::string> app_label{};
+  std::optional<std::string> name{};
+  std::optional<std::string> attempt_uuid{};
+  std::optional<std::string> initiated_at{};
+  std::optional<std::string> is_applied{};
+  std::optional<std::string> applied_at{};
+  std::optional<std::string> has_error{};
+  std::optional<std::string> last_error{};
+  std::optional<std::string> was_faked{};
+  std::optional<std::string> rows_done{};
+  std::optional<std::string> rows_total{};
+  std::optional<std::string> checkpoint{};
+  std::optional<std::string> owner{};
+  std::optional<std::string> heartbeat_at{};
+  std::optional<std::string> run_status{};  // stored_run_status()
+  std::optional<std::string> tuned_chunk_size{};
+  std::optional<std::string> tuned_pause_ms{};
   // Not a column: the database's clock when the row was read (see MigrationRecord::read_at).
-  std::optional<std::string> read_at;
+  std::optional<std::string> read_at{};
 };
 
 // The record the row holds. Throws InvalidRecord naming `alias`, the key and the first thing
