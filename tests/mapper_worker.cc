@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
     step_through_chunks();
     mm::Config config;
     config.databases["default"] = argv[1];
+    config.pause_between_chunks = std::chrono::milliseconds(0);  // chunks of the set size
     mm::configure(config);
     std::vector<char*> cli_args{argv[0]};
     cli_args.insert(cli_args.end(), argv + 3, argv + argc);
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
     const std::string stop = argv[2];
     mm::Config config;
     constexpr std::string_view kPause = "pause-after-chunk:";
+    config.pause_between_chunks = std::chrono::milliseconds(0);  // chunks of the set size
     if (stop == "step") {
       step_through_chunks();
     } else if (stop.find_first_not_of("0123456789") == std::string::npos) {

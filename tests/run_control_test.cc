@@ -2,11 +2,14 @@
 // current chunk of a run in another process (or at once for a stalled one), tune changes its
 // next chunks, SIGTERM and SIGINT to the command line record PAUSED, finish ends only when the
 // migration is applied, and every action lands in the audit trail. Each ends with every row
-// processed exactly once. Also the throttle() hook and the automatic chunk size.
+// processed exactly once. Also the throttle() hook, the automatic chunk size, and how a run
+// shares an SQLite file with other writers by default.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -358,6 +361,73 @@ TEST_P(RunControl, TheChunkSizeFollowsTheTargetDurationByAtMostATwentiethEitherW
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, RunControl, mm::test::kEngines, mm::test::engine_name);
+
+// SQLite has one writer at a time: by default a run leaves the file free for other writers.
+class SqliteSharing : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mm::Config config = dbs_.config();
+    config.pause_between_chunks.reset();  // the default
+    mm::configure(config);
+    mm::test::create_counted(dbs_, 40000);
+  }
+  mm::test::TestDatabases dbs_{Engine::kSqlite, {"default"}};
+};
+
+TEST_F(SqliteSharing, ARunLeavesTheFileFreeForAGapAfterEverySliceAndAWriterAlwaysGetsIn) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<Clock::time_point> commits;  // of each chunk, from the run's own thread
+  const mm::ProgressListener previous =
+      mm::set_progress_listener([&](const mm::MigrationProgress& p) {
+        if (!p.finished) commits.push_back(Clock::now());
+      });
+  // Meanwhile, the application writes through its own connection, as another process would,
+  // with SQLite's own busy handler.
+  std::atomic<bool> done{false};
+  std::vector<int> failures;
+  std::thread writer([&] {
+    sqlite3* db = nullptr;
+    const std::string path = dbs_.url("default").substr(std::string("sqlite://").size());
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS app_log (id INTEGER PRIMARY KEY)", nullptr,
+                 nullptr, nullptr);
+    while (!done) {
+      const int rc =
+          sqlite3_exec(db, "INSERT INTO app_log DEFAULT VALUES", nullptr, nullptr, nullptr);
+      if (rc != SQLITE_OK) failures.push_back(rc);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    sqlite3_close(db);
+  });
+  mm::api::initiate_migration(kCounted, "default", {.backend = "inline"});
+  done = true;
+  writer.join();
+  mm::set_progress_listener(previous);
+  EXPECT_EQ(mm::test::expect_counted_once_as_recorded(dbs_, kCounted), 40000);
+  EXPECT_TRUE(failures.empty()) << failures.size() << " writes failed";
+  // Gaps of at least 15 ms after slices of 30 ms of chunks (a slice may end with a chunk that
+  // began before its 30 ms were up).
+  // 25 rows a chunk, fewer should one take longer than a slice (a loaded machine).
+  ASSERT_GE(commits.size(), 1600u);
+  Clock::duration gaps{}, longest_chunk{};
+  int gap_count = 0;
+  for (size_t i = 1; i < commits.size(); ++i) {
+    const Clock::duration between = commits[i] - commits[i - 1];
+    if (between >= std::chrono::milliseconds(15)) {
+      ++gap_count;
+      gaps += between;
+    } else {
+      longest_chunk = std::max(longest_chunk, between);
+    }
+  }
+  const Clock::duration working = commits.back() - commits.front() - gaps;
+  EXPECT_GE(gap_count, working / (std::chrono::milliseconds(30) + longest_chunk) - 1)
+      << "working " << std::chrono::duration_cast<std::chrono::milliseconds>(working).count()
+      << " ms, longest chunk "
+      << std::chrono::duration_cast<std::chrono::microseconds>(longest_chunk).count() << " us";
+  EXPECT_GE(gap_count, 1);
+}
 
 }  // namespace
 

@@ -36,7 +36,8 @@ void check_runs(const Config& config) {
   if (config.run_lease <= std::chrono::milliseconds::zero()) {
     throw ConfigError("runs.lease_seconds", "a run's lease must be longer than 0");
   }
-  if (config.pause_between_chunks < std::chrono::milliseconds::zero()) {
+  if (config.pause_between_chunks &&
+      *config.pause_between_chunks < std::chrono::milliseconds::zero()) {
     throw ConfigError("runs.pause_between_chunks_ms", "a pause cannot be negative");
   }
 }

@@ -139,9 +139,11 @@ Config parse(std::string_view text, std::string_view source) {
   read_durations(root, source, "records", {{"cache_ttl_ms", &config.record_cache_ttl}});
   read_durations(root, source, "guards",
                  {{"not_applied_recheck_ms", &config.guard_not_applied_recheck}});
+  // Unset unless given: the engine then decides (Config::pause_between_chunks).
+  std::chrono::milliseconds pause = std::chrono::milliseconds::min();
   read_durations(root, source, "runs",
-                 {{"lease_seconds", &config.run_lease},
-                  {"pause_between_chunks_ms", &config.pause_between_chunks}});
+                 {{"lease_seconds", &config.run_lease}, {"pause_between_chunks_ms", &pause}});
+  if (pause != std::chrono::milliseconds::min()) config.pause_between_chunks = pause;
   return config;
 }
 

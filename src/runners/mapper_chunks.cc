@@ -26,20 +26,23 @@ void MapperRun::run_range(std::optional<OwnRange> range, std::optional<std::stri
   const std::string select = chunk_select(plan_.query, columns_);
   const std::optional<std::int64_t> upto =
       range ? std::optional<std::int64_t>(range->second.upto) : std::nullopt;
+  auto slice_began = std::chrono::steady_clock::now();
   while (!stopped_) {
     if (local_stop_requested()) return stopped_locally();
     if (state_.heartbeat->lost()) return stale();
     if (!attempt_is_current()) return;
     const ChunkQuery query = chunk_query(plan_, select, checkpoint, upto, chunk_size_);
     if (!attempt([&] { return run_chunk(query, range, checkpoint); })) return;
-    if (!wait_before_next_chunk()) return;
+    if (!wait_before_next_chunk(slice_began)) return;
   }
 }
 
 bool MapperRun::run_chunk(const ChunkQuery& query, const std::optional<OwnRange>& range,
                           std::optional<std::string>& checkpoint) {
-  const auto began = std::chrono::steady_clock::now();
   std::unique_ptr<RunSession> session = state_.database->begin_chunk_session();
+  // From when the chunk holds its transaction until its commit, for adjust(): neither waiting
+  // for another writer nor the progress listener's time counts.
+  const auto began = std::chrono::steady_clock::now();
   std::vector<MapperRow> rows = fetch_chunk(*session, query);
   if (rows.empty()) return false;
   OperationContext ctx(key_, alias_, state_.params, *session);
@@ -56,6 +59,7 @@ bool MapperRun::run_chunk(const ChunkQuery& query, const std::optional<OwnRange>
     return false;
   }
   session->commit();
+  const auto took = std::chrono::steady_clock::now() - began;
   state_.heartbeat->written();  // advance_progress wrote it
   checkpoint = last;
   const std::int64_t done = rows_done_.fetch_add(count) + count;
@@ -73,13 +77,16 @@ bool MapperRun::run_chunk(const ChunkQuery& query, const std::optional<OwnRange>
     stopped_as_asked(recorded->status);
     return false;
   }
-  adjust(recorded->tuning, count, std::chrono::steady_clock::now() - began);
+  adjust(recorded->tuning, count, took);
   return true;
 }
 
 void MapperRun::adjust(const RunTuning& tuning, std::int64_t rows,
                        std::chrono::steady_clock::duration took) {
-  if (tuning.pause_ms) pause_ms_ = *tuning.pause_ms;
+  if (tuning.pause_ms) {
+    pause_ms_ = *tuning.pause_ms;
+    sharing_ = false;
+  }
   if (tuning.chunk_size) {
     tuned_size_ = true;
     chunk_size_ = *tuning.chunk_size;
@@ -87,19 +94,35 @@ void MapperRun::adjust(const RunTuning& tuning, std::int64_t rows,
   }
   // Only a full chunk says how long one takes: the last one of a range is shorter.
   const std::int64_t size = chunk_size_;
-  if (!plan_.target_chunk_duration || tuned_size_ || rows < size) return;
+  if (tuned_size_ || rows < size) return;
+  std::chrono::milliseconds target;
+  std::int64_t most = plan_.max_chunk_size;
+  if (plan_.target_chunk_duration) {
+    target = *plan_.target_chunk_duration;
+  } else if (sharing_) {
+    // A chunk longer than a slice keeps other writers out for longer: it shrinks, and grows
+    // back no further than the size the migration asked for.
+    target = kSharedSlice;
+    most = std::min(most, plan_.chunk_size);
+  } else {
+    return;
+  }
   const double ratio =
-      std::chrono::duration<double>(*plan_.target_chunk_duration) /
+      std::chrono::duration<double>(target) /
       std::max(std::chrono::duration<double>(took), std::chrono::duration<double>(1e-6));
   const double factor = std::clamp(ratio, 1 / kMaxChunkSizeStep, kMaxChunkSizeStep);
   chunk_size_ =
       std::clamp(static_cast<std::int64_t>(std::llround(static_cast<double>(size) * factor)),
-                 plan_.min_chunk_size, plan_.max_chunk_size);
+                 std::min(plan_.min_chunk_size, most), most);
 }
 
-bool MapperRun::wait_before_next_chunk() {
+bool MapperRun::wait_before_next_chunk(std::chrono::steady_clock::time_point& slice_began) {
   const std::chrono::milliseconds pause(pause_ms_.load());
   if (pause > std::chrono::milliseconds::zero() && !wait_between_chunks(pause)) return false;
+  if (sharing_ && std::chrono::steady_clock::now() - slice_began >= kSharedSlice) {
+    if (!wait_between_chunks(kSharedGap)) return false;
+    slice_began = std::chrono::steady_clock::now();
+  }
   // Asked after the pause, so that it sees the state the next chunk would meet.
   const std::chrono::milliseconds throttle = mapper_.throttle(alias_);
   return throttle <= std::chrono::milliseconds::zero() || wait_between_chunks(throttle);
@@ -112,8 +135,9 @@ bool MapperRun::wait_between_chunks(std::chrono::milliseconds wait) {
       std::max(state_.installation->config().run_lease / 3, std::chrono::milliseconds(1));
   const auto until = std::chrono::steady_clock::now() + wait;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        until - std::chrono::steady_clock::now());
+    // Rounded up: a wait never ends before its time.
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
     if (left <= std::chrono::milliseconds::zero()) return true;
     if (wait_unless_stopped(std::min(left, step))) {
       stopped_locally();

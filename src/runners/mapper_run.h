@@ -29,6 +29,15 @@
 
 namespace massmigration::internal {
 
+// No pause between chunks.
+inline constexpr std::chrono::milliseconds kNoPause{0};
+// Sharing a single-writer database: chunks for a slice, then the database is left free for a
+// gap. SQLite's busy handler retries a waiting write 0, 1, 3, 8, 18 and 33 ms after its first
+// try: with slices of at most about 32 ms and gaps of at least 15 ms, one of those lands in a
+// gap, wherever the write began; longer slices let it miss every gap for 50 ms or more.
+inline constexpr std::chrono::milliseconds kSharedSlice{30};
+inline constexpr std::chrono::milliseconds kSharedGap{15};
+
 class MapperRun {
  public:
   MapperRun(RunState& state, MapperPlan plan);
@@ -59,7 +68,7 @@ class MapperRun {
   void adjust(const RunTuning& tuning, std::int64_t rows, std::chrono::steady_clock::duration took);
   // The pause between chunks (tuned, or configured) and then the migration's throttle(); false
   // when the run stopped meanwhile (a local stop, or asked through its record).
-  bool wait_before_next_chunk();
+  bool wait_before_next_chunk(std::chrono::steady_clock::time_point& slice_began);
   bool wait_between_chunks(std::chrono::milliseconds wait);
   // The record asks this attempt to pause or cancel (then recorded, between chunks), or no
   // longer belongs to it: the run stops.
@@ -118,6 +127,9 @@ class MapperRun {
   std::atomic<std::int64_t> chunk_size_;               // for the next chunk
   std::atomic<std::int64_t> pause_ms_;                 // between chunks
   std::atomic<bool> tuned_size_{false};                // an operator set the chunk size
+  // Sharing a single-writer database (Config::pause_between_chunks): slices of chunks, each
+  // followed by a gap for other writers. Off once an operator tunes the pause.
+  std::atomic<bool> sharing_;
 };
 
 }  // namespace massmigration::internal

@@ -21,8 +21,12 @@ MapperRun::MapperRun(RunState& state, MapperPlan plan)
       where_(strings::cat(key_.str(), " on ", alias_)),
       chunk_size_(state.record.tuning.chunk_size.value_or(plan_.chunk_size)),
       pause_ms_(state.record.tuning.pause_ms.value_or(
-          state.installation->config().pause_between_chunks.count())),
-      tuned_size_(state.record.tuning.chunk_size.has_value()) {
+          state.installation->config().pause_between_chunks.value_or(kNoPause).count())),
+      tuned_size_(state.record.tuning.chunk_size.has_value()),
+      // Nobody said how long to pause, and one writer at a time holds the database.
+      sharing_(!state.record.tuning.pause_ms &&
+               !state.installation->config().pause_between_chunks &&
+               !state.database->supports_concurrent_writers()) {
   columns_ = plan_.query.columns;
 }
 

@@ -41,6 +41,7 @@ class TestDatabases {
 
   Engine engine() const { return engine_; }
   std::string url(const std::string& alias) const;
+  // Every alias, and no pause between chunks (so no sharing of SQLite files in slices).
   Config config(std::map<std::string, std::string> routing = {}) const;
   // A URL on the same engine where nothing answers (a missing directory; a closed port).
   std::string unreachable_url() const;
