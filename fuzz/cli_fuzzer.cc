@@ -28,7 +28,8 @@ using mm::cli::internal::UsageError;
 
 namespace {
 
-const std::set<std::string> kOptions = {"database", "app", "format", "template"};
+const std::set<std::string> kOptions = {"database", "app",      "format",    "template",
+                                        "timeout",  "pause-ms", "chunk-size"};
 const std::set<std::string> kFlags = {"dry-run", "fake", "auto"};
 
 std::vector<std::string> canonical(const Args& args) {
@@ -84,7 +85,13 @@ class EmptyStore : public mm::RecordStore {
   bool replace_if(const mm::MigrationRecord&, std::string_view, mm::MigrationStatus) override {
     return false;
   }
+  bool control_run(const mm::MigrationKey&, std::string_view, mm::MigrationStatus,
+                   mm::MigrationStatus, const mm::RunTuning&) override {
+    return false;
+  }
   bool heartbeat(const mm::MigrationKey&, std::string_view) override { return false; }
+  void record_event(const mm::MigrationEvent&) override {}
+  std::vector<mm::MigrationEvent> events(const mm::MigrationKey&) override { return {}; }
   bool remove(const mm::MigrationKey&) override { return false; }
   bool remove_if(const mm::MigrationKey&, std::string_view, mm::MigrationStatus) override {
     return false;
