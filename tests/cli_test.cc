@@ -327,8 +327,11 @@ TEST_P(CliRun, FinishRunsAndHistoryListsWhatHappened) {
                             "was run, and it ended ERRORED (std::runtime_error: second"),
             std::string::npos)
       << failed.err;
-  EXPECT_EQ(run({"finish", "app:0001_first", "--database", "default", "--timeout", "soon"}).code,
-            2);
+  for (const char* timeout : {"soon", "inf", "-1", "1e12"}) {
+    SCOPED_TRACE(timeout);
+    EXPECT_EQ(run({"finish", "app:0001_first", "--database", "default", "--timeout", timeout}).code,
+              2);
+  }
   Output history = run({"history", "app:0002_second", "--format", "json"});
   EXPECT_EQ(history.code, 0) << history.err;
   EXPECT_NE(history.out.find("\"action\": \"launch\""), std::string::npos) << history.out;

@@ -36,6 +36,7 @@ int g_throttled = 0;
 std::chrono::milliseconds g_throttle{0};
 std::promise<void>* g_first_throttle = nullptr;  // set once throttle() is first asked
 std::chrono::milliseconds g_chunk_takes{0};
+bool g_throttle_throws = false;
 
 // Over `counted`, a chunk at a time: logs its size, takes g_chunk_takes, asks to wait
 // g_throttle before the next.
@@ -56,6 +57,7 @@ class Throttled : public mm::MapperMigration {
     EXPECT_EQ(alias, "default");
     std::lock_guard lock(g_mu);
     ++g_throttled;
+    if (g_throttle_throws) throw std::runtime_error("replica lag unknown: no connection");
     if (g_first_throttle) {
       g_first_throttle->set_value();
       g_first_throttle = nullptr;
@@ -95,6 +97,7 @@ class RunControl : public ::testing::TestWithParam<Engine> {
     g_throttled = 0;
     g_throttle = std::chrono::milliseconds::zero();
     g_chunk_takes = std::chrono::milliseconds::zero();
+    g_throttle_throws = false;
   }
 
   mm::MigrationRecord record(const mm::MigrationKey& key) {
@@ -346,6 +349,39 @@ TEST_P(RunControl, ThrottleIsAskedAfterEveryChunkAndAPauseEndsALongWaitWithinALe
   // The trail outlives the deleted record.
   EXPECT_EQ(actions("ctl:0001_throttled"),
             (std::vector<std::string>{"launch", "finish", "delete", "launch", "pause", "paused"}));
+}
+
+TEST_P(RunControl, AThrottleThatThrowsFailsTheRunAfterItsCommittedChunk) {
+  g_throttle_throws = true;
+  mm::api::initiate_migration("ctl:0001_throttled", "default");
+  const mm::MigrationRecord failed = record("ctl:0001_throttled");
+  EXPECT_EQ(failed.status(), MigrationStatus::kErrored);
+  EXPECT_EQ(failed.last_error, "std::runtime_error: replica lag unknown: no connection");
+  EXPECT_EQ(failed.rows_done, 25);
+  g_throttle_throws = false;
+  mm::api::resume_migration("ctl:0001_throttled", "default");
+  EXPECT_EQ(record("ctl:0001_throttled").status(), MigrationStatus::kApplied);
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1"), "200");
+}
+
+TEST_P(RunControl, AStalledRunThatWasBeingCancelledIsCancelledNotResumed) {
+  mm::Config config = mm::current_config();
+  config.run_lease = std::chrono::seconds(1);  // as the worker's
+  mm::configure(config);
+  WorkerProcess worker({dbs_.url("default"), "pause-after-chunk:2", kCounted});
+  ASSERT_EQ(worker.first_line(), "paused");
+  EXPECT_EQ(mm::api::cancel_migration(kCounted, "default"), MigrationStatus::kCancelling);
+  worker.signal(SIGSTOP);
+  ASSERT_TRUE(mm::test::await_status(kCounted, "default", {MigrationStatus::kStalled}));
+  EXPECT_THROW(mm::api::pause_migration(kCounted, "default"), mm::ActionNotAllowed);
+  EXPECT_THROW(mm::api::resume_migration(kCounted, "default"), mm::ActionNotAllowed);
+  EXPECT_EQ(record(kCounted).status(), MigrationStatus::kCancelled);
+  worker.signal(SIGCONT);
+  worker.say("go on");
+  worker.wait();
+  // It woke to find its run stopped: its chunk rolled back.
+  EXPECT_EQ(record(kCounted).status(), MigrationStatus::kCancelled);
+  EXPECT_EQ(counted_once(), 50);
 }
 
 TEST_P(RunControl, TheChunkSizeFollowsTheTargetDurationByAtMostATwentiethEitherWay) {

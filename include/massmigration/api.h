@@ -6,7 +6,7 @@
 //   NOT_RUN -start-> RUNNING -finish-> APPLIED      NOT_RUN/ERRORED/CANCELLED -fake-> APPLIED
 //                    RUNNING -fail--> ERRORED       APPLIED/ERRORED/CANCELLED -delete-> NOT_RUN
 //   RUNNING -pause-> PAUSING -(its next chunk)-> PAUSED -resume-> RUNNING (a new attempt)
-//   RUNNING/PAUSING/PAUSED -cancel-> CANCELLING -(its next chunk)-> CANCELLED
+//   RUNNING/PAUSING -cancel-> CANCELLING -(its next chunk)-> CANCELLED; PAUSED -cancel-> CANCELLED
 //   STALLED/ERRORED -resume-> RUNNING (a new attempt); STALLED -pause/cancel-> PAUSED/CANCELLED
 //   (fake on APPLIED changes nothing; deleting a record whose run may go on needs `force`)
 //
@@ -154,8 +154,11 @@ std::vector<MigrationEvent> migration_history(const MigrationKey& key, std::stri
 
 // For a graceful shutdown: every run in this process stops after its current chunk and
 // records PAUSED (CANCELLED when it was being cancelled), from now until the process exits;
-// resume continues them anywhere. The command line calls it on SIGTERM and SIGINT.
+// resume continues them anywhere. The command line calls it on SIGTERM and SIGINT, and then
+// launches nothing more.
 void stop_local_runs();
+// stop_local_runs() was called.
+bool local_runs_stopped();
 
 }  // namespace massmigration::api
 

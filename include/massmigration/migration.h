@@ -101,8 +101,9 @@ class MapperMigration : public Migration {
   virtual void batch_operation(const std::vector<MapperRow>& rows, OperationContext& ctx);
   // How long to wait before the next chunk on `alias`, asked after every chunk once the pause
   // between chunks (Config::pause_between_chunks, or `manage tune --pause-ms`) has passed: for
-  // example, while replicas lag behind (README: "Throttling"). A stop request ends the wait.
-  // Default: no wait.
+  // example, while replicas lag behind (README: "Throttling"). A stop request ends the wait;
+  // an exception fails the run as a chunk's would. Called from each of a parallel run's
+  // workers, possibly at once. Default: no wait.
   virtual std::chrono::milliseconds throttle(const std::string& alias);
 };
 

@@ -219,6 +219,14 @@ void stop_runs_on_signals(const std::string& program) {
   sigaddset(&signals, SIGINT);
   // Before any other thread starts: they inherit the mask, and only the thread below waits.
   if (pthread_sigmask(SIG_BLOCK, &signals, nullptr) != 0) return;
+  // Programs a migration starts (system(), pg_dump) get the signals as usual.
+  pthread_atfork(nullptr, nullptr, [] {
+    sigset_t inherited;
+    sigemptyset(&inherited);
+    sigaddset(&inherited, SIGTERM);
+    sigaddset(&inherited, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &inherited, nullptr);
+  });
   std::thread([signals, program] {
     int received = 0;
     if (sigwait(&signals, &received) != 0) return;

@@ -145,6 +145,13 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
   for (const auto& [key, record] : records.by_key) status[key] = record.status();
   for (const Migration* m : migrations) {
     if (!runs_on(*m, alias) || settled_by_record(ctx, *m, alias, records, tally)) continue;
+    if (api::local_runs_stopped()) {
+      // SIGTERM or SIGINT: nothing more is launched.
+      ctx.out << "  STOPPED  " << m->key().str() << ": not run, as this command was asked to "
+              << "stop\n";
+      ++tally.failed;
+      continue;
+    }
     const std::string key = m->key().str();
     const bool resuming = records.status(m->key()) == MigrationStatus::kErrored;
     if (std::optional<std::string> waiting = unmet_dependency(*m, status)) {

@@ -55,8 +55,11 @@ std::optional<std::chrono::milliseconds> timeout_option(const Args& parsed) {
   if (!text) return std::nullopt;
   double seconds = 0;
   auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), seconds);
-  if (error != std::errc() || end != text->data() + text->size() || !(seconds >= 0)) {
-    throw UsageError(strings::cat("--timeout needs seconds (0 or more), not \"", *text, "\""));
+  // Up to a year: enough for any deploy, and far from overflowing the clock.
+  if (error != std::errc() || end != text->data() + text->size() || !(seconds >= 0) ||
+      seconds > 365.0 * 24 * 3600) {
+    throw UsageError(
+        strings::cat("--timeout needs seconds from 0 to a year (31536000), not \"", *text, "\""));
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
 }

@@ -48,11 +48,18 @@ void finish_migration(const MigrationKey& key, std::string_view alias,
       case MigrationStatus::kStalled:
       case MigrationStatus::kPaused:
         if (ran) ended_otherwise(key, alias, status, record ? &*record : nullptr, "it was run");
-        ran = true;
-        if (status == MigrationStatus::kNotRun) {
-          internal::launch(key, alias, "inline");
-        } else {
-          internal::resume(key, alias, "inline");
+        if (internal::local_stop_requested()) {
+          ended_otherwise(key, alias, status, record ? &*record : nullptr, "it was not run");
+        }
+        try {
+          if (status == MigrationStatus::kNotRun) {
+            internal::launch(key, alias, "inline");
+          } else {
+            internal::resume(key, alias, "inline");
+          }
+          ran = true;
+        } catch (const MigrationAlreadyStarted&) {
+          // Another process launched or resumed it first: wait for that run instead.
         }
         break;
       case MigrationStatus::kRunning:

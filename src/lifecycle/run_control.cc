@@ -56,4 +56,6 @@ std::vector<MigrationEvent> migration_history(const MigrationKey& key, std::stri
 
 void stop_local_runs() { internal::request_local_stop(); }
 
+bool local_runs_stopped() { return internal::local_stop_requested(); }
+
 }  // namespace massmigration::api

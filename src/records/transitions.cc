@@ -247,6 +247,19 @@ MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::
       throw ActionNotAllowed(key.str(), std::string(alias), "resume", std::string(to_string(from)),
                              state_hint(*current, alias, lease));
     }
+    if (from == MigrationStatus::kStalled) {
+      // Fence the stalled attempt before taking over: stopped, its chunks commit nothing more
+      // should it wake, so the progress read next is final. Taking over at once could write
+      // back a checkpoint that a chunk committing meanwhile had already passed. A run that was
+      // being cancelled stays cancelled.
+      const MigrationStatus stored = current->status();
+      const MigrationStatus fenced = stored == MigrationStatus::kCancelling
+                                         ? MigrationStatus::kCancelled
+                                         : MigrationStatus::kPaused;
+      require_transition(from, RecordEvent::kStop, MigrationStatus::kPaused);
+      store.control_run(key, current->attempt_uuid, stored, fenced, {});
+      continue;  // decided again on what the record says now
+    }
     MigrationRecord resumed = *current;
     resumed.attempt_uuid = new_attempt_uuid();
     resumed.initiated_at = now_timestamp();
@@ -255,7 +268,7 @@ MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::
     resumed.owner = this_process_owner();
     resumed.run_status = MigrationStatus::kRunning;
     require_transition(from, RecordEvent::kResume, resumed.status());
-    // Compared with what is stored: a stalled record says RUNNING, PAUSING or CANCELLING.
+    // PAUSED or ERRORED: no run writes to it, so what was read is what is there.
     if (store.replace_if(resumed, current->attempt_uuid, current->status())) {
       record_event(store, {.key = key,
                            .alias = std::string(alias),
@@ -298,6 +311,12 @@ MigrationStatus control_record(RecordStore& store, const MigrationKey& key, std:
     }
     // Asked again: nothing to write.
     if (*to == from && event != RecordEvent::kTune) return from;
+    // A stalled run that was being cancelled is cancelled, not paused.
+    if (from == MigrationStatus::kStalled && current->status() == MigrationStatus::kCancelling &&
+        event == RecordEvent::kPause) {
+      throw ActionNotAllowed(key.str(), std::string(alias), "pause", std::string(to_string(from)),
+                             "it was being cancelled when it stalled; cancel it");
+    }
     // Stored statuses: a stalled record stays as it is stored when tuned.
     const MigrationStatus stored_from = current->status();
     const MigrationStatus stored_to = *to == MigrationStatus::kStalled ? stored_from : *to;

@@ -161,7 +161,9 @@ bool delete_record(RecordStore& store, const MigrationKey& key, std::string_view
                    std::chrono::milliseconds lease, const std::string& actor = {});
 
 // Resume: a new attempt of a PAUSED, ERRORED or STALLED record, owned by this process,
-// keeping its progress, checkpoint and tuning. Returns the new RUNNING record. Throws
+// keeping its progress, checkpoint and tuning. A stalled attempt is first stopped (PAUSED, or
+// CANCELLED when it was being cancelled, which is then refused), so that nothing it might
+// still commit is lost or redone. Returns the new RUNNING record. Throws
 // MigrationAlreadyStarted from APPLIED and from a live RUNNING record (naming its owner and
 // last heartbeat), ActionNotAllowed from PAUSING, CANCELLING and CANCELLED, and MigrationError
 // when there is no record to resume.

@@ -33,7 +33,8 @@ void MapperRun::run_range(std::optional<OwnRange> range, std::optional<std::stri
     if (!attempt_is_current()) return;
     const ChunkQuery query = chunk_query(plan_, select, checkpoint, upto, chunk_size_);
     if (!attempt([&] { return run_chunk(query, range, checkpoint); })) return;
-    if (!wait_before_next_chunk(slice_began)) return;
+    // throttle() is the migration's code: what it throws fails the run like a chunk would.
+    if (!attempt([&] { return wait_before_next_chunk(slice_began); })) return;
   }
 }
 
