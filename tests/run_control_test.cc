@@ -120,6 +120,16 @@ class RunControl : public ::testing::TestWithParam<Engine> {
     EXPECT_EQ(worker->first_line(), "chunk 25");
     return worker;
   }
+  // A worker running kCounted with a 1 s lease (this process's too), which says "paused" and
+  // idles after its second chunk until told to go on; its heartbeat goes on meanwhile.
+  std::unique_ptr<WorkerProcess> worker_paused_after_two_chunks() {
+    mm::Config config = mm::current_config();
+    config.run_lease = std::chrono::seconds(1);
+    mm::configure(config);
+    auto worker = std::make_unique<WorkerProcess>(
+        std::vector<std::string>{dbs_.url("default"), "pause-after-chunk:2", kCounted});
+    return worker;
+  }
   // Lets the worker go on, chunk after chunk, until it ends; its exit status.
   static int run_to_the_end(WorkerProcess& worker) {
     do {
@@ -220,18 +230,15 @@ TEST_P(RunControl, TuneChangesTheChunkSizeFromTheNextChunkAndAResumedRunKeepsIt)
 }
 
 TEST_P(RunControl, AStalledRunIsPausedAtOnceAndCommitsNothingWhenItWakes) {
-  mm::Config config = mm::current_config();
-  config.run_lease = std::chrono::seconds(1);  // as the worker's
-  mm::configure(config);
-  WorkerProcess worker({dbs_.url("default"), "pause-after-chunk:2", kCounted});
-  ASSERT_EQ(worker.first_line(), "paused");
-  worker.signal(SIGSTOP);
+  std::unique_ptr<WorkerProcess> worker = worker_paused_after_two_chunks();
+  ASSERT_EQ(worker->first_line(), "paused");
+  worker->signal(SIGSTOP);
   ASSERT_TRUE(mm::test::await_status(kCounted, "default", {MigrationStatus::kStalled}));
   // Nobody could stop after a chunk: paused now.
   EXPECT_EQ(mm::api::pause_migration(kCounted, "default"), MigrationStatus::kPaused);
-  worker.signal(SIGCONT);
-  worker.say("go on");
-  const int status = worker.wait();
+  worker->signal(SIGCONT);
+  worker->say("go on");
+  const int status = worker->wait();
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
   // Its next chunk found its run stopped and rolled back.
@@ -365,20 +372,17 @@ TEST_P(RunControl, AThrottleThatThrowsFailsTheRunAfterItsCommittedChunk) {
 }
 
 TEST_P(RunControl, AStalledRunThatWasBeingCancelledIsCancelledNotResumed) {
-  mm::Config config = mm::current_config();
-  config.run_lease = std::chrono::seconds(1);  // as the worker's
-  mm::configure(config);
-  WorkerProcess worker({dbs_.url("default"), "pause-after-chunk:2", kCounted});
-  ASSERT_EQ(worker.first_line(), "paused");
+  std::unique_ptr<WorkerProcess> worker = worker_paused_after_two_chunks();
+  ASSERT_EQ(worker->first_line(), "paused");
   EXPECT_EQ(mm::api::cancel_migration(kCounted, "default"), MigrationStatus::kCancelling);
-  worker.signal(SIGSTOP);
+  worker->signal(SIGSTOP);
   ASSERT_TRUE(mm::test::await_status(kCounted, "default", {MigrationStatus::kStalled}));
   EXPECT_THROW(mm::api::pause_migration(kCounted, "default"), mm::ActionNotAllowed);
   EXPECT_THROW(mm::api::resume_migration(kCounted, "default"), mm::ActionNotAllowed);
   EXPECT_EQ(record(kCounted).status(), MigrationStatus::kCancelled);
-  worker.signal(SIGCONT);
-  worker.say("go on");
-  worker.wait();
+  worker->signal(SIGCONT);
+  worker->say("go on");
+  worker->wait();
   // It woke to find its run stopped: its chunk rolled back.
   EXPECT_EQ(record(kCounted).status(), MigrationStatus::kCancelled);
   EXPECT_EQ(counted_once(), 50);

@@ -31,9 +31,9 @@ bool migration_was_started(const MigrationKey& key, std::string_view alias) {
 }
 
 bool migration_is_in_progress(const MigrationKey& key, std::string_view alias) {
-  const MigrationStatus status = migration_status(key, alias);
-  return status == MigrationStatus::kRunning || status == MigrationStatus::kPausing ||
-         status == MigrationStatus::kCancelling;
+  std::optional<MigrationRecord> record = get_record(key, alias);
+  return record && record->is_live() &&
+         !record->is_stalled(internal::require_installation()->config().run_lease);
 }
 
 MigrationStatus migration_status(const MigrationKey& key, std::string_view alias) {

@@ -230,6 +230,22 @@ bool delete_record(RecordStore& store, const MigrationKey& key, std::string_view
   }
 }
 
+namespace {
+
+// Stops the live attempt `live` as read (stored RUNNING, PAUSING or CANCELLING): PAUSED, or
+// CANCELLED when it was being cancelled. Its chunks commit nothing after this. The status
+// written, or nullopt when the record changed since it was read.
+std::optional<MigrationStatus> stop_attempt(RecordStore& store, const MigrationRecord& live) {
+  const MigrationStatus from = live.status();
+  const MigrationStatus to =
+      from == MigrationStatus::kCancelling ? MigrationStatus::kCancelled : MigrationStatus::kPaused;
+  require_transition(from, RecordEvent::kStop, to);
+  if (!store.control_run(live.key, live.attempt_uuid, from, to, {})) return std::nullopt;
+  return to;
+}
+
+}  // namespace
+
 MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::string_view alias,
                               std::chrono::milliseconds lease, const std::string& actor) {
   for (;;) {
@@ -252,12 +268,7 @@ MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::
       // should it wake, so the progress read next is final. Taking over at once could write
       // back a checkpoint that a chunk committing meanwhile had already passed. A run that was
       // being cancelled stays cancelled.
-      const MigrationStatus stored = current->status();
-      const MigrationStatus fenced = stored == MigrationStatus::kCancelling
-                                         ? MigrationStatus::kCancelled
-                                         : MigrationStatus::kPaused;
-      require_transition(from, RecordEvent::kStop, MigrationStatus::kPaused);
-      store.control_run(key, current->attempt_uuid, stored, fenced, {});
+      stop_attempt(store, *current);
       continue;  // decided again on what the record says now
     }
     MigrationRecord resumed = *current;
@@ -344,15 +355,11 @@ std::optional<MigrationStatus> stop_own_run(RecordStore& store, const MigrationK
     if (!current || current->attempt_uuid != attempt_uuid || !current->is_live()) {
       return std::nullopt;
     }
-    const MigrationStatus from = current->status();
-    const MigrationStatus to = from == MigrationStatus::kCancelling ? MigrationStatus::kCancelled
-                                                                    : MigrationStatus::kPaused;
-    require_transition(from, RecordEvent::kStop, to);
-    if (store.control_run(key, attempt_uuid, from, to, {})) {
+    if (std::optional<MigrationStatus> to = stop_attempt(store, *current)) {
       record_event(store, {.key = key,
                            .alias = std::string(alias),
                            .attempt_uuid = std::string(attempt_uuid),
-                           .action = to == MigrationStatus::kPaused ? "paused" : "cancelled",
+                           .action = *to == MigrationStatus::kPaused ? "paused" : "cancelled",
                            .actor = current->owner,
                            .detail = strings::cat(why, ", at ", current->rows_done, " rows")});
       return to;

@@ -73,9 +73,8 @@ constexpr long long kSchemaLock = 7264530186;
   "checkpoint, owner, heartbeat_at, run_status, tuned_chunk_size::text, tuned_pause_ms::text"
 #define MASSMIGRATION_PG_COLUMNS MASSMIGRATION_PG_STORED_COLUMNS ", clock_timestamp()"
 
-// "2026-11-30 05:22:09.12+00", as the server writes a timestamptz in those sessions, in the
-// form of format_timestamp ("2026-11-30T05:22:09.120000Z"). Any other text (infinity, a year
-// before 1 or after 9999) is left as it is, for reading to refuse as stored.
+}  // namespace
+
 std::string record_time(std::string_view text) {
   if (text.size() < 22 || text[10] != ' ' || !text.ends_with("+00")) return std::string(text);
   const std::string_view fraction = text.substr(19, text.size() - 22);
@@ -86,6 +85,8 @@ std::string record_time(std::string_view text) {
   time[10] = 'T';
   return strings::cat(time, ".", digits, "Z");
 }
+
+namespace {
 
 #define MASSMIGRATION_PG_VALUES                                                      \
   "$1, $2, $3, $4, $5::timestamptz, $6::boolean, $7::timestamptz, $8::boolean, $9, " \
@@ -163,8 +164,6 @@ const char* const kEvents =
     "SELECT alias, attempt_uuid, action, actor, at, detail FROM massmigration_event "
     "WHERE key = $1 ORDER BY id";
 
-std::string stored_time(std::string_view text) { return record_time(text); }
-
 Params& Params::text(std::string value) {
   values_.emplace_back(std::move(value));
   return *this;
@@ -180,6 +179,10 @@ Params& Params::optional(const std::optional<std::string>& value) {
   return *this;
 }
 
+Params& Params::number(std::optional<std::int64_t> value) {
+  return optional(value ? std::optional<std::string>(std::to_string(*value)) : std::nullopt);
+}
+
 Params& Params::record(const MigrationRecord& r) {
   auto boolean = [](bool b) { return std::string(b ? "true" : "false"); };
   text(r.key.str()).text(r.app_label()).text(r.name()).text(r.attempt_uuid);
@@ -187,8 +190,7 @@ Params& Params::record(const MigrationRecord& r) {
   optional(r.applied_at ? std::optional<std::string>(format_timestamp(*r.applied_at))
                         : std::nullopt);
   text(boolean(r.has_error)).text(r.last_error).text(boolean(r.was_faked));
-  text(std::to_string(r.rows_done));
-  optional(r.rows_total ? std::optional<std::string>(std::to_string(*r.rows_total)) : std::nullopt);
+  text(std::to_string(r.rows_done)).number(r.rows_total);
   return optional(r.checkpoint).text(r.owner).text(std::string(stored_run_status(r)));
 }
 

@@ -3,6 +3,8 @@
 #ifndef MASSMIGRATION_ADAPTERS_POSTGRES_RECORD_SQL_H_
 #define MASSMIGRATION_ADAPTERS_POSTGRES_RECORD_SQL_H_
 
+#include <cstdint>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
@@ -40,9 +42,10 @@ extern const char* const kAppendEvent;
 // $1 key: alias, attempt_uuid, action, actor, at, detail, oldest first.
 extern const char* const kEvents;
 
-// A timestamptz as the server writes it in sessions with kSessionSettings, in the form of
-// format_timestamp; any other text is returned as it is.
-std::string stored_time(std::string_view text);
+// "2026-11-30 05:22:09.12+00", as the server writes a timestamptz in sessions with
+// kSessionSettings, in the form of format_timestamp ("2026-11-30T05:22:09.120000Z"). Any other
+// text (infinity, a year before 1 or after 9999) is returned as it is, for reading to refuse.
+std::string record_time(std::string_view text);
 
 // Parameter values for a statement: owned text, and pointers (nullptr for NULL) for libpq.
 class Params {
@@ -50,6 +53,7 @@ class Params {
   Params& text(std::string value);
   Params& null();
   Params& optional(const std::optional<std::string>& value);
+  Params& number(std::optional<std::int64_t> value);  // in decimal; NULL when unset
   // The record's stored columns but the tuning, $1..$15 (heartbeat_at is the server's to
   // write).
   Params& record(const MigrationRecord& record);

@@ -86,14 +86,11 @@ class PostgresRecordStore : public RecordStore {
 
   bool control_run(const MigrationKey& key, std::string_view attempt_uuid, MigrationStatus from,
                    MigrationStatus to, const RunTuning& tuning) override {
-    auto number = [](std::optional<std::int64_t> n) {
-      return n ? std::optional<std::string>(std::to_string(*n)) : std::nullopt;
-    };
     return write("controlling the run of " + key.str(), [&](pqxx::connection_base& c) {
       Params params;
       params.text(key.str()).text(std::string(attempt_uuid));
       params.text(std::string(stored_run_status(from))).text(std::string(stored_run_status(to)));
-      params.optional(number(tuning.chunk_size)).optional(number(tuning.pause_ms));
+      params.number(tuning.chunk_size).number(tuning.pause_ms);
       return run_prepared(c, "mm_control_run", params) == 1;
     });
   }
@@ -136,7 +133,7 @@ class PostgresRecordStore : public RecordStore {
                  .attempt_uuid = row[1].c_str(),
                  .action = row[2].c_str(),
                  .actor = row[3].c_str(),
-                 .at = parse_timestamp(internal::stored_time(row[4].c_str())).value_or(Timestamp{}),
+                 .at = parse_timestamp(internal::record_time(row[4].c_str())).value_or(Timestamp{}),
                  .detail = row[5].c_str()});
           }
           return events;

@@ -163,12 +163,7 @@ void bind_record(Statement& s, const MigrationRecord& r) {
     s.bind(7, std::nullopt);
   }
   s.bind(8, std::int64_t{r.has_error}).bind(9, r.last_error).bind(10, std::int64_t{r.was_faked});
-  s.bind(11, r.rows_done);
-  if (r.rows_total) {
-    s.bind(12, *r.rows_total);
-  } else {
-    s.bind(12, std::nullopt);
-  }
+  s.bind(11, r.rows_done).bind(12, r.rows_total);
   if (r.checkpoint) {
     s.bind(13, *r.checkpoint);
   } else {
