@@ -84,8 +84,8 @@ TEST_P(CliRun, JsonEscapesWhatItQuotes) {
   // Quotes, backslashes and control characters escaped; UTF-8 as it is.
   EXPECT_EQ(mm::test::with_placeholders(r.out),
             R"json([
-  {"key": "app:0001_first", "app": "app", "name": "0001_first", "databases": {"default": "APPLIED"}, "details": {"default": {"attempt_uuid": "<uuid>", "owner": "<owner>", "initiated_at": "<time>", "heartbeat_at": "<time>", "applied_at": "<time>", "last_error": ""}}},
-  {"key": "app:0002_second", "app": "app", "name": "0002_second", "databases": {"default": "ERRORED"}, "details": {"default": {"attempt_uuid": "<uuid>", "owner": "<owner>", "initiated_at": "<time>", "heartbeat_at": "<time>", "applied_at": null, "last_error": "std::runtime_error: second \"failed\" \\ on purpose\n\tcontrol \u0001, café → 🙂"}}, "errors": {"default": "std::runtime_error: second \"failed\" \\ on purpose\n\tcontrol \u0001, café → 🙂"}},
+  {"key": "app:0001_first", "app": "app", "name": "0001_first", "databases": {"default": "APPLIED"}, "details": {"default": {"attempt_uuid": "<uuid>", "owner": "<owner>", "initiated_at": "<time>", "heartbeat_at": "<time>", "applied_at": "<time>", "last_error": "", "eta_seconds": null}}},
+  {"key": "app:0002_second", "app": "app", "name": "0002_second", "databases": {"default": "ERRORED"}, "details": {"default": {"attempt_uuid": "<uuid>", "owner": "<owner>", "initiated_at": "<time>", "heartbeat_at": "<time>", "applied_at": null, "last_error": "std::runtime_error: second \"failed\" \\ on purpose\n\tcontrol \u0001, café → 🙂", "eta_seconds": null}}, "errors": {"default": "std::runtime_error: second \"failed\" \\ on purpose\n\tcontrol \u0001, café → 🙂"}},
   {"key": "app:0003_third", "app": "app", "name": "0003_third", "databases": {"default": "NOT_RUN"}}
 ]
 )json");

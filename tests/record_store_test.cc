@@ -47,6 +47,7 @@ TEST_P(RecordStore, RecordRoundTripsEveryField) {
   record.applied_at = record.initiated_at + std::chrono::microseconds(1234567);
   record.was_faked = true;
   record.rows_done = 42;
+  record.rows_done_at_start = 40;
   record.rows_total = 5'000'000'000;
   record.checkpoint = "id-0042";
   record.owner = "host shop-1 pid 4242";

@@ -54,6 +54,9 @@ std::vector<BadRow> bad_rows(Engine engine) {
     rows.push_back(
         {{{"initiated_at", "'infinity'"}}, "initiated_at holds \"infinity\"" + not_a_time});
   }
+  // Last: the first read added the column to this table, which came without it.
+  rows.push_back({{{"rows_done", "5"}, {"rows_done_at_start", "7"}},
+                  "rows_done_at_start (7) exceeds rows_done (5)"});
   return rows;
 }
 
@@ -197,6 +200,70 @@ TEST(StoredRecordRow, RunControlColumnsAreReadOnlyWhenTheyMakeSense) {
   row = running;
   row.tuned_pause_ms = "-5";
   EXPECT_EQ(problem(row), "tuned_pause_ms is negative (-5)");
+}
+
+TEST(StoredRecordRow, AnAttemptStartsAtOrBelowTheRowsDone) {
+  mm::StoredRecordRow row{.key = kInitial,
+                          .app_label = "shop",
+                          .name = "0001_initial",
+                          .attempt_uuid = "attempt-1",
+                          .initiated_at = "2026-11-29T22:00:00.123456Z",
+                          .is_applied = "0",
+                          .has_error = "0",
+                          .last_error = "",
+                          .was_faked = "0",
+                          .rows_done = "5",
+                          .rows_done_at_start = "5",
+                          .owner = ""};
+  EXPECT_EQ(mm::read_stored_record(row, "default").rows_done_at_start, 5);
+  row.rows_done_at_start.reset();  // a table from before attempts kept it
+  EXPECT_EQ(mm::read_stored_record(row, "default").rows_done_at_start, 0);
+  auto problem = [](const mm::StoredRecordRow& invalid) -> std::string {
+    try {
+      mm::read_stored_record(invalid, "default");
+      return "read as a record";
+    } catch (const mm::InvalidRecord& e) {
+      return e.problem();
+    }
+  };
+  row.rows_done_at_start = "7";
+  EXPECT_EQ(problem(row), "rows_done_at_start (7) exceeds rows_done (5)");
+  row.rows_done_at_start = "-1";
+  EXPECT_EQ(problem(row), "rows_done_at_start is negative (-1)");
+}
+
+// The estimate showmigrations prints (ETA) and writes (eta_seconds).
+TEST(MigrationRecordTimeLeft, GoesOnAtTheRateOfThisAttempt) {
+  using namespace std::chrono_literals;
+  const mm::Timestamp start = mm::now_timestamp();
+  mm::MigrationRecord r{.key = mm::MigrationKey(kInitial), .initiated_at = start};
+  r.rows_total = 1000;
+  r.rows_done = 100;
+  r.heartbeat_at = start + 60s;
+  r.read_at = start + 61s;
+  EXPECT_EQ(r.time_left(30s), 540s);  // 100 rows a minute, 900 to go
+  // Resumed at 500 rows: only this attempt's 100 rows in 10 s count.
+  r.rows_done = 600;
+  r.rows_done_at_start = 500;
+  r.heartbeat_at = start + 10s;
+  r.read_at = start + 10s;
+  EXPECT_EQ(r.time_left(30s), 40s);
+  // Nothing to estimate from, or nothing running.
+  mm::MigrationRecord none = r;
+  none.rows_done = 500;
+  EXPECT_EQ(none.time_left(30s), std::nullopt);  // no row done yet in this attempt
+  none = r;
+  none.rows_total.reset();
+  EXPECT_EQ(none.time_left(30s), std::nullopt);
+  none = r;
+  none.run_status = mm::MigrationStatus::kPaused;
+  EXPECT_EQ(none.time_left(30s), std::nullopt);
+  none = r;
+  none.read_at = start + 50s;  // silent for 40 s: STALLED
+  EXPECT_EQ(none.time_left(30s), std::nullopt);
+  mm::MigrationRecord pausing = r;
+  pausing.run_status = mm::MigrationStatus::kPausing;  // still working on its chunk
+  EXPECT_EQ(pausing.time_left(30s), 40s);
 }
 
 TEST(RecordTimes, ReadBackExactlyAsWrittenAndNothingElse) {

@@ -70,6 +70,9 @@ struct MigrationRecord {
   std::int64_t rows_done = 0;
   std::optional<std::int64_t> rows_total{};
   std::optional<std::string> checkpoint{};  // last primary key committed
+  // rows_done when this attempt started: 0 for a first run, what earlier attempts did for a
+  // resumed one. This attempt's own rate of progress is measured from it.
+  std::int64_t rows_done_at_start = 0;
   // Who runs it, e.g. "host shop-1 pid 4242": written when a run starts or resumes; empty in
   // faked records and in those written before runs had owners.
   std::string owner{};
@@ -102,6 +105,11 @@ struct MigrationRecord {
   MigrationStatus shown_status(std::chrono::milliseconds lease) const {
     return is_stalled(lease) ? MigrationStatus::kStalled : status();
   }
+  // How long a live run should still take, at the rate this attempt has made progress from
+  // its start (initiated_at) to its last heartbeat: an estimate that assumes the rows left go
+  // as fast as those done. Nullopt when it is not live or is stalled (see is_stalled), has no
+  // total, or has done no row yet.
+  std::optional<std::chrono::seconds> time_left(std::chrono::milliseconds lease) const;
   // Equal when every stored field is: read_at tells when a record was read, not what it holds.
   friend bool operator==(const MigrationRecord& a, const MigrationRecord& b);
 };

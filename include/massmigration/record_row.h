@@ -32,6 +32,7 @@ struct StoredRecordRow {
   std::optional<std::string> rows_done{};
   std::optional<std::string> rows_total{};
   std::optional<std::string> checkpoint{};
+  std::optional<std::string> rows_done_at_start{};
   std::optional<std::string> owner{};
   std::optional<std::string> heartbeat_at{};
   std::optional<std::string> run_status{};  // stored_run_status()
@@ -44,7 +45,7 @@ struct StoredRecordRow {
 // The record the row holds. Throws InvalidRecord naming `alias`, the key and the first thing
 // wrong: a key that is not a migration key or disagrees with app_label/name; an empty
 // attempt; a time that is not a time; a boolean other than 0 or 1; applied and errored at
-// once; faked or applied_at without applied; a negative count; rows_done above rows_total;
+// once; faked or applied_at without applied; a negative count; rows_done above rows_total or below rows_done_at_start;
 // a run_status that is not one of stored_run_status's words, or other than "running" in an
 // applied or errored record; a tuned chunk size below 1.
 MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view alias);

@@ -12,14 +12,14 @@ constexpr auto kPlainEvery = std::chrono::seconds(2);
 constexpr auto kRedrawEvery = std::chrono::milliseconds(100);
 constexpr int kBarWidth = 24;
 
+}  // namespace
+
 std::string duration_text(double seconds) {
   if (seconds < 60) return absl::StrFormat("%.0fs", seconds);
   if (seconds < 3600)
     return absl::StrFormat("%.0fm%02.0fs", std::floor(seconds / 60), std::fmod(seconds, 60));
   return absl::StrFormat("%.0fh%02.0fm", std::floor(seconds / 3600), std::fmod(seconds / 60, 60));
 }
-
-}  // namespace
 
 std::string ProgressDisplay::describe(const MigrationProgress& p, double seconds, bool bar) {
   std::string text;

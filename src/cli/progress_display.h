@@ -15,6 +15,9 @@
 
 namespace massmigration::cli::internal {
 
+// "42s", "3m05s", "2h10m".
+std::string duration_text(double seconds);
+
 class ProgressDisplay {
  public:
   // Listens while alive; the previous listener is restored afterwards.

@@ -2,6 +2,7 @@
 
 #include "context.h"
 #include "json.h"
+#include "progress_display.h"
 #include "string_building.h"
 
 namespace massmigration::cli::internal {
@@ -82,7 +83,7 @@ std::string json_time(const std::optional<Timestamp>& time) {
 }
 
 // `, "NAME": {"alias": VALUE, ...}` over the aliases where migration `i` has a record, each
-// VALUE written by `value(record)`. With no such alias: `, "NAME": {}` when `always`, else
+// VALUE written by `value(record, lease)`. With no such alias: `, "NAME": {}` when `always`, else
 // nothing.
 template <typename Fn>
 void print_json_by_alias(Context& ctx, const StatusGrid& grid, size_t i, std::string_view name,
@@ -93,7 +94,7 @@ void print_json_by_alias(Context& ctx, const StatusGrid& grid, size_t i, std::st
     if (it == grid.records[a].by_key.end()) continue;
     ctx.out << (first ? strings::cat(", \"", name, "\": {") : std::string(", "))
             << json_string(grid.aliases[a]) << ": ";
-    value(it->second);
+    value(it->second, grid.records[a].lease);
     first = false;
   }
   if (!first) {
@@ -106,19 +107,21 @@ void print_json_by_alias(Context& ctx, const StatusGrid& grid, size_t i, std::st
 // `, "details": {"alias": {"attempt_uuid": ..., "owner": ..., ...}, ...}` where migration `i`
 // has a record.
 void print_json_details(Context& ctx, const StatusGrid& grid, size_t i) {
-  print_json_by_alias(ctx, grid, i, "details", false, [&](const MigrationRecord& r) {
+  print_json_by_alias(ctx, grid, i, "details", false, [&](const MigrationRecord& r, std::chrono::milliseconds lease) {
+    const std::optional<std::chrono::seconds> left = r.time_left(lease);
     ctx.out << "{\"attempt_uuid\": " << json_string(r.attempt_uuid)
             << ", \"owner\": " << json_string(r.owner)
             << ", \"initiated_at\": " << json_time(r.initiated_at)
             << ", \"heartbeat_at\": " << json_time(r.heartbeat_at)
             << ", \"applied_at\": " << json_time(r.applied_at)
-            << ", \"last_error\": " << json_string(r.last_error) << "}";
+            << ", \"last_error\": " << json_string(r.last_error) << ", \"eta_seconds\": "
+            << (left ? std::to_string(left->count()) : "null") << "}";
   });
 }
 
 // `, "progress": {"alias": {"done": N, "total": M}, ...}` of a mapper migration `i`.
 void print_json_progress(Context& ctx, const StatusGrid& grid, size_t i) {
-  print_json_by_alias(ctx, grid, i, "progress", true, [&](const MigrationRecord& r) {
+  print_json_by_alias(ctx, grid, i, "progress", true, [&](const MigrationRecord& r, std::chrono::milliseconds) {
     ctx.out << "{\"done\": " << r.rows_done
             << ", \"total\": " << (r.rows_total ? std::to_string(*r.rows_total) : "null") << "}";
   });
@@ -165,7 +168,11 @@ int print_status_table(Context& ctx, const std::optional<std::string>& database,
       } else {
         ctx.out << " rows";
       }
-      ctx.out << " " << to_string(record.status()) << "\n";
+      ctx.out << " " << to_string(record.status());
+      if (const auto left = record.time_left(grid.records[a].lease)) {
+        ctx.out << ", ETA " << duration_text(static_cast<double>(left->count()));
+      }
+      ctx.out << "\n";
     }
   }
   // What went wrong, where it did.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <random>
 #include <tuple>
 
@@ -65,7 +66,7 @@ bool operator==(const MigrationRecord& a, const MigrationRecord& b) {
   auto stored = [](const MigrationRecord& r) {
     return std::tie(r.key, r.attempt_uuid, r.initiated_at, r.is_applied, r.applied_at, r.has_error,
                     r.last_error, r.run_status, r.tuning, r.was_faked, r.rows_done, r.rows_total,
-                    r.checkpoint, r.owner, r.heartbeat_at);
+                    r.checkpoint, r.rows_done_at_start, r.owner, r.heartbeat_at);
   };
   return stored(a) == stored(b);
 }
@@ -73,6 +74,19 @@ bool operator==(const MigrationRecord& a, const MigrationRecord& b) {
 bool MigrationRecord::is_stalled(std::chrono::milliseconds lease) const {
   if (!is_live() || !read_at) return false;
   return *read_at - heartbeat_at.value_or(initiated_at) > lease;
+}
+
+std::optional<std::chrono::seconds> MigrationRecord::time_left(
+    std::chrono::milliseconds lease) const {
+  if (!is_live() || is_stalled(lease) || !rows_total || !heartbeat_at) return std::nullopt;
+  const std::int64_t done = rows_done - rows_done_at_start;
+  const auto elapsed = *heartbeat_at - initiated_at;
+  if (done <= 0 || elapsed <= elapsed.zero()) return std::nullopt;
+  const std::int64_t left = *rows_total - rows_done;
+  // In doubles: rows times microseconds overflows 64 bits within a day of a billion-row run.
+  const double seconds = std::chrono::duration<double>(elapsed).count() *
+                         static_cast<double>(left) / static_cast<double>(done);
+  return std::chrono::seconds(std::llround(seconds));
 }
 
 std::string this_process_owner() {

@@ -93,6 +93,10 @@ void check_consistent(const RowReader& reader, const MigrationRecord& r) {
     reader.invalid(strings::cat("run_status is \"", stored_run_status(r.run_status),
                                 "\" in a record that is ", r.is_applied ? "applied" : "errored"));
   }
+  if (r.rows_done_at_start > r.rows_done) {
+    reader.invalid(strings::cat("rows_done_at_start (", r.rows_done_at_start,
+                                ") exceeds rows_done (", r.rows_done, ")"));
+  }
   if (r.rows_total && r.rows_done > *r.rows_total) {
     reader.invalid(
         strings::cat("rows_done (", r.rows_done, ") exceeds rows_total (", *r.rows_total, ")"));
@@ -136,6 +140,10 @@ MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view 
   r.rows_done = reader.count(row.rows_done, "rows_done");
   if (row.rows_total) r.rows_total = reader.count(row.rows_total, "rows_total");
   r.checkpoint = row.checkpoint;
+  // Stores from before attempts kept it: progress is then measured from nothing.
+  if (row.rows_done_at_start) {
+    r.rows_done_at_start = reader.count(row.rows_done_at_start, "rows_done_at_start");
+  }
   r.owner = reader.required(row.owner, "owner");
   if (row.heartbeat_at) r.heartbeat_at = reader.time(row.heartbeat_at, "heartbeat_at");
   // A store that keeps no run control has none of these: a run never asked anything.

@@ -278,6 +278,7 @@ MigrationRecord resume_record(RecordStore& store, const MigrationKey& key, std::
     resumed.last_error.clear();
     resumed.owner = this_process_owner();
     resumed.run_status = MigrationStatus::kRunning;
+    resumed.rows_done_at_start = current->rows_done;
     require_transition(from, RecordEvent::kResume, resumed.status());
     // PAUSED or ERRORED: no run writes to it, so what was read is what is there.
     if (store.replace_if(resumed, current->attempt_uuid, current->status())) {

@@ -15,6 +15,8 @@ namespace {
   "has_error)))"
 #define MASSMIGRATION_PG_TUNED_CHUNK_SIZE "tuned_chunk_size BIGINT CHECK (tuned_chunk_size > 0)"
 #define MASSMIGRATION_PG_TUNED_PAUSE_MS "tuned_pause_ms BIGINT CHECK (tuned_pause_ms >= 0)"
+#define MASSMIGRATION_PG_ROWS_DONE_AT_START \
+  "rows_done_at_start BIGINT NOT NULL DEFAULT 0 CHECK (rows_done_at_start >= 0)"
 
 // The CHECKs refuse what reading refuses (read_stored_record); tables created before them are
 // validated on read alone.
@@ -33,6 +35,7 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   rows_done BIGINT NOT NULL DEFAULT 0 CHECK (rows_done >= 0),
   rows_total BIGINT CHECK (rows_total >= 0),
   checkpoint TEXT,
+  )sql" MASSMIGRATION_PG_ROWS_DONE_AT_START R"sql(,
   owner TEXT NOT NULL DEFAULT '',
   heartbeat_at TIMESTAMPTZ CHECK (isfinite(heartbeat_at)),
   )sql" MASSMIGRATION_PG_RUN_STATUS R"sql(,
@@ -43,7 +46,8 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   CONSTRAINT not_applied_and_errored CHECK (NOT (is_applied AND has_error)),
   CONSTRAINT faked_only_when_applied CHECK (NOT was_faked OR is_applied),
   CONSTRAINT applied_at_when_applied CHECK ((applied_at IS NULL) = (NOT is_applied)),
-  CONSTRAINT rows_done_within_total CHECK (rows_total IS NULL OR rows_done <= rows_total)
+  CONSTRAINT rows_done_within_total CHECK (rows_total IS NULL OR rows_done <= rows_total),
+  CONSTRAINT attempt_within_rows_done CHECK (rows_done_at_start <= rows_done)
 ))sql";
 
 // The audit trail: appended to, never changed.
@@ -70,7 +74,8 @@ constexpr long long kSchemaLock = 7264530186;
 #define MASSMIGRATION_PG_STORED_COLUMNS                                                         \
   "key, app_label, name, attempt_uuid, initiated_at, is_applied::int::text, applied_at, "       \
   "has_error::int::text, last_error, was_faked::int::text, rows_done::text, rows_total::text, " \
-  "checkpoint, owner, heartbeat_at, run_status, tuned_chunk_size::text, tuned_pause_ms::text"
+  "checkpoint, owner, heartbeat_at, run_status, tuned_chunk_size::text, tuned_pause_ms::text, " \
+  "rows_done_at_start::text"
 #define MASSMIGRATION_PG_COLUMNS MASSMIGRATION_PG_STORED_COLUMNS ", clock_timestamp()"
 
 }  // namespace
@@ -90,7 +95,7 @@ namespace {
 
 #define MASSMIGRATION_PG_VALUES                                                      \
   "$1, $2, $3, $4, $5::timestamptz, $6::boolean, $7::timestamptz, $8::boolean, $9, " \
-  "$10::boolean, $11::bigint, $12::bigint, $13, $14, $15"
+  "$10::boolean, $11::bigint, $12::bigint, $13, $14, $15, $16::bigint"
 // A run that is not done (neither applied nor failed) shows it is alive by writing, by the
 // server's clock at the statement (not at the start of its transaction); a finished or failed
 // one keeps the heartbeat it had.
@@ -105,6 +110,7 @@ constexpr const char* kAddedColumns[][2] = {
     {"run_status", MASSMIGRATION_PG_RUN_STATUS},
     {"tuned_chunk_size", MASSMIGRATION_PG_TUNED_CHUNK_SIZE},
     {"tuned_pause_ms", MASSMIGRATION_PG_TUNED_PAUSE_MS},
+    {"rows_done_at_start", MASSMIGRATION_PG_ROWS_DONE_AT_START},
 };
 
 }  // namespace
@@ -118,19 +124,20 @@ const char* const kList =
 const char* const kInsertIfAbsent =
     "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
     "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint, "
-    "owner, run_status, heartbeat_at) VALUES (" MASSMIGRATION_PG_VALUES
+    "owner, run_status, rows_done_at_start, heartbeat_at) VALUES (" MASSMIGRATION_PG_VALUES
     ", " MASSMIGRATION_PG_HEARTBEAT_IF_LIVE ") ON CONFLICT (key) DO NOTHING";
 const char* const kReplaceIf =
     "UPDATE massmigration_record SET app_label = $2, name = $3, attempt_uuid = $4, "
     "initiated_at = $5::timestamptz, is_applied = $6::boolean, applied_at = $7::timestamptz, "
     "has_error = $8::boolean, last_error = $9, was_faked = $10::boolean, rows_done = $11::bigint, "
     "rows_total = $12::bigint, checkpoint = $13, owner = $14, "
-    "run_status = CASE WHEN NOT $6::boolean AND NOT $8::boolean AND $19 = 'running' AND "
+    "run_status = CASE WHEN NOT $6::boolean AND NOT $8::boolean AND $20 = 'running' AND "
     "run_status IN ('pausing', 'cancelling') THEN run_status ELSE $15 END, "
+    "rows_done_at_start = $16::bigint, "
     "heartbeat_at = coalesce(" MASSMIGRATION_PG_HEARTBEAT_IF_LIVE
     ", heartbeat_at) "
-    "WHERE key = $1 AND attempt_uuid = $16 AND is_applied = $17::boolean "
-    "AND has_error = $18::boolean AND (run_status = $19 OR $19 = 'running' AND "
+    "WHERE key = $1 AND attempt_uuid = $17 AND is_applied = $18::boolean "
+    "AND has_error = $19::boolean AND (run_status = $20 OR $20 = 'running' AND "
     "run_status IN ('pausing', 'cancelling'))";
 const char* const kHeartbeat =
     "UPDATE massmigration_record SET heartbeat_at = clock_timestamp() "
@@ -191,7 +198,8 @@ Params& Params::record(const MigrationRecord& r) {
                         : std::nullopt);
   text(boolean(r.has_error)).text(r.last_error).text(boolean(r.was_faked));
   text(std::to_string(r.rows_done)).number(r.rows_total);
-  return optional(r.checkpoint).text(r.owner).text(std::string(stored_run_status(r)));
+  optional(r.checkpoint).text(r.owner).text(std::string(stored_run_status(r)));
+  return text(std::to_string(r.rows_done_at_start));
 }
 
 Params& Params::expected(std::string_view attempt_uuid, MigrationStatus status) {
@@ -231,12 +239,13 @@ MigrationRecord read_record(const pqxx::row& row, std::string_view alias) {
                              .rows_done = text(10),
                              .rows_total = text(11),
                              .checkpoint = text(12),
+                             .rows_done_at_start = text(18),
                              .owner = text(13),
                              .heartbeat_at = time(14),
                              .run_status = text(15),
                              .tuned_chunk_size = text(16),
                              .tuned_pause_ms = text(17),
-                             .read_at = time(18)},
+                             .read_at = time(19)},
                             alias);
 }
 

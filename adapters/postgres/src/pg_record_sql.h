@@ -22,7 +22,7 @@ extern const char* const kGet;
 extern const char* const kGetWithoutClock;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
-extern const char* const kReplaceIf;  // $16..$19: the expected attempt and stored status
+extern const char* const kReplaceIf;  // $17..$20: the expected attempt and stored status
 extern const char* const kRemove;
 extern const char* const kRemoveIf;  // $1 key, $2..$5: the expected attempt and stored status
 // $1 key, $2 attempt: the heartbeat of a live record of that attempt, by the server's clock.
@@ -54,10 +54,10 @@ class Params {
   Params& null();
   Params& optional(const std::optional<std::string>& value);
   Params& number(std::optional<std::int64_t> value);  // in decimal; NULL when unset
-  // The record's stored columns but the tuning, $1..$15 (heartbeat_at is the server's to
+  // The record's stored columns but the tuning, $1..$16 (heartbeat_at is the server's to
   // write).
   Params& record(const MigrationRecord& record);
-  // The expected attempt and stored status: $16..$19 of kReplaceIf, $2..$5 of kRemoveIf.
+  // The expected attempt and stored status: $17..$20 of kReplaceIf, $2..$5 of kRemoveIf.
   Params& expected(std::string_view attempt_uuid, MigrationStatus status);
   const std::vector<const char*>& pointers();
 

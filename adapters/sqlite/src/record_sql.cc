@@ -20,6 +20,10 @@ namespace {
   "tuned_pause_ms INTEGER CHECK (tuned_pause_ms IS NULL OR typeof(tuned_pause_ms) = " \
   "'integer' AND tuned_pause_ms >= 0)"
 
+#define MASSMIGRATION_SQLITE_ROWS_DONE_AT_START                                              \
+  "rows_done_at_start INTEGER NOT NULL DEFAULT 0 CHECK (typeof(rows_done_at_start) = 'integer' " \
+  "AND rows_done_at_start >= 0)"
+
 // The CHECKs refuse what reading refuses (read_stored_record), as far as SQLite can say it;
 // tables created before them are validated on read alone.
 constexpr const char* kCreateTable = R"sql(
@@ -39,6 +43,7 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   rows_done INTEGER NOT NULL DEFAULT 0 CHECK (typeof(rows_done) = 'integer' AND rows_done >= 0),
   rows_total INTEGER CHECK (rows_total IS NULL OR typeof(rows_total) = 'integer' AND rows_total >= 0),
   checkpoint TEXT,
+  )sql" MASSMIGRATION_SQLITE_ROWS_DONE_AT_START R"sql(,
   owner TEXT NOT NULL DEFAULT '',
   heartbeat_at TEXT CHECK (heartbeat_at GLOB
     '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
@@ -51,7 +56,8 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   CONSTRAINT not_applied_and_errored CHECK (NOT (is_applied = 1 AND has_error = 1)),
   CONSTRAINT faked_only_when_applied CHECK (was_faked = 0 OR is_applied = 1),
   CONSTRAINT applied_at_when_applied CHECK ((applied_at IS NULL) = (is_applied = 0)),
-  CONSTRAINT rows_done_within_total CHECK (rows_total IS NULL OR rows_done <= rows_total)
+  CONSTRAINT rows_done_within_total CHECK (rows_total IS NULL OR rows_done <= rows_total),
+  CONSTRAINT attempt_within_rows_done CHECK (rows_done_at_start <= rows_done)
 ))sql";
 
 // The audit trail: appended to, never changed.
@@ -75,6 +81,7 @@ constexpr const char* kAddedColumns[][2] = {
     {"run_status", MASSMIGRATION_SQLITE_RUN_STATUS},
     {"tuned_chunk_size", MASSMIGRATION_SQLITE_TUNED_CHUNK_SIZE},
     {"tuned_pause_ms", MASSMIGRATION_SQLITE_TUNED_PAUSE_MS},
+    {"rows_done_at_start", MASSMIGRATION_SQLITE_ROWS_DONE_AT_START},
 };
 
 }  // namespace
@@ -84,7 +91,7 @@ constexpr const char* kAddedColumns[][2] = {
 #define MASSMIGRATION_SQLITE_STORED_COLUMNS                                                     \
   "key, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, "       \
   "last_error, was_faked, rows_done, rows_total, checkpoint, owner, heartbeat_at, run_status, " \
-  "tuned_chunk_size, tuned_pause_ms"
+  "tuned_chunk_size, tuned_pause_ms, rows_done_at_start"
 #define MASSMIGRATION_SQLITE_COLUMNS \
   MASSMIGRATION_SQLITE_STORED_COLUMNS ", " MASSMIGRATION_SQLITE_NOW
 // A run that is not done (neither applied nor failed) shows it is alive by writing; a finished
@@ -102,18 +109,19 @@ const char* const kList =
 const char* const kInsertIfAbsent =
     "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
     "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint, "
-    "owner, run_status, heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-    "?12, ?13, ?14, ?15, " MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE ") ON CONFLICT(key) DO NOTHING";
+    "owner, run_status, rows_done_at_start, heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, " MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
+    ") ON CONFLICT(key) DO NOTHING";
 const char* const kReplaceIfAttempt =
     "UPDATE massmigration_record SET app_label = ?2, name = ?3, attempt_uuid = ?4, "
     "initiated_at = ?5, is_applied = ?6, applied_at = ?7, has_error = ?8, last_error = ?9, "
     "was_faked = ?10, rows_done = ?11, rows_total = ?12, checkpoint = ?13, owner = ?14, "
-    "run_status = CASE WHEN ?6 = 0 AND ?8 = 0 AND ?19 = 'running' AND run_status IN "
-    "('pausing', 'cancelling') THEN run_status ELSE ?15 END, "
+    "run_status = CASE WHEN ?6 = 0 AND ?8 = 0 AND ?20 = 'running' AND run_status IN "
+    "('pausing', 'cancelling') THEN run_status ELSE ?15 END, rows_done_at_start = ?16, "
     "heartbeat_at = coalesce(" MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
     ", heartbeat_at) "
-    "WHERE key = ?1 AND attempt_uuid = ?16 AND is_applied = ?17 AND has_error = ?18 AND "
-    "(run_status = ?19 OR ?19 = 'running' AND run_status IN ('pausing', 'cancelling'))";
+    "WHERE key = ?1 AND attempt_uuid = ?17 AND is_applied = ?18 AND has_error = ?19 AND "
+    "(run_status = ?20 OR ?20 = 'running' AND run_status IN ('pausing', 'cancelling'))";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = ?1";
 const char* const kRemoveIf =
     "DELETE FROM massmigration_record WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = ?3 "
@@ -169,7 +177,7 @@ void bind_record(Statement& s, const MigrationRecord& r) {
   } else {
     s.bind(13, std::nullopt);
   }
-  s.bind(14, r.owner).bind(15, stored_run_status(r));
+  s.bind(14, r.owner).bind(15, stored_run_status(r)).bind(16, r.rows_done_at_start);
 }
 
 MigrationRecord read_record(const Statement& s, std::string_view alias) {
@@ -186,12 +194,13 @@ MigrationRecord read_record(const Statement& s, std::string_view alias) {
                              .rows_done = s.optional_text(10),
                              .rows_total = s.optional_text(11),
                              .checkpoint = s.optional_text(12),
+                             .rows_done_at_start = s.optional_text(18),
                              .owner = s.optional_text(13),
                              .heartbeat_at = s.optional_text(14),
                              .run_status = s.optional_text(15),
                              .tuned_chunk_size = s.optional_text(16),
                              .tuned_pause_ms = s.optional_text(17),
-                             .read_at = s.optional_text(18)},
+                             .read_at = s.optional_text(19)},
                             alias);
 }
 

@@ -16,7 +16,7 @@ extern const char* const kGet;
 extern const char* const kGetWithoutClock;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
-extern const char* const kReplaceIfAttempt;  // ?16..?19: see bind_expected
+extern const char* const kReplaceIfAttempt;  // ?17..?20: see bind_expected
 extern const char* const kRemove;
 extern const char* const kRemoveIf;  // ?1 key, ?2..?5: see bind_expected
 // ?1 key, ?2 attempt: the checkpoint, run_status and tuning of a live record of that attempt.
@@ -34,11 +34,12 @@ extern const char* const kAppendEvent;
 // ?1 key: alias, attempt_uuid, action, actor, at, detail, oldest first.
 extern const char* const kEvents;
 
-// Binds ?1..?15 to the record's stored columns but the tuning; heartbeat_at is the database's
-// to write.
+// Binds ?1..?kRecordParams to the record's stored columns but the tuning; heartbeat_at is the
+// database's to write.
+inline constexpr int kRecordParams = 16;
 void bind_record(Statement& statement, const MigrationRecord& record);
-// Binds ?first..?first+3 (16 in kReplaceIfAttempt, 2 in kRemoveIf): the attempt and stored
-// status the record must have.
+// Binds ?first..?first+3 (kRecordParams + 1 in kReplaceIfAttempt, 2 in kRemoveIf): the attempt
+// and stored status the record must have.
 void bind_expected(Statement& statement, std::string_view attempt_uuid, MigrationStatus status,
                    int first);
 // Reads a row selected with the columns of kGet; throws InvalidRecord naming `alias` for a

@@ -78,7 +78,7 @@ class SqliteRecordStore : public RecordStore {
     return write("updating the record of " + record.key.str(), [&](Connection& c) {
       Statement s = c.statement(kReplaceIfAttempt);
       bind_record(s, record);
-      bind_expected(s, attempt_uuid, status, 16);
+      bind_expected(s, attempt_uuid, status, internal::kRecordParams + 1);
       s.step();
       return c.changes() == 1;
     });

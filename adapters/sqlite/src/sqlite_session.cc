@@ -114,7 +114,7 @@ class SqliteSession : public RunSession {
     return guarded("updating the migration record", [&] {
       Statement s = connection_->statement(kReplaceIfAttempt);
       bind_record(s, record);
-      bind_expected(s, attempt_uuid, status, 16);
+      bind_expected(s, attempt_uuid, status, internal::kRecordParams + 1);
       s.step();
       return connection_->changes() == 1;
     });
