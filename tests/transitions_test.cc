@@ -90,7 +90,7 @@ const Case kCases[] = {
     {MigrationStatus::kPaused, RecordEvent::kTune, MigrationStatus::kPaused},
     {MigrationStatus::kCancelling, RecordEvent::kStart, std::nullopt},
     {MigrationStatus::kCancelling, RecordEvent::kFinish, MigrationStatus::kApplied},
-    {MigrationStatus::kCancelling, RecordEvent::kFail, MigrationStatus::kErrored},
+    {MigrationStatus::kCancelling, RecordEvent::kFail, MigrationStatus::kCancelled},
     {MigrationStatus::kCancelling, RecordEvent::kFake, std::nullopt},
     {MigrationStatus::kCancelling, RecordEvent::kDelete, std::nullopt},
     {MigrationStatus::kCancelling, RecordEvent::kProgress, MigrationStatus::kCancelled},

@@ -52,8 +52,10 @@ class RecordStore {
   // has stored status `status` (compare and set); true when it did. Stale work from a deleted
   // or replaced attempt changes nothing. A run's own writes expect RUNNING: that also matches
   // a record whose run was asked to pause or cancel meanwhile (PAUSING, CANCELLING), and the
-  // request stays unless the write applies or fails the record. The tuning is never written
-  // here (see control_run). REQUIRES: `status` is not kNotRun.
+  // request stays unless the write applies or fails the record; a failure written over a
+  // CANCELLING record leaves it CANCELLED (has_error 0, its last_error kept), as the cancel
+  // asked. The tuning is never written here (see control_run). REQUIRES: `status` is not
+  // kNotRun.
   virtual bool replace_if(const MigrationRecord& record, std::string_view attempt_uuid,
                           MigrationStatus status) = 0;
   // Run control: moves the record of attempt `attempt_uuid` from stored status `from` to `to`

@@ -85,7 +85,8 @@ inline constexpr Transition kTransitions[] = {
     {MigrationStatus::kCancelling, RecordEvent::kStop, MigrationStatus::kCancelled},
     // Its work all done before it could stop: the migration is applied after all.
     {MigrationStatus::kCancelling, RecordEvent::kFinish, MigrationStatus::kApplied},
-    {MigrationStatus::kCancelling, RecordEvent::kFail, MigrationStatus::kErrored},
+    // Failed while being cancelled: cancelled, as asked, and not to be resumed as ERRORED.
+    {MigrationStatus::kCancelling, RecordEvent::kFail, MigrationStatus::kCancelled},
     // Cancelling is final for that attempt; a fresh run starts from a deleted record.
     {MigrationStatus::kCancelled, RecordEvent::kCancel, MigrationStatus::kCancelled},
     {MigrationStatus::kCancelled, RecordEvent::kDelete, MigrationStatus::kNotRun},

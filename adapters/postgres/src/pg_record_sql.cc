@@ -102,6 +102,10 @@ namespace {
 #define MASSMIGRATION_PG_HEARTBEAT_IF_LIVE \
   "CASE WHEN NOT $6::boolean AND NOT $8::boolean THEN clock_timestamp() END"
 #define MASSMIGRATION_PG_LIVE "run_status IN ('running', 'pausing', 'cancelling')"
+// A run that fails after it was asked to cancel ends CANCELLED, as asked, keeping its error:
+// ERRORED would invite a resume of what the operator cancelled.
+#define MASSMIGRATION_PG_FAILED_WHILE_CANCELLING \
+  "$8::boolean AND $20 = 'running' AND run_status = 'cancelling'"
 
 // Columns added since the table was first released, for tables created before them.
 constexpr const char* kAddedColumns[][2] = {
@@ -129,10 +133,13 @@ const char* const kInsertIfAbsent =
 const char* const kReplaceIf =
     "UPDATE massmigration_record SET app_label = $2, name = $3, attempt_uuid = $4, "
     "initiated_at = $5::timestamptz, is_applied = $6::boolean, applied_at = $7::timestamptz, "
-    "has_error = $8::boolean, last_error = $9, was_faked = $10::boolean, rows_done = $11::bigint, "
+    "has_error = CASE WHEN " MASSMIGRATION_PG_FAILED_WHILE_CANCELLING
+    " THEN false ELSE $8::boolean END, "
+    "last_error = $9, was_faked = $10::boolean, rows_done = $11::bigint, "
     "rows_total = $12::bigint, checkpoint = $13, owner = $14, "
     "run_status = CASE WHEN NOT $6::boolean AND NOT $8::boolean AND $20 = 'running' AND "
-    "run_status IN ('pausing', 'cancelling') THEN run_status ELSE $15 END, "
+    "run_status IN ('pausing', 'cancelling') THEN run_status WHEN "
+    "" MASSMIGRATION_PG_FAILED_WHILE_CANCELLING " THEN 'cancelled' ELSE $15 END, "
     "rows_done_at_start = $16::bigint, "
     "heartbeat_at = coalesce(" MASSMIGRATION_PG_HEARTBEAT_IF_LIVE
     ", heartbeat_at) "

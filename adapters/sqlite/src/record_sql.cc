@@ -99,6 +99,10 @@ constexpr const char* kAddedColumns[][2] = {
 #define MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE \
   "CASE WHEN ?6 = 0 AND ?8 = 0 THEN " MASSMIGRATION_SQLITE_NOW " END"
 #define MASSMIGRATION_SQLITE_LIVE "run_status IN ('running', 'pausing', 'cancelling')"
+// A run that fails after it was asked to cancel ends CANCELLED, as asked, keeping its error:
+// ERRORED would invite a resume of what the operator cancelled.
+#define MASSMIGRATION_SQLITE_FAILED_WHILE_CANCELLING \
+  "?8 = 1 AND ?20 = 'running' AND run_status = 'cancelling'"
 
 const char* const kGet =
     "SELECT " MASSMIGRATION_SQLITE_COLUMNS " FROM massmigration_record WHERE key = ?1";
@@ -114,10 +118,12 @@ const char* const kInsertIfAbsent =
     ") ON CONFLICT(key) DO NOTHING";
 const char* const kReplaceIfAttempt =
     "UPDATE massmigration_record SET app_label = ?2, name = ?3, attempt_uuid = ?4, "
-    "initiated_at = ?5, is_applied = ?6, applied_at = ?7, has_error = ?8, last_error = ?9, "
-    "was_faked = ?10, rows_done = ?11, rows_total = ?12, checkpoint = ?13, owner = ?14, "
-    "run_status = CASE WHEN ?6 = 0 AND ?8 = 0 AND ?20 = 'running' AND run_status IN "
-    "('pausing', 'cancelling') THEN run_status ELSE ?15 END, rows_done_at_start = ?16, "
+    "initiated_at = ?5, is_applied = ?6, applied_at = ?7, "
+    "has_error = CASE WHEN " MASSMIGRATION_SQLITE_FAILED_WHILE_CANCELLING " THEN 0 ELSE ?8 END, "
+    "last_error = ?9, was_faked = ?10, rows_done = ?11, rows_total = ?12, checkpoint = ?13, "
+    "owner = ?14, run_status = CASE WHEN ?6 = 0 AND ?8 = 0 AND ?20 = 'running' AND run_status IN "
+    "('pausing', 'cancelling') THEN run_status WHEN " MASSMIGRATION_SQLITE_FAILED_WHILE_CANCELLING
+    " THEN 'cancelled' ELSE ?15 END, rows_done_at_start = ?16, "
     "heartbeat_at = coalesce(" MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
     ", heartbeat_at) "
     "WHERE key = ?1 AND attempt_uuid = ?17 AND is_applied = ?18 AND has_error = ?19 AND "
