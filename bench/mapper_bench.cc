@@ -1,13 +1,18 @@
 // Mapper throughput on a 1 000 000-row table, per engine, in rows per second
 // (items_per_second), against baselines run in the same program:
 //   BM_SetBasedUpdate      one UPDATE over every row: the ceiling
+//   BM_KeysetFloor         by hand, what batch mode cannot do without (SQLite): per
+//                          10 000-row chunk one transaction with the keyset SELECT of its
+//                          keys, the range UPDATE and a checkpoint row's UPDATE
 //   BM_MapperBatch         the mapper, a set-based UPDATE per 10 000-row chunk
 //   BM_MapperPerRow        the mapper, one UPDATE per row sent without waiting (ctx.send),
 //                          1000 rows per chunk
 //   BM_MapperPerRowExecute the same with ctx.execute, waiting for each UPDATE (no goal)
 //   BM_NaiveAutocommitLoop one UPDATE per row, each its own transaction (a 10 000-row sample)
 // and on PostgreSQL BM_MapperPerRow/postgres/2workers, two key ranges in parallel.
-// Goals: batch >= 50% of set-based; per-row >= 10x naive; 2 workers >= 1.6x one.
+// Goals: batch >= 75% of set-based (issue 10); per-row >= 10x naive; 2 workers >= 1.6x one.
+// On SQLite the keyset SELECT alone costs about a third of the set-based UPDATE, so the
+// floor itself stays near 72% of it: batch / floor tells the mapper's own overhead.
 // PostgreSQL runs on a throwaway server with durable commits (fsync on), as in production.
 // Mappers run unthrottled (pause_between_chunks_ms = 0): on SQLite the default shares the file
 // with other writers in slices, measured by sqlite_fairness_bench.
@@ -139,6 +144,68 @@ void set_based(benchmark::State& state, const char* alias) {
   state.SetItemsProcessed(state.iterations() * kRows);
 }
 
+void exec_or_die(sqlite3* db, const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::fprintf(stderr, "%s: %s\n", sql, error);
+    std::abort();
+  }
+}
+
+// As a chunk session does it: synchronous NORMAL in WAL mode, BEGIN IMMEDIATE, the keyset
+// SELECT, the chunk's UPDATE, the checkpoint's UPDATE, COMMIT.
+void keyset_floor(benchmark::State& state) {
+  constexpr std::int64_t kChunk = 10'000;
+  for (auto _ : state) {
+    settle(state);
+    sqlite3* db = nullptr;
+    sqlite3_open(g_sqlite_path.c_str(), &db);
+    exec_or_die(db, "PRAGMA synchronous = NORMAL");
+    exec_or_die(db, "CREATE TABLE IF NOT EXISTS floor_record (id INTEGER PRIMARY KEY, done "
+                    "INTEGER, checkpoint TEXT); INSERT OR IGNORE INTO floor_record VALUES (1, 0, "
+                    "NULL)");
+    sqlite3_stmt *keys = nullptr, *update = nullptr, *advance = nullptr;
+    sqlite3_prepare_v2(db, "SELECT id FROM big WHERE id > ?1 ORDER BY id LIMIT ?2", -1, &keys,
+                       nullptr);
+    sqlite3_prepare_v2(db, "UPDATE big SET v = v + 1 WHERE id >= ?1 AND id <= ?2", -1, &update,
+                       nullptr);
+    sqlite3_prepare_v2(db, "UPDATE floor_record SET done = done + ?1, checkpoint = ?2", -1,
+                       &advance, nullptr);
+    for (std::int64_t after = 0;;) {
+      exec_or_die(db, "BEGIN IMMEDIATE");
+      sqlite3_bind_int64(keys, 1, after);
+      sqlite3_bind_int64(keys, 2, kChunk);
+      std::int64_t first = -1, last = -1, rows = 0;
+      while (sqlite3_step(keys) == SQLITE_ROW) {
+        last = sqlite3_column_int64(keys, 0);
+        if (first < 0) first = last;
+        ++rows;
+      }
+      sqlite3_reset(keys);
+      if (rows == 0) {
+        exec_or_die(db, "COMMIT");
+        break;
+      }
+      sqlite3_bind_int64(update, 1, first);
+      sqlite3_bind_int64(update, 2, last);
+      sqlite3_step(update);
+      sqlite3_reset(update);
+      const std::string checkpoint = std::to_string(last);
+      sqlite3_bind_int64(advance, 1, rows);
+      sqlite3_bind_text(advance, 2, checkpoint.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_step(advance);
+      sqlite3_reset(advance);
+      exec_or_die(db, "COMMIT");
+      after = last;
+    }
+    sqlite3_finalize(keys);
+    sqlite3_finalize(update);
+    sqlite3_finalize(advance);
+    sqlite3_close(db);
+  }
+  state.SetItemsProcessed(state.iterations() * kRows);
+}
+
 void naive(benchmark::State& state, const char* alias) {
   for (auto _ : state) {
     settle(state);
@@ -197,6 +264,12 @@ int main(int argc, char** argv) {
         ->Iterations(3)
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
+    if (e == "sqlite") {
+      benchmark::RegisterBenchmark("BM_KeysetFloor/sqlite", keyset_floor)
+          ->Iterations(3)
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
     benchmark::RegisterBenchmark(("BM_MapperBatch/" + e).c_str(), run_mapper, "bench:0002_batch",
                                  engine)
         ->Iterations(3)
@@ -228,12 +301,16 @@ int main(int argc, char** argv) {
     for (const std::string engine : {"sqlite", "postgres"}) {
       auto r = [&](const std::string& name) { return results.rate(name + "/" + engine); };
       std::printf(
-          "  %s: batch / set-based = %.0f%% (goal >= 50%%); per-row / naive = %.1fx "
+          "  %s: batch / set-based = %.0f%% (goal >= 75%%); per-row / naive = %.1fx "
           "(goal >= 10x); per-row with execute / naive = %.1fx\n",
           engine.c_str(), 100 * r("BM_MapperBatch") / r("BM_SetBasedUpdate"),
           r("BM_MapperPerRow") / r("BM_NaiveAutocommitLoop"),
           r("BM_MapperPerRowExecute") / r("BM_NaiveAutocommitLoop"));
     }
+    const double floor = results.rate("BM_KeysetFloor/sqlite");
+    std::printf("  sqlite: keyset floor / set-based = %.0f%%; batch / keyset floor = %.0f%%\n",
+                100 * floor / results.rate("BM_SetBasedUpdate/sqlite"),
+                100 * results.rate("BM_MapperBatch/sqlite") / floor);
     std::printf("  postgres: 2 workers / 1 worker (per-row) = %.2fx (goal >= 1.6x)\n",
                 results.rate("BM_MapperPerRow/postgres/2workers") /
                     results.rate("BM_MapperPerRow/postgres"));
