@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <mutex>
@@ -292,6 +293,46 @@ TEST_P(RunControl, SigtermOrSigintToTheCommandLineRecordsPausedAfterTheCurrentCh
     mm::api::delete_record(kCounted, "default");
     dbs_.execute("default", "UPDATE counted SET times = 0");
   }
+}
+
+TEST_P(RunControl, AfterSigtermMigrateAllLaunchesNothingMore) {
+  mm::api::fake_migration("map:0001_resumable", "default");  // needs tables of its own
+  WorkerProcess worker(
+      {dbs_.url("default"), "step-cli", "migrate_all", "--app", "map", "--database", "default"});
+  EXPECT_EQ(worker.first_line(), "Database default:");
+  EXPECT_EQ(worker.read_line(), "chunk 25");  // map:0002_counted, first in order
+  worker.signal(SIGTERM);
+  EXPECT_EQ(worker.read_line(),
+            "mapper_worker: terminated: runs stop after their current chunk and are recorded "
+            "PAUSED (a second signal stops at once)");
+  worker.say("go on");
+  const std::string rest = worker.read_rest();
+  EXPECT_NE(rest.find("  PAUSED   map:0002_counted after 25 rows"), std::string::npos) << rest;
+  EXPECT_NE(rest.find("  STOPPED  map:0003_counted_parallel: not run, as this command was asked "
+                      "to stop\n"),
+            std::string::npos)
+      << rest;
+  const int status = worker.wait();
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 1);  // a deploy step stopped halfway does not pass
+  EXPECT_EQ(record(kCounted).status(), MigrationStatus::kPaused);
+  EXPECT_EQ(mm::api::get_record("map:0003_counted_parallel", "default"), std::nullopt);
+  EXPECT_EQ(counted_once(), 25);
+}
+
+TEST_P(RunControl, ConcurrentFinishesRunItOnceAndAllReturnApplied) {
+  // Deploy steps of several hosts at once: one runs it, the others wait for that run.
+  std::vector<std::future<void>> finishes;
+  for (int i = 0; i < 4; ++i) {
+    finishes.push_back(std::async(std::launch::async,
+                                  [] { mm::api::finish_migration(kCounted, "default"); }));
+  }
+  for (std::future<void>& finish : finishes) EXPECT_NO_THROW(finish.get());
+  EXPECT_EQ(record(kCounted).status(), MigrationStatus::kApplied);
+  EXPECT_EQ(counted_once(), 200);
+  const std::vector<std::string> trail = actions(kCounted);
+  EXPECT_EQ(std::count(trail.begin(), trail.end(), "launch"), 1);
+  EXPECT_EQ(std::count(trail.begin(), trail.end(), "resume"), 0);
 }
 
 TEST_P(RunControl, FinishWaitsForALiveRunElsewhereUpToItsTimeout) {
