@@ -9,6 +9,7 @@
 #ifndef MASSMIGRATION_RECORD_STORE_H_
 #define MASSMIGRATION_RECORD_STORE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -30,6 +31,27 @@ namespace massmigration {
 struct RecordedChunk {
   MigrationStatus status = MigrationStatus::kRunning;
   RunTuning tuning{};
+};
+
+// One chunk of a run on the `workers` backend: the rows whose key is above `after` and at most
+// `upto`, keys written as checkpoints are; an unset bound is open (the first chunk starts at
+// the first row, the last one takes every row after its start, also rows added later).
+struct ChunkRange {
+  std::optional<std::string> after{};
+  std::optional<std::string> upto{};
+  friend bool operator==(const ChunkRange&, const ChunkRange&) = default;
+};
+
+// A chunk a worker claimed: its work commits only while `claim` is still the chunk's claim
+// (RunSession::complete_chunk), so that a chunk claimed again after a lapsed lease takes
+// effect once.
+struct ClaimedChunk {
+  std::int64_t id = 0;
+  MigrationKey key;
+  std::string attempt_uuid{};  // of the run's record when claimed
+  ChunkRange range{};
+  std::string claim{};
+  int failures = 0;  // how often its work failed before
 };
 
 class RecordStore {
@@ -100,6 +122,32 @@ class RunSession : public SqlSession {
   virtual std::optional<RecordedChunk> advance_record(
       const MigrationKey& key, std::string_view attempt_uuid, std::int64_t rows,
       const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint) = 0;
+
+  // The chunk queue of the `workers` backend, in table `massmigration_chunk` of this database.
+  // The defaults throw DatabaseError: the driver keeps no queue.
+  //
+  // Replaces the chunks of `key` with `ranges`, unclaimed, in this order.
+  virtual void replace_chunks(const MigrationKey& key, const std::vector<ChunkRange>& ranges);
+  // Claims the first unfinished chunk, in order, that no live claim holds (none, or one whose
+  // lease ran out by the database's clock) and whose run's record is RUNNING, for `lease`
+  // from now by the database's clock, under the new claim `claim`; nullopt when there is none.
+  // Concurrent claims never get the same chunk while its claim lives.
+  virtual std::optional<ClaimedChunk> claim_chunk(std::string_view worker, std::string_view claim,
+                                                  std::chrono::milliseconds lease);
+  // While `claim` still holds chunk `id`: marks it done with `rows` rows and true, else false
+  // (its lease ran out and another worker claimed it, or the run was started afresh). The
+  // chunk row stays locked until this transaction ends.
+  virtual bool complete_chunk(std::int64_t id, std::string_view claim, std::int64_t rows);
+  // While `claim` still holds chunk `id`: gives it up for another claim, counting a failure
+  // with `error` when there is one; returns its failures so far, nullopt when the claim was
+  // lost.
+  virtual std::optional<int> release_chunk(std::int64_t id, std::string_view claim,
+                                           const std::optional<std::string>& error);
+  // While `claim` still holds chunk `id`: its lease runs for `lease` from now; true then.
+  virtual bool extend_claim(std::int64_t id, std::string_view claim,
+                            std::chrono::milliseconds lease);
+  // How many chunks of `key` are not done.
+  virtual std::int64_t unfinished_chunks(const MigrationKey& key);
 };
 
 // Where a driver finds its database.

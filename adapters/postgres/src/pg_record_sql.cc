@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "massmigration/record_row.h"
+#include "pg_chunk_sql.h"
 #include "string_building.h"
 
 namespace massmigration::postgres::internal {
@@ -261,6 +262,7 @@ void ensure_schema(pqxx::connection_base& connection) {
   work.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kSchemaLock) + ")");
   work.exec(kCreateTable);
   work.exec(kCreateEventTable);
+  work.exec(kCreateChunkTable);
   // Only when a column is missing: ALTER TABLE locks the table even when it changes nothing.
   pqxx::result present = work.exec(
       "SELECT column_name FROM information_schema.columns "

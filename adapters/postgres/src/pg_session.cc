@@ -10,6 +10,7 @@
 #include "idle_pool.h"
 #include "massmigration/errors.h"
 #include "massmigration/postgres.h"
+#include "pg_chunk_sql.h"
 #include "pg_deadline_connection.h"
 #include "pg_pipeline.h"
 #include "pg_record_sql.h"
@@ -20,6 +21,10 @@ namespace {
 
 // PostgreSQL type OIDs (pg_type.h) that map to SqlValue numbers.
 constexpr pqxx::oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kFloat4 = 700, kFloat8 = 701;
+
+SqlValue optional_value(const std::optional<std::string>& text) {
+  return text ? SqlValue(*text) : SqlValue(nullptr);
+}
 
 SqlValue value(const pqxx::field& field, pqxx::oid type) {
   if (field.is_null()) return nullptr;
@@ -136,6 +141,76 @@ class PostgresSession : public RunSession {
         rows.push_back(std::move(row));
       }
       return rows;
+    });
+  }
+
+  void replace_chunks(const MigrationKey& key, const std::vector<ChunkRange>& ranges) override {
+    wait_for_sent();
+    guarded("replacing the run's chunks", [&] {
+      run(kDeleteChunks, std::array<SqlValue, 1>{key.str()});
+      for (const ChunkRange& range : ranges) {
+        run(kInsertChunk, std::array<SqlValue, 3>{key.str(), optional_value(range.after),
+                                                  optional_value(range.upto)});
+      }
+      return 0;
+    });
+  }
+
+  std::optional<ClaimedChunk> claim_chunk(std::string_view worker, std::string_view claim,
+                                          std::chrono::milliseconds lease) override {
+    wait_for_sent();
+    return guarded("claiming a chunk", [&]() -> std::optional<ClaimedChunk> {
+      const std::array<SqlValue, 3> values{std::string(claim), std::string(worker),
+                                           static_cast<std::int64_t>(lease.count())};
+      pqxx::result claimed = run(kClaimChunk, values);
+      if (claimed.empty()) return std::nullopt;
+      const pqxx::row row = claimed[0];
+      auto text = [&](int column) -> std::optional<std::string> {
+        if (row[column].is_null()) return std::nullopt;
+        return std::string(row[column].c_str());
+      };
+      return ClaimedChunk{.id = row[0].as<std::int64_t>(),
+                          .key = MigrationKey(row[1].c_str()),
+                          .attempt_uuid = text(5).value_or(""),
+                          .range = {.after = text(2), .upto = text(3)},
+                          .claim = std::string(claim),
+                          .failures = row[4].as<int>()};
+    });
+  }
+
+  bool complete_chunk(std::int64_t id, std::string_view claim, std::int64_t rows) override {
+    wait_for_sent();
+    return guarded("recording a chunk done", [&] {
+      return run(kCompleteChunk, std::array<SqlValue, 3>{id, std::string(claim), rows})
+                 .affected_rows() == 1;
+    });
+  }
+
+  std::optional<int> release_chunk(std::int64_t id, std::string_view claim,
+                                   const std::optional<std::string>& error) override {
+    wait_for_sent();
+    return guarded("releasing a chunk", [&]() -> std::optional<int> {
+      pqxx::result released = run(
+          kReleaseChunk, std::array<SqlValue, 3>{id, std::string(claim), optional_value(error)});
+      if (released.empty()) return std::nullopt;
+      return released[0][0].as<int>();
+    });
+  }
+
+  bool extend_claim(std::int64_t id, std::string_view claim,
+                    std::chrono::milliseconds lease) override {
+    wait_for_sent();
+    return guarded("extending a chunk's lease", [&] {
+      const std::array<SqlValue, 3> values{id, std::string(claim),
+                                           static_cast<std::int64_t>(lease.count())};
+      return run(kExtendClaim, values).affected_rows() == 1;
+    });
+  }
+
+  std::int64_t unfinished_chunks(const MigrationKey& key) override {
+    wait_for_sent();
+    return guarded("counting a run's open chunks", [&] {
+      return run(kUnfinishedChunks, std::array<SqlValue, 1>{key.str()})[0][0].as<std::int64_t>();
     });
   }
 

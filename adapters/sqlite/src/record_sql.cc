@@ -2,6 +2,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/clock.h"
+#include "chunk_sql.h"
 #include "massmigration/record_row.h"
 #include "string_building.h"
 
@@ -232,6 +233,7 @@ void ensure_schema(Connection& connection, std::chrono::milliseconds busy_timeou
       connection.exec("PRAGMA journal_mode=WAL");
       connection.exec(kCreateTable);
       connection.exec(kCreateEventTable);
+      connection.exec(kCreateChunkTable);
       add_missing_columns(connection);
       return;
     } catch (const SqliteFailure& e) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <vector>
 
+#include "chunk_sql.h"
 #include "idle_pool.h"
 #include "massmigration/errors.h"
 #include "record_sql.h"
@@ -107,6 +108,41 @@ class SqliteSession : public RunSession {
       }
       return 0;
     });
+  }
+
+  void replace_chunks(const MigrationKey& key, const std::vector<ChunkRange>& ranges) override {
+    guarded("replacing the run's chunks", [&] {
+      internal::replace_chunks(*connection_, key, ranges);
+      return 0;
+    });
+  }
+
+  std::optional<ClaimedChunk> claim_chunk(std::string_view worker, std::string_view claim,
+                                          std::chrono::milliseconds lease) override {
+    return guarded("claiming a chunk",
+                   [&] { return internal::claim_chunk(*connection_, worker, claim, lease); });
+  }
+
+  bool complete_chunk(std::int64_t id, std::string_view claim, std::int64_t rows) override {
+    return guarded("recording a chunk done",
+                   [&] { return internal::complete_chunk(*connection_, id, claim, rows); });
+  }
+
+  std::optional<int> release_chunk(std::int64_t id, std::string_view claim,
+                                   const std::optional<std::string>& error) override {
+    return guarded("releasing a chunk",
+                   [&] { return internal::release_chunk(*connection_, id, claim, error); });
+  }
+
+  bool extend_claim(std::int64_t id, std::string_view claim,
+                    std::chrono::milliseconds lease) override {
+    return guarded("extending a chunk's lease",
+                   [&] { return internal::extend_claim(*connection_, id, claim, lease); });
+  }
+
+  std::int64_t unfinished_chunks(const MigrationKey& key) override {
+    return guarded("counting a run's open chunks",
+                   [&] { return internal::unfinished_chunks(*connection_, key); });
   }
 
   bool replace_record_if(const MigrationRecord& record, std::string_view attempt_uuid,

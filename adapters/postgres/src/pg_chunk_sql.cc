@@ -1,0 +1,52 @@
+#include "pg_chunk_sql.h"
+
+namespace massmigration::postgres::internal {
+
+#define MASSMIGRATION_PG_LEASE_END(ms) "clock_timestamp() + " ms "::bigint * interval '1 millisecond'"
+
+const char* const kCreateChunkTable = R"sql(
+CREATE TABLE IF NOT EXISTS massmigration_chunk (
+  id BIGSERIAL PRIMARY KEY,
+  key TEXT NOT NULL,
+  after_key TEXT,
+  upto_key TEXT,
+  done BOOLEAN NOT NULL DEFAULT FALSE,
+  rows_done BIGINT NOT NULL DEFAULT 0,
+  claim TEXT,
+  claimed_by TEXT NOT NULL DEFAULT '',
+  lease_until TIMESTAMPTZ,
+  failures INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS massmigration_chunk_open ON massmigration_chunk (id) WHERE NOT done;
+CREATE INDEX IF NOT EXISTS massmigration_chunk_by_key ON massmigration_chunk (key, done))sql";
+
+const char* const kDeleteChunks = "DELETE FROM massmigration_chunk WHERE key = $1";
+const char* const kInsertChunk =
+    "INSERT INTO massmigration_chunk (key, after_key, upto_key) VALUES ($1, $2, $3)";
+// SKIP LOCKED: concurrent claims pass over a chunk another claim is taking, instead of waiting
+// for it and then finding it taken. The record row is read, not locked.
+const char* const kClaimChunk =
+    "WITH next AS (SELECT c.id FROM massmigration_chunk c JOIN massmigration_record r ON "
+    "r.key = c.key WHERE NOT c.done AND (c.claim IS NULL OR c.lease_until < clock_timestamp()) "
+    "AND NOT r.is_applied AND NOT r.has_error AND r.run_status = 'running' ORDER BY c.id "
+    "LIMIT 1 FOR UPDATE OF c SKIP LOCKED) "
+    "UPDATE massmigration_chunk c SET claim = $1, claimed_by = $2, lease_until = "
+    "" MASSMIGRATION_PG_LEASE_END("$3") " FROM next WHERE c.id = next.id "
+    "RETURNING c.id, c.key, c.after_key, c.upto_key, c.failures, "
+    "(SELECT attempt_uuid FROM massmigration_record r WHERE r.key = c.key)";
+const char* const kCompleteChunk =
+    "UPDATE massmigration_chunk SET done = TRUE, rows_done = $3::bigint "
+    "WHERE id = $1::bigint AND claim = $2 AND NOT done";
+const char* const kReleaseChunk =
+    "UPDATE massmigration_chunk SET claim = NULL, lease_until = NULL, "
+    "failures = failures + CASE WHEN $3::text IS NULL THEN 0 ELSE 1 END, "
+    "last_error = coalesce($3::text, last_error) "
+    "WHERE id = $1::bigint AND claim = $2 AND NOT done RETURNING failures";
+const char* const kExtendClaim =
+    "UPDATE massmigration_chunk SET lease_until = " MASSMIGRATION_PG_LEASE_END("$3")
+    " WHERE id = $1::bigint AND claim = $2 AND NOT done";
+const char* const kUnfinishedChunks =
+    "SELECT count(*) FROM massmigration_chunk WHERE key = $1 AND NOT done";
+
+}  // namespace massmigration::postgres::internal

@@ -1,0 +1,134 @@
+#include "chunk_sql.h"
+
+namespace massmigration::sqlite::internal {
+namespace {
+
+// The database's clock, and a lease's end by it, as record times are written.
+#define MASSMIGRATION_SQLITE_CHUNK_NOW "(strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z')"
+#define MASSMIGRATION_SQLITE_LEASE_END(ms) \
+  "(strftime('%Y-%m-%dT%H:%M:%f', 'now', '+' || (" ms " / 1000.0) || ' seconds') || '000Z')"
+
+constexpr const char* kDeleteChunks = "DELETE FROM massmigration_chunk WHERE key = ?1";
+constexpr const char* kInsertChunk =
+    "INSERT INTO massmigration_chunk (key, after_key, upto_key) VALUES (?1, ?2, ?3)";
+// The first open chunk of a RUNNING record; SQLite has one writer at a time, so the session's
+// write lock already keeps concurrent claims apart.
+constexpr const char* kClaimChunk =
+    "UPDATE massmigration_chunk SET claim = ?1, claimed_by = ?2, lease_until = "
+    "" MASSMIGRATION_SQLITE_LEASE_END("?3") " WHERE id = (SELECT c.id FROM massmigration_chunk c "
+    "JOIN massmigration_record r ON r.key = c.key WHERE c.done = 0 AND (c.claim IS NULL OR "
+    "c.lease_until < " MASSMIGRATION_SQLITE_CHUNK_NOW ") AND r.is_applied = 0 AND r.has_error = 0 "
+    "AND r.run_status = 'running' ORDER BY c.id LIMIT 1) "
+    "RETURNING id, key, after_key, upto_key, failures";
+constexpr const char* kAttemptOf = "SELECT attempt_uuid FROM massmigration_record WHERE key = ?1";
+constexpr const char* kCompleteChunk =
+    "UPDATE massmigration_chunk SET done = 1, rows_done = ?3 "
+    "WHERE id = ?1 AND claim = ?2 AND done = 0";
+constexpr const char* kReleaseChunk =
+    "UPDATE massmigration_chunk SET claim = NULL, lease_until = NULL, "
+    "failures = failures + (?3 IS NOT NULL), last_error = coalesce(?3, last_error) "
+    "WHERE id = ?1 AND claim = ?2 AND done = 0 RETURNING failures";
+constexpr const char* kExtendClaim =
+    "UPDATE massmigration_chunk SET lease_until = " MASSMIGRATION_SQLITE_LEASE_END("?3")
+    " WHERE id = ?1 AND claim = ?2 AND done = 0";
+constexpr const char* kUnfinishedChunks =
+    "SELECT count(*) FROM massmigration_chunk WHERE key = ?1 AND done = 0";
+
+void bind_optional(Statement& statement, int index, const std::optional<std::string>& value) {
+  if (value) {
+    statement.bind(index, *value);
+  } else {
+    statement.bind(index, std::nullopt);
+  }
+}
+
+}  // namespace
+
+const char* const kCreateChunkTable = R"sql(
+CREATE TABLE IF NOT EXISTS massmigration_chunk (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL,
+  after_key TEXT,
+  upto_key TEXT,
+  done INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1)),
+  rows_done INTEGER NOT NULL DEFAULT 0,
+  claim TEXT,
+  claimed_by TEXT NOT NULL DEFAULT '',
+  lease_until TEXT,
+  failures INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS massmigration_chunk_open ON massmigration_chunk (done, id);
+CREATE INDEX IF NOT EXISTS massmigration_chunk_by_key ON massmigration_chunk (key, done))sql";
+
+void replace_chunks(Connection& connection, const MigrationKey& key,
+                    const std::vector<ChunkRange>& ranges) {
+  {
+    Statement remove = connection.statement(kDeleteChunks);
+    remove.bind(1, key.str()).step();
+  }
+  for (const ChunkRange& range : ranges) {
+    Statement insert = connection.statement(kInsertChunk);
+    insert.bind(1, key.str());
+    bind_optional(insert, 2, range.after);
+    bind_optional(insert, 3, range.upto);
+    insert.step();
+  }
+}
+
+std::optional<ClaimedChunk> claim_chunk(Connection& connection, std::string_view worker,
+                                        std::string_view claim, std::chrono::milliseconds lease) {
+  std::optional<ClaimedChunk> claimed;
+  {
+    Statement statement = connection.statement(kClaimChunk);
+    statement.bind(1, claim).bind(2, worker).bind(3, static_cast<std::int64_t>(lease.count()));
+    if (!statement.step()) return std::nullopt;
+    claimed = ClaimedChunk{
+        .id = statement.integer(0),
+        .key = MigrationKey(statement.text(1)),
+        .range = {.after = statement.optional_text(2), .upto = statement.optional_text(3)},
+        .claim = std::string(claim),
+        .failures = static_cast<int>(statement.integer(4))};
+    while (statement.step()) {
+    }
+  }
+  Statement attempt = connection.statement(kAttemptOf);
+  attempt.bind(1, claimed->key.str());
+  if (attempt.step()) claimed->attempt_uuid = attempt.text(0);
+  return claimed;
+}
+
+bool complete_chunk(Connection& connection, std::int64_t id, std::string_view claim,
+                    std::int64_t rows) {
+  Statement statement = connection.statement(kCompleteChunk);
+  statement.bind(1, id).bind(2, claim).bind(3, rows).step();
+  return connection.changes() == 1;
+}
+
+std::optional<int> release_chunk(Connection& connection, std::int64_t id, std::string_view claim,
+                                 const std::optional<std::string>& error) {
+  Statement statement = connection.statement(kReleaseChunk);
+  statement.bind(1, id).bind(2, claim);
+  bind_optional(statement, 3, error);
+  if (!statement.step()) return std::nullopt;
+  const int failures = static_cast<int>(statement.integer(0));
+  while (statement.step()) {
+  }
+  return failures;
+}
+
+bool extend_claim(Connection& connection, std::int64_t id, std::string_view claim,
+                  std::chrono::milliseconds lease) {
+  Statement statement = connection.statement(kExtendClaim);
+  statement.bind(1, id).bind(2, claim).bind(3, static_cast<std::int64_t>(lease.count())).step();
+  return connection.changes() == 1;
+}
+
+std::int64_t unfinished_chunks(Connection& connection, const MigrationKey& key) {
+  Statement statement = connection.statement(kUnfinishedChunks);
+  statement.bind(1, key.str());
+  statement.step();
+  return statement.integer(0);
+}
+
+}  // namespace massmigration::sqlite::internal

@@ -1,0 +1,39 @@
+// RunSession's chunk queue for drivers that keep none: every call says so.
+#include "massmigration/errors.h"
+#include "massmigration/record_store.h"
+
+namespace massmigration {
+namespace {
+
+[[noreturn]] void no_chunk_queue() {
+  throw DatabaseError("", "this database's driver keeps no chunk queue, which the workers backend "
+                          "needs (PostgreSQL and SQLite keep one)");
+}
+
+}  // namespace
+
+void RunSession::replace_chunks(const MigrationKey&, const std::vector<ChunkRange>&) {
+  no_chunk_queue();
+}
+
+std::optional<ClaimedChunk> RunSession::claim_chunk(std::string_view, std::string_view,
+                                                    std::chrono::milliseconds) {
+  no_chunk_queue();
+}
+
+bool RunSession::complete_chunk(std::int64_t, std::string_view, std::int64_t) {
+  no_chunk_queue();
+}
+
+std::optional<int> RunSession::release_chunk(std::int64_t, std::string_view,
+                                             const std::optional<std::string>&) {
+  no_chunk_queue();
+}
+
+bool RunSession::extend_claim(std::int64_t, std::string_view, std::chrono::milliseconds) {
+  no_chunk_queue();
+}
+
+std::int64_t RunSession::unfinished_chunks(const MigrationKey&) { no_chunk_queue(); }
+
+}  // namespace massmigration
