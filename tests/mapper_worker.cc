@@ -10,7 +10,8 @@
 // STOP "step" pauses so after every chunk, printing "chunk ROWS_DONE" each time, so that a
 // test can act between any two chunks. "step-cli" does the same while the command line runs
 // the rest of the arguments ("run KEY --database default"), with its standard error on
-// standard output: what it says about signals comes in order with the chunks.
+// standard output: what it says about signals comes in order with the chunks. "cli" runs the
+// command line so without stopping (e.g. "worker --once").
 #include <unistd.h>
 
 #include <chrono>
@@ -59,10 +60,11 @@ void pause_after_chunk(int chunk) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 3 && std::string_view(argv[2]) == "step-cli") {
+  const std::string_view mode = argc >= 3 ? argv[2] : "";
+  if (mode == "step-cli" || mode == "cli") {
     dup2(STDOUT_FILENO, STDERR_FILENO);
     setvbuf(stderr, nullptr, _IOLBF, 0);
-    step_through_chunks();
+    if (mode == "step-cli") step_through_chunks();
     mm::Config config;
     config.databases["default"] = argv[1];
     config.pause_between_chunks = std::chrono::milliseconds(0);  // chunks of the set size

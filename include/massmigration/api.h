@@ -149,6 +149,21 @@ struct FinishOptions {
 void finish_migration(const MigrationKey& key, std::string_view alias,
                       const FinishOptions& options = {});
 
+struct WorkerOptions {
+  std::vector<std::string> aliases{};  // the databases it claims chunks from; empty: all
+  // Return once no chunk is left that it could ever claim: none open of a live run (chunks
+  // leased by other workers count until they are done or their runs stop).
+  bool once = false;
+  std::string name{};  // recorded as the chunks' claimant and the events' actor; empty: owner
+};
+
+// A worker of the `workers` backend: claims chunks of queued runs on the databases and runs
+// each in one transaction with its done mark and its run's progress, until stop_local_runs()
+// (SIGTERM or SIGINT in the command line: it finishes its chunk first) or, with `once`, the
+// work is out. Returns how many chunks it ran. A chunk whose work fails goes back to the
+// queue; its third failure marks its run ERRORED. Throws MigrationError for an unknown alias.
+std::int64_t run_worker(const WorkerOptions& options = {});
+
 // The audit trail of the migration on `alias`, oldest first.
 std::vector<MigrationEvent> migration_history(const MigrationKey& key, std::string_view alias);
 

@@ -61,6 +61,10 @@ class Backend {
   // Takes the run; see the file comment.
   virtual void submit(MigrationRun run) = 0;
 
+  // Whether launching queues the run in its own database (the record and the run's chunks in
+  // one transaction) for worker processes to claim, instead of submitting it. Default: false.
+  virtual bool queues_in_database() const { return false; }
+
   // Whether this backend runs custom migrations that name `method`. Default: none.
   virtual bool has_method(std::string_view method) const;
   // Runs a custom migration's method inside the run's transaction; throw to fail it.

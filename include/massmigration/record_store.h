@@ -126,6 +126,9 @@ class RunSession : public SqlSession {
   // The chunk queue of the `workers` backend, in table `massmigration_chunk` of this database.
   // The defaults throw DatabaseError: the driver keeps no queue.
   //
+  // RecordStore::insert_if_absent inside this transaction, so that a run's record and its
+  // chunks are created together.
+  virtual bool insert_record_if_absent(const MigrationRecord& record);
   // Replaces the chunks of `key` with `ranges`, unclaimed, in this order.
   virtual void replace_chunks(const MigrationKey& key, const std::vector<ChunkRange>& ranges);
   // Claims the first unfinished chunk, in order, that no live claim holds (none, or one whose

@@ -1,5 +1,7 @@
 #include "args.h"
 
+#include <charconv>
+
 #include "absl/strings/str_join.h"
 #include "string_building.h"
 
@@ -48,6 +50,17 @@ void Args::expect_positional(const std::vector<std::string>& names) const {
   if (positional_.size() > names.size()) {
     throw UsageError(strings::cat("unexpected argument \"", positional_[names.size()], "\""));
   }
+}
+
+std::int64_t Args::number(const std::string& name, std::int64_t least) const {
+  const std::string text = option(name).value_or("");
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < least) {
+    throw UsageError(strings::cat("--", name, " needs a whole number of ", least,
+                                  " or more, not \"", text, "\""));
+  }
+  return value;
 }
 
 }  // namespace massmigration::cli::internal

@@ -2,6 +2,7 @@
 #ifndef MASSMIGRATION_SRC_CLI_ARGS_H_
 #define MASSMIGRATION_SRC_CLI_ARGS_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -28,6 +29,8 @@ class Args {
   bool flag(const std::string& name) const { return flags_.contains(name); }
   // Throws UsageError unless there are exactly `count` positional arguments, named in `names`.
   void expect_positional(const std::vector<std::string>& names) const;
+  // Option `name`, given, as a whole number of at least `least`; else a UsageError naming it.
+  std::int64_t number(const std::string& name, std::int64_t least) const;
 
  private:
   std::vector<std::string> positional_;

@@ -78,6 +78,7 @@ int cancel_one(Context& ctx, const std::vector<std::string>& args);
 int tune_one(Context& ctx, const std::vector<std::string>& args);
 int finish_one(Context& ctx, const std::vector<std::string>& args);
 int history(Context& ctx, const std::vector<std::string>& args);
+int worker(Context& ctx, const std::vector<std::string>& args);
 int makemassmigration(Context& ctx, const std::vector<std::string>& args);
 int check_command(Context& ctx, const std::vector<std::string>& args);
 

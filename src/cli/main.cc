@@ -70,6 +70,10 @@ constexpr BuiltIn kBuiltIns[] = {
     {"history", "history KEY [--database A] [--format table|json]",
      "the audit trail of one migration: launches, pauses, resumes, failures, ...",
      internal::history, true},
+    {"worker", "worker [--database A] [--concurrency N] [--once]",
+     "claim and run chunks of runs the workers backend queued, until SIGTERM (after its "
+     "chunk) or, with --once, until no chunk is left that it could claim",
+     internal::worker, true},
     {"makemassmigration", "makemassmigration APP NAME [--template simple|mapper|custom]",
      "write APP/massmigrations/NNNN_NAME.cc, numbered after the app's last migration",
      internal::makemassmigration, false},

@@ -38,18 +38,6 @@ int control(Context& ctx, const std::vector<std::string>& args, bool cancel) {
   });
 }
 
-// A whole number of at least `least`, or a UsageError naming the option.
-std::int64_t number_option(const Args& parsed, const std::string& name, std::int64_t least) {
-  const std::string text = *parsed.option(name);
-  std::int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < least) {
-    throw UsageError(strings::cat("--", name, " needs a whole number of ", least,
-                                  " or more, not \"", text, "\""));
-  }
-  return value;
-}
-
 std::optional<std::chrono::milliseconds> timeout_option(const Args& parsed) {
   std::optional<std::string> text = parsed.option("timeout");
   if (!text) return std::nullopt;
@@ -83,8 +71,8 @@ int tune_one(Context& ctx, const std::vector<std::string>& args) {
   const Args parsed(args, {"database", "chunk-size", "pause-ms"}, {});
   const Target target = parse_target(parsed);
   RunTuning tuning;
-  if (parsed.option("chunk-size")) tuning.chunk_size = number_option(parsed, "chunk-size", 1);
-  if (parsed.option("pause-ms")) tuning.pause_ms = number_option(parsed, "pause-ms", 0);
+  if (parsed.option("chunk-size")) tuning.chunk_size = parsed.number("chunk-size", 1);
+  if (parsed.option("pause-ms")) tuning.pause_ms = parsed.number("pause-ms", 0);
   if (!tuning.chunk_size && !tuning.pause_ms) {
     throw UsageError("nothing to change: give --chunk-size N, --pause-ms M or both");
   }

@@ -14,6 +14,7 @@
 #include "runners/record_cache.h"
 #include "runners/run_state.h"
 #include "string_building.h"
+#include "runners/workers.h"
 
 namespace massmigration::internal {
 namespace {
@@ -123,6 +124,11 @@ std::string launch(const MigrationKey& key, std::string_view alias,
                           .attempt_uuid = new_attempt_uuid(),
                           .initiated_at = now_timestamp(),
                           .owner = this_process_owner()};
+  if (backend->queues_in_database()) {
+    const std::string attempt = running.attempt_uuid;
+    enqueue_run(*target.installation, *target.database, *target.migration, std::move(running));
+    return attempt;
+  }
   // The race between launches is decided here.
   start_record(store, running, alias, target.installation->config().run_lease);
   const std::string attempt = running.attempt_uuid;

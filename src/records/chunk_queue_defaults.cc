@@ -12,6 +12,8 @@ namespace {
 
 }  // namespace
 
+bool RunSession::insert_record_if_absent(const MigrationRecord&) { no_chunk_queue(); }
+
 void RunSession::replace_chunks(const MigrationKey&, const std::vector<ChunkRange>&) {
   no_chunk_queue();
 }

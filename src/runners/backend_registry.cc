@@ -9,6 +9,7 @@
 #include "massmigration/log.h"
 #include "mutex.h"
 #include "string_building.h"
+#include "runners/workers.h"
 
 namespace massmigration {
 
@@ -132,6 +133,7 @@ struct BackendTable {
   BackendTable() {
     by_name["inline"] = std::make_shared<InlineBackend>();
     by_name["threads"] = std::make_shared<ThreadPoolBackend>(4);
+    by_name["workers"] = std::make_shared<internal::WorkersBackend>();
   }
   Mutex mu;
   std::map<std::string, std::shared_ptr<Backend>, std::less<>> by_name ABSL_GUARDED_BY(mu);

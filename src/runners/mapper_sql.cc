@@ -54,3 +54,32 @@ ChunkQuery chunk_query(const MapperPlan& plan, const std::string& select,
 }
 
 }  // namespace massmigration::internal
+
+namespace massmigration::internal {
+
+std::string chunk_bounds_sql(const MapperQuery& query, std::int64_t chunk_size) {
+  const std::string pk = quoted(query.primary_key);
+  return strings::cat("SELECT ", pk, " FROM (SELECT ", pk, ", row_number() OVER (ORDER BY ", pk,
+                      ") AS mm_position FROM ", quoted_table(query.table), where_clause(query),
+                      ") AS mm_keys WHERE mm_position % ", chunk_size, " = 0 ORDER BY ", pk);
+}
+
+ChunkQuery range_query(const MapperPlan& plan, const std::string& select, const ChunkRange& range) {
+  const std::string pk = quoted(plan.query.primary_key);
+  ChunkQuery chunk{select, plan.query.filter_params};
+  std::vector<std::string> conditions;
+  if (!plan.query.filter.empty()) conditions.push_back("(" + plan.query.filter + ")");
+  if (range.after) {
+    chunk.params.emplace_back(checkpoint_value(*range.after));
+    conditions.push_back(strings::cat(pk, " > $", chunk.params.size()));
+  }
+  if (range.upto) {
+    chunk.params.emplace_back(checkpoint_value(*range.upto));
+    conditions.push_back(strings::cat(pk, " <= $", chunk.params.size()));
+  }
+  if (!conditions.empty()) chunk.sql += " WHERE " + absl::StrJoin(conditions, " AND ");
+  chunk.sql += strings::cat(" ORDER BY ", pk);
+  return chunk;
+}
+
+}  // namespace massmigration::internal

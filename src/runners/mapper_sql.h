@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "massmigration/record_store.h"
 #include "massmigration/sql.h"
 #include "model/mapper_plan.h"
 
@@ -33,6 +34,13 @@ struct ChunkQuery {
 ChunkQuery chunk_query(const MapperPlan& plan, const std::string& select,
                        const std::optional<std::string>& checkpoint,
                        std::optional<std::int64_t> upto, std::int64_t chunk_size);
+
+// The keys that end chunks of `chunk_size` rows: every chunk_size-th key of the selection in
+// key order; binds query.filter_params.
+std::string chunk_bounds_sql(const MapperQuery& query, std::int64_t chunk_size);
+
+// Every row of the selection with a key in `range`, in key order.
+ChunkQuery range_query(const MapperPlan& plan, const std::string& select, const ChunkRange& range);
 
 }  // namespace massmigration::internal
 

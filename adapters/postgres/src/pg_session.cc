@@ -144,6 +144,17 @@ class PostgresSession : public RunSession {
     });
   }
 
+  bool insert_record_if_absent(const MigrationRecord& record) override {
+    wait_for_sent();
+    return guarded("creating the migration record", [&] {
+      Params params;
+      params.record(record);
+      return work_->exec_params(kInsertIfAbsent,
+                                pqxx::prepare::make_dynamic_params(params.pointers()))
+                 .affected_rows() == 1;
+    });
+  }
+
   void replace_chunks(const MigrationKey& key, const std::vector<ChunkRange>& ranges) override {
     wait_for_sent();
     guarded("replacing the run's chunks", [&] {

@@ -110,6 +110,15 @@ class SqliteSession : public RunSession {
     });
   }
 
+  bool insert_record_if_absent(const MigrationRecord& record) override {
+    return guarded("creating the migration record", [&] {
+      Statement s = connection_->statement(kInsertIfAbsent);
+      bind_record(s, record);
+      s.step();
+      return connection_->changes() == 1;
+    });
+  }
+
   void replace_chunks(const MigrationKey& key, const std::vector<ChunkRange>& ranges) override {
     guarded("replacing the run's chunks", [&] {
       internal::replace_chunks(*connection_, key, ranges);

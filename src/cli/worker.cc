@@ -1,0 +1,52 @@
+// worker: a worker process of the workers backend.
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "context.h"
+#include "massmigration/api.h"
+#include "massmigration/errors.h"
+
+namespace massmigration::cli::internal {
+
+int worker(Context& ctx, const std::vector<std::string>& args) {
+  const Args parsed(args, {"database", "concurrency"}, {"once"});
+  parsed.expect_positional({});
+  api::WorkerOptions options{.once = parsed.flag("once")};
+  if (parsed.option("database")) options.aliases = selected_aliases(parsed.option("database"));
+  const std::int64_t concurrency =
+      parsed.option("concurrency") ? parsed.number("concurrency", 1) : 1;
+  ctx.out << "worker " << (options.name.empty() ? this_process_owner() : options.name)
+          << ": claiming chunks on "
+          << (options.aliases.empty() ? std::string("every database")
+                                      : absl::StrJoin(options.aliases, ", "))
+          << (options.once ? " until none is left" : " until stopped") << std::endl;
+  // Each thread's count and error in its own slot: printed once all are done.
+  std::vector<std::int64_t> chunks(static_cast<size_t>(concurrency), 0);
+  std::vector<std::string> errors(static_cast<size_t>(concurrency));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        chunks[i] = api::run_worker(options);
+      } catch (const MigrationError& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  int code = kOk;
+  for (const std::string& error : errors) {
+    if (error.empty()) continue;
+    ctx.err << ctx.program << ": " << error << "\n";
+    code = kFailed;
+  }
+  std::int64_t total = 0;
+  for (std::int64_t n : chunks) total += n;
+  ctx.out << "worker: ran " << total << " chunks"
+          << (api::local_runs_stopped() ? " (stopped as asked)" : "") << "\n";
+  return code;
+}
+
+}  // namespace massmigration::cli::internal

@@ -1,0 +1,214 @@
+// The workers backend: runs queued in their database as chunks, claimed and run by worker
+// processes on any number of machines. A chunk's changes, its done mark and the run's
+// progress commit in one transaction that the claim fences (complete_chunk) and the attempt
+// fences (advance_progress), so a chunk that two workers run takes effect once.
+#include "runners/workers.h"
+
+#include <iterator>
+
+#include "exception_text.h"
+#include "massmigration/errors.h"
+#include "massmigration/log.h"
+#include "massmigration/registry.h"
+#include "model/mapper_plan.h"
+#include "records/audit.h"
+#include "records/transitions.h"
+#include "runners/mapper_sql.h"
+#include "runners/record_cache.h"
+#include "string_building.h"
+
+namespace massmigration::internal {
+namespace {
+
+const MapperMigration& as_mapper(const Migration& migration) {
+  return static_cast<const MapperMigration&>(migration);
+}
+
+// Ranges of plan.chunk_size rows, in key order; the last one open, for rows added later.
+std::vector<ChunkRange> mapper_chunks(RunSession& session, const MapperPlan& plan) {
+  const std::vector<SqlRow> bounds =
+      session.query(chunk_bounds_sql(plan.query, plan.chunk_size), plan.query.filter_params);
+  std::vector<ChunkRange> ranges;
+  std::optional<std::string> after;
+  for (const SqlRow& row : bounds) {
+    std::string upto = sql_value_text(row.at(0));
+    ranges.push_back({.after = after, .upto = upto});
+    after = std::move(upto);
+  }
+  ranges.push_back({.after = after});
+  return ranges;
+}
+
+// The chunk's work in `session`; returns the rows it processed. Throws what the work throws,
+// a mapper row's failure naming the row.
+std::int64_t run_work(const Migration& migration, const ClaimedChunk& chunk,
+                      const std::string& alias, RunSession& session) {
+  OperationContext ctx(chunk.key, alias, migration.backend_params(), session);
+  if (migration.type() != MigrationType::kMapper) {
+    const_cast<SimpleMigration&>(static_cast<const SimpleMigration&>(migration)).operation(ctx);
+    ctx.wait_for_sent();
+    return 0;
+  }
+  auto& mapper = const_cast<MapperMigration&>(as_mapper(migration));
+  const MapperPlan plan = plan_mapper(mapper, alias, migration.backend_params());
+  const ChunkQuery query =
+      range_query(plan, chunk_select(plan.query, plan.query.columns), chunk.range);
+  std::vector<MapperRow> rows;
+  session.query_each(query.sql, query.params, [&](std::span<SqlValue> values) {
+    rows.emplace_back(
+        std::move(values.front()), &plan.query.columns,
+        SqlRow(std::make_move_iterator(values.begin() + 1), std::make_move_iterator(values.end())));
+  });
+  try {
+    mapper.batch_operation(rows, ctx);
+    ctx.wait_for_sent();
+  } catch (const MapperRowError& e) {
+    throw MigrationError(
+        strings::cat("row ", plan.query.primary_key, "=", e.key_text(), ": ", e.error()));
+  }
+  return static_cast<std::int64_t>(rows.size());
+}
+
+void record_run_event(AliasDatabase& database, const ClaimedChunk& chunk, const std::string& worker,
+                      std::string action, std::string detail) {
+  record_cache().invalidate(database.alias(), chunk.key);
+  record_event(database.store(), {.key = chunk.key,
+                                  .alias = database.alias(),
+                                  .attempt_uuid = chunk.attempt_uuid,
+                                  .action = std::move(action),
+                                  .actor = worker,
+                                  .detail = std::move(detail)});
+}
+
+// Runs the claimed chunk in one transaction and commits it with its done mark and the run's
+// progress, and APPLIED when it was the run's last open chunk. Commits nothing when the claim
+// or the attempt was lost meanwhile.
+void run_claimed(AliasDatabase& database, const Migration& migration, const ClaimedChunk& chunk,
+                 const std::string& worker) {
+  std::unique_ptr<RunSession> session = database.begin_session();
+  const std::int64_t rows = run_work(migration, chunk, database.alias(), *session);
+  if (!session->complete_chunk(chunk.id, chunk.claim, rows)) return;  // another claim has it
+  // Workers runs keep no checkpoint: their chunks say what is done.
+  const std::optional<RecordedChunk> recorded =
+      advance_progress(*session, chunk.key, chunk.attempt_uuid, rows,
+                       [](const std::optional<std::string>& current) { return current.value_or(""); });
+  if (!recorded) return;  // the run was stopped, replaced or deleted: rolled back
+  if (recorded->status != MigrationStatus::kRunning) {
+    session->commit();
+    record_run_event(database, chunk, worker,
+                     recorded->status == MigrationStatus::kPaused ? "paused" : "cancelled",
+                     "after a chunk");
+    return;
+  }
+  if (session->unfinished_chunks(chunk.key) > 0) {
+    session->commit();
+    return;
+  }
+  // The last open chunk. The record row is locked by this transaction since advance_progress,
+  // so what another connection reads of it is what it held just before.
+  std::optional<MigrationRecord> before = database.store().get(chunk.key);
+  if (!before || before->attempt_uuid != chunk.attempt_uuid) return;
+  MigrationRecord applied = *before;
+  applied.rows_done += rows;
+  if (applied.rows_total && *applied.rows_total < applied.rows_done) {
+    applied.rows_total = applied.rows_done;
+  }
+  applied.is_applied = true;
+  applied.applied_at = now_timestamp();
+  if (!finish_record(*session, applied)) return;
+  session->commit();
+  record_run_event(database, chunk, worker, "finish", strings::cat(applied.rows_done, " rows"));
+}
+
+// The chunk failed: it goes back to the queue with the failure counted, and the run is marked
+// ERRORED with it at the kMaxChunkFailures-th.
+void count_failure(AliasDatabase& database, const ClaimedChunk& chunk, const std::string& worker,
+                   const std::string& error) {
+  std::optional<int> failures;
+  {
+    std::unique_ptr<RunSession> session = database.begin_session();
+    failures = session->release_chunk(chunk.id, chunk.claim, error);
+    session->commit();
+  }
+  if (!failures || *failures < kMaxChunkFailures) return;
+  std::optional<MigrationRecord> current = database.store().get(chunk.key);
+  if (!current || current->attempt_uuid != chunk.attempt_uuid || !current->is_live()) return;
+  MigrationRecord errored = *current;
+  errored.has_error = true;
+  errored.last_error = error;
+  if (fail_record(database.store(), errored)) {
+    record_run_event(database, chunk, worker, "fail",
+                     strings::cat(error, " (its chunk failed ", *failures, " times)"));
+  }
+}
+
+}  // namespace
+
+void WorkersBackend::submit(MigrationRun run) {
+  run.abandon("the workers backend queues runs in their database; launching did not");
+}
+
+void enqueue_run(const Installation& installation, AliasDatabase& database,
+                 const Migration& migration, MigrationRecord running) {
+  if (migration.type() == MigrationType::kCustom) {
+    throw BackendError(migration.key().str(), "workers",
+                       "it runs simple and mapper migrations, not custom ones");
+  }
+  std::unique_ptr<RunSession> session = database.begin_session();
+  std::vector<ChunkRange> ranges{ChunkRange{}};  // a simple migration: one chunk
+  if (migration.type() == MigrationType::kMapper) {
+    const MapperPlan plan =
+        plan_mapper(as_mapper(migration), database.alias(), migration.backend_params());
+    running.rows_total = std::get<std::int64_t>(
+        session->query(count_sql(plan.query), plan.query.filter_params).at(0).at(0));
+    ranges = mapper_chunks(*session, plan);
+  }
+  if (!session->insert_record_if_absent(running)) {
+    session.reset();
+    std::optional<MigrationRecord> winner = database.store().get(running.key);
+    throw MigrationAlreadyStarted(
+        running.key.str(), database.alias(),
+        winner ? state_hint(*winner, database.alias(), installation.config().run_lease) : "");
+  }
+  session->replace_chunks(running.key, ranges);
+  session->commit();
+  record_cache().invalidate(database.alias(), running.key);
+  record_event(database.store(), {.key = running.key,
+                                  .alias = database.alias(),
+                                  .attempt_uuid = running.attempt_uuid,
+                                  .action = "launch",
+                                  .actor = running.owner,
+                                  .detail = strings::cat("queued as ", ranges.size(),
+                                                         " chunks for workers")});
+}
+
+bool work_one_chunk(const Installation& installation, AliasDatabase& database,
+                    const std::string& worker) {
+  std::optional<ClaimedChunk> chunk;
+  {
+    std::unique_ptr<RunSession> session = database.begin_session();
+    chunk = session->claim_chunk(worker, new_attempt_uuid(), installation.config().run_lease);
+    session->commit();
+  }
+  if (!chunk) return false;
+  const Migration* migration = find_migration(chunk->key);
+  std::optional<std::string> error;
+  if (!migration) {
+    error = strings::cat("migration ", chunk->key.str(), " is not registered in this worker's "
+                         "program");
+  } else {
+    try {
+      run_claimed(database, *migration, *chunk, worker);
+    } catch (...) {
+      error = describe_current_exception();
+    }
+  }
+  if (error) {
+    log(LogLevel::kWarning, strings::cat("worker ", worker, ": a chunk of ", chunk->key.str(),
+                                         " on ", database.alias(), " failed: ", *error));
+    count_failure(database, *chunk, worker, *error);
+  }
+  return true;
+}
+
+}  // namespace massmigration::internal

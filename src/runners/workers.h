@@ -1,0 +1,41 @@
+// Internal: the `workers` backend. Launching writes the RUNNING record and the run's chunks in
+// one transaction (enqueue_run); worker processes claim chunks from the database and run each
+// in one transaction with its done mark and the run's progress (work_one_chunk). Not API.
+#ifndef MASSMIGRATION_SRC_RUNNERS_WORKERS_H_
+#define MASSMIGRATION_SRC_RUNNERS_WORKERS_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "massmigration/backend.h"
+#include "massmigration/record.h"
+#include "model/installation.h"
+
+namespace massmigration::internal {
+
+// How many times a chunk's work may fail before its run is marked ERRORED with that failure.
+inline constexpr int kMaxChunkFailures = 3;
+
+// Registered as "workers": runs are queued in their database, never submitted.
+class WorkersBackend : public Backend {
+ public:
+  bool queues_in_database() const override { return true; }
+  void submit(MigrationRun run) override;
+};
+
+// Creates `running` (RUNNING) and its chunks, one transaction on `database`: a mapper's
+// selection in chunks of its chunk size, a simple migration as one chunk. Throws
+// MigrationAlreadyStarted when the migration has a record there.
+void enqueue_run(const Installation& installation, AliasDatabase& database,
+                 const Migration& migration, MigrationRecord running);
+
+// Claims one chunk on `database` and runs it as `worker`; false when there was none to claim.
+// A failure of the chunk's work is counted on the chunk, and marks the run ERRORED at the
+// kMaxChunkFailures-th; it is not thrown. Throws DatabaseError when the database fails.
+bool work_one_chunk(const Installation& installation, AliasDatabase& database,
+                    const std::string& worker);
+
+}  // namespace massmigration::internal
+
+#endif  // MASSMIGRATION_SRC_RUNNERS_WORKERS_H_
