@@ -161,9 +161,10 @@ void keyset_floor(benchmark::State& state) {
     sqlite3* db = nullptr;
     sqlite3_open(g_sqlite_path.c_str(), &db);
     exec_or_die(db, "PRAGMA synchronous = NORMAL");
-    exec_or_die(db, "CREATE TABLE IF NOT EXISTS floor_record (id INTEGER PRIMARY KEY, done "
-                    "INTEGER, checkpoint TEXT); INSERT OR IGNORE INTO floor_record VALUES (1, 0, "
-                    "NULL)");
+    exec_or_die(db,
+                "CREATE TABLE IF NOT EXISTS floor_record (id INTEGER PRIMARY KEY, done "
+                "INTEGER, checkpoint TEXT); INSERT OR IGNORE INTO floor_record VALUES (1, 0, "
+                "NULL)");
     sqlite3_stmt *keys = nullptr, *update = nullptr, *advance = nullptr;
     sqlite3_prepare_v2(db, "SELECT id FROM big WHERE id > ?1 ORDER BY id LIMIT ?2", -1, &keys,
                        nullptr);

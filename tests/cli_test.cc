@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/context.h"
 #include "cli/json.h"
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
@@ -92,6 +93,22 @@ TEST_P(CliRun, JsonEscapesWhatItQuotes) {
   const std::string owner = mm::this_process_owner();
   EXPECT_NE(r.out.find("\"owner\": " + mm::cli::internal::json_string(owner)), std::string::npos)
       << r.out;
+}
+
+TEST(StoppedText, SaysHowAPausedOrCancelledRunMayGoOn) {
+  mm::MigrationRecord stopped{.key = mm::MigrationKey("app:0001_first"),
+                              .attempt_uuid = "attempt-1",
+                              .run_status = mm::MigrationStatus::kPaused,
+                              .rows_done = 25};
+  EXPECT_EQ(mm::cli::internal::stopped_text(stopped, "default"),
+            "after 25 rows (resume app:0001_first --database default continues it)");
+  stopped.run_status = mm::MigrationStatus::kCancelled;
+  EXPECT_EQ(mm::cli::internal::stopped_text(stopped, "default"),
+            "after 25 rows (final for that attempt; delete its record to run it afresh)");
+  stopped.last_error = "std::runtime_error: boom";
+  EXPECT_EQ(mm::cli::internal::stopped_text(stopped, "default"),
+            "after 25 rows (final for that attempt; delete its record to run it afresh); it "
+            "failed meanwhile: std::runtime_error: boom");
 }
 
 TEST(JsonString, EscapesWhatJsonRequiresAndKeepsWellFormedUtf8) {

@@ -109,6 +109,30 @@ TEST_P(RecordStore, HeartbeatsAreWrittenByTheDatabasesClockForTheRunningAttemptO
   EXPECT_FALSE(store_->get(kInitial)->is_stalled(std::chrono::milliseconds(1)));
 }
 
+TEST_P(RecordStore, AnAttemptsStartIsWrittenByTheDatabasesClockWhenItBegins) {
+  mm::MigrationRecord record = running(kInitial);
+  record.initiated_at = mm::Timestamp{};  // a launching host whose clock is far off
+  ASSERT_TRUE(store_->insert_if_absent(record));
+  const mm::MigrationRecord started = *store_->get(kInitial);
+  ASSERT_TRUE(started.attempt_started_at);
+  EXPECT_LE(*started.attempt_started_at, *started.heartbeat_at);
+  EXPECT_LE(*started.attempt_started_at, *started.read_at);
+  EXPECT_GT(*started.attempt_started_at, record.initiated_at + std::chrono::hours(24 * 365));
+  // The same attempt's later writes keep it.
+  mm::MigrationRecord progressed = started;
+  progressed.rows_total = 10;
+  ASSERT_TRUE(store_->replace_if(progressed, record.attempt_uuid, mm::MigrationStatus::kRunning));
+  EXPECT_EQ(store_->get(kInitial)->attempt_started_at, started.attempt_started_at);
+  // A new attempt (a resume) starts anew.
+  mm::MigrationRecord resumed = progressed;
+  resumed.attempt_uuid = mm::new_attempt_uuid();
+  ASSERT_TRUE(store_->replace_if(resumed, record.attempt_uuid, mm::MigrationStatus::kRunning));
+  const mm::MigrationRecord again = *store_->get(kInitial);
+  ASSERT_TRUE(again.attempt_started_at);
+  EXPECT_GE(*again.attempt_started_at, *started.attempt_started_at);
+  EXPECT_LE(*again.attempt_started_at, *again.heartbeat_at);
+}
+
 TEST_P(RecordStore, ATableFromBeforeRunControlGainsItsColumnsOnTheFirstRead) {
   mm::test::create_unchecked_record_table(dbs_, "default");
   mm::test::insert_record_row(

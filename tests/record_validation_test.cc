@@ -261,6 +261,11 @@ TEST(MigrationRecordTimeLeft, GoesOnAtTheRateOfThisAttempt) {
   none = r;
   none.read_at = start + 50s;  // silent for 40 s: STALLED
   EXPECT_EQ(none.time_left(30s), std::nullopt);
+  // The launching host's clock an hour off: the start the database wrote counts.
+  mm::MigrationRecord skewed = r;
+  skewed.initiated_at = start - std::chrono::hours(1);
+  skewed.attempt_started_at = start;
+  EXPECT_EQ(skewed.time_left(30s), 40s);
   mm::MigrationRecord pausing = r;
   pausing.run_status = mm::MigrationStatus::kPausing;  // still working on its chunk
   EXPECT_EQ(pausing.time_left(30s), 40s);

@@ -324,8 +324,8 @@ TEST_P(RunControl, ConcurrentFinishesRunItOnceAndAllReturnApplied) {
   // Deploy steps of several hosts at once: one runs it, the others wait for that run.
   std::vector<std::future<void>> finishes;
   for (int i = 0; i < 4; ++i) {
-    finishes.push_back(std::async(std::launch::async,
-                                  [] { mm::api::finish_migration(kCounted, "default"); }));
+    finishes.push_back(
+        std::async(std::launch::async, [] { mm::api::finish_migration(kCounted, "default"); }));
   }
   for (std::future<void>& finish : finishes) EXPECT_NO_THROW(finish.get());
   EXPECT_EQ(record(kCounted).status(), MigrationStatus::kApplied);

@@ -380,13 +380,14 @@ TEST_F(ShopManage, MapperProgressShowsInShowmigrations) {
   // heartbeat: the 75 000 rows left take 30 s more at that rate.
   sqlite3* db = nullptr;
   sqlite3_open((dir() / "data/shop.db").c_str(), &db);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "UPDATE massmigration_record SET is_applied = 0, applied_at = NULL, "
-                         "rows_done = 25000, rows_done_at_start = 0, "
-                         "initiated_at = strftime('%Y-%m-%dT%H:%M:%f', 'now', '-10 seconds') "
-                         "|| '000Z', heartbeat_at = strftime('%Y-%m-%dT%H:%M:%f', 'now') || "
-                         "'000Z' WHERE key = 'shop:0005_order_tax'",
-                         nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(
+                db,
+                "UPDATE massmigration_record SET is_applied = 0, applied_at = NULL, "
+                "rows_done = 25000, rows_done_at_start = 0, "
+                "attempt_started_at = strftime('%Y-%m-%dT%H:%M:%f', 'now', "
+                "'-10 seconds') || '000Z', heartbeat_at = strftime('%Y-%m-%dT%H:%M:%f', 'now') || "
+                "'000Z' WHERE key = 'shop:0005_order_tax'",
+                nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   table = manage({"showmigrations", "--app", "shop", "--database", "shop_db"});

@@ -252,16 +252,22 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
   }
 
   // One database per engine for all 99 cases, emptied before each: creating a PostgreSQL
-  // database costs more than a case.
+  // database costs more than a case. Emptied, not dropped: pooled session connections assume
+  // the tables they created stay.
   static mm::test::TestDatabases& shared_databases(mm::test::Engine engine) {
     static std::map<mm::test::Engine, std::unique_ptr<mm::test::TestDatabases>> databases;
     std::unique_ptr<mm::test::TestDatabases>& dbs = databases[engine];
-    if (!dbs) dbs = std::make_unique<mm::test::TestDatabases>(engine, std::vector<std::string>{"default"});
+    if (!dbs) {
+      dbs = std::make_unique<mm::test::TestDatabases>(engine, std::vector<std::string>{"default"});
+      const std::string url = dbs->url("default");
+      mm::find_database_driver(mm::url_scheme(url))
+          ->begin_session({.alias = "default", .url = url, .base_directory = "/"});  // the tables
+    }
     return *dbs;
   }
   std::unique_ptr<mm::RecordStore> emptied_store() {
-    dbs_.execute("default", "DROP TABLE IF EXISTS massmigration_record");
-    dbs_.execute("default", "DROP TABLE IF EXISTS massmigration_event");
+    dbs_.execute("default", "DELETE FROM massmigration_record");
+    dbs_.execute("default", "DELETE FROM massmigration_event");
     return dbs_.open_store("default");
   }
 
@@ -422,3 +428,16 @@ INSTANTIATE_TEST_SUITE_P(Engines, RunSessionWrite, mm::test::kEngines,
                          [](const auto& info) { return mm::test::to_string(info.param); });
 
 }  // namespace
+
+TEST(StateHint, ACancelledRunThatFailedMeanwhileSaysWhy) {
+  mm::MigrationRecord cancelled{.key = mm::MigrationKey(mm::test::kInitial),
+                                .attempt_uuid = "attempt-1",
+                                .run_status = MigrationStatus::kCancelled,
+                                .rows_done = 25};
+  EXPECT_EQ(mm::internal::state_hint(cancelled, "default", kLease),
+            "it was cancelled after 25 rows; delete its record to run it afresh");
+  cancelled.last_error = "std::runtime_error: boom";
+  EXPECT_EQ(mm::internal::state_hint(cancelled, "default", kLease),
+            "it was cancelled after 25 rows (it failed meanwhile: std::runtime_error: boom); "
+            "delete its record to run it afresh");
+}

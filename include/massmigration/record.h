@@ -79,6 +79,10 @@ struct MigrationRecord {
   // When its run last showed it was alive, by the database's clock: written when it starts or
   // resumes, with every chunk, and by a heartbeat at least every lease / 3 while it runs.
   std::optional<Timestamp> heartbeat_at{};
+  // When this attempt started (launched or resumed), by the database's clock: written by the
+  // store with the attempt's first write, like heartbeat_at; nullopt in faked records and in
+  // those written before it was kept.
+  std::optional<Timestamp> attempt_started_at{};
   // Not stored: the database's clock when the record was read (nullopt for a record that was
   // not read from a database). With heartbeat_at it tells a stalled run by one clock alone.
   std::optional<Timestamp> read_at{};
@@ -106,9 +110,9 @@ struct MigrationRecord {
     return is_stalled(lease) ? MigrationStatus::kStalled : status();
   }
   // How long a live run should still take, at the rate this attempt has made progress from
-  // its start (initiated_at) to its last heartbeat: an estimate that assumes the rows left go
-  // as fast as those done. Nullopt when it is not live or is stalled (see is_stalled), has no
-  // total, or has done no row yet.
+  // its start (attempt_started_at, else initiated_at) to its last heartbeat: an estimate that
+  // assumes the rows left go as fast as those done. Nullopt when it is not live or is stalled (see
+  // is_stalled), has no total, or has done no row yet.
   std::optional<std::chrono::seconds> time_left(std::chrono::milliseconds lease) const;
   // Equal when every stored field is: read_at tells when a record was read, not what it holds.
   friend bool operator==(const MigrationRecord& a, const MigrationRecord& b);

@@ -38,6 +38,7 @@ struct StoredRecordRow {
   std::optional<std::string> run_status{};  // stored_run_status()
   std::optional<std::string> tuned_chunk_size{};
   std::optional<std::string> tuned_pause_ms{};
+  std::optional<std::string> attempt_started_at{};
   // Not a column: the database's clock when the row was read (see MigrationRecord::read_at).
   std::optional<std::string> read_at{};
 };
@@ -45,9 +46,9 @@ struct StoredRecordRow {
 // The record the row holds. Throws InvalidRecord naming `alias`, the key and the first thing
 // wrong: a key that is not a migration key or disagrees with app_label/name; an empty
 // attempt; a time that is not a time; a boolean other than 0 or 1; applied and errored at
-// once; faked or applied_at without applied; a negative count; rows_done above rows_total or below rows_done_at_start;
-// a run_status that is not one of stored_run_status's words, or other than "running" in an
-// applied or errored record; a tuned chunk size below 1.
+// once; faked or applied_at without applied; a negative count; rows_done above rows_total or below
+// rows_done_at_start; a run_status that is not one of stored_run_status's words, or other than
+// "running" in an applied or errored record; a tuned chunk size below 1.
 MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view alias);
 
 // The run_status column of a record neither applied nor errored whose status is `status`:

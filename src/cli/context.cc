@@ -132,4 +132,15 @@ Target parse_target(const Args& parsed) {
   return {std::move(key), *alias};
 }
 
+std::string stopped_text(const MigrationRecord& record, const std::string& alias) {
+  if (record.status() == MigrationStatus::kPaused) {
+    return strings::cat("after ", record.rows_done, " rows (resume ", record.key.str(),
+                        " --database ", alias, " continues it)");
+  }
+  return strings::cat(
+      "after ", record.rows_done,
+      " rows (final for that attempt; delete its record to run it afresh)",
+      record.last_error.empty() ? "" : "; it failed meanwhile: ", record.last_error);
+}
+
 }  // namespace massmigration::cli::internal

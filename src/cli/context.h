@@ -44,6 +44,12 @@ struct AliasRecords {
 // the program) is warned about on ctx.err, once, and changes nothing else.
 AliasRecords read_records(Context& ctx, const std::string& alias);
 
+// How a run that stopped before the end (PAUSED or CANCELLED) left it, and what to do:
+// "after N rows (resume KEY --database A continues it)", or for a cancelled one "after N rows
+// (final for that attempt; delete its record to run it afresh)", with its error when it failed
+// while being cancelled.
+std::string stopped_text(const MigrationRecord& record, const std::string& alias);
+
 // A registered migration's key; a malformed or unknown one is a UsageError.
 MigrationKey parse_key(const std::string& text);
 // One migration on one database, from "KEY --database A".

@@ -119,8 +119,8 @@ void launch(Context& ctx, const Migration& m, const std::string& alias,
     ++tally.in_background;
   } else if (now == MigrationStatus::kPaused || now == MigrationStatus::kCancelled) {
     // Stopped before the end (a signal, or an operator elsewhere): not applied.
-    ctx.out << absl::StrFormat("  %-8s ", to_string(now)) << key << " after " << after->rows_done
-            << " rows (resume " << key << " --database " << alias << " continues it)\n";
+    ctx.out << absl::StrFormat("  %-8s ", to_string(now)) << key << " "
+            << stopped_text(*after, alias) << "\n";
     ++tally.failed;
   } else {
     ctx.out << "  FAILED   " << key << ": " << (after ? after->last_error : "record missing")

@@ -35,12 +35,7 @@ int run_and_report(Context& ctx, const Target& target, bool resume) {
   if (record && (record->status() == MigrationStatus::kPaused ||
                  record->status() == MigrationStatus::kCancelled)) {
     ctx.out << to_string(record->status()) << " " << target.key.str() << " on " << target.alias
-            << " after " << record->rows_done << " rows"
-            << (record->status() == MigrationStatus::kPaused
-                    ? strings::cat(" (resume ", target.key.str(), " --database ", target.alias,
-                                   " continues it)")
-                    : std::string())
-            << "\n";
+            << " " << stopped_text(*record, target.alias) << "\n";
     return kFailed;
   }
   ctx.out << "FAILED " << target.key.str() << " on " << target.alias << ": "

@@ -107,24 +107,26 @@ void print_json_by_alias(Context& ctx, const StatusGrid& grid, size_t i, std::st
 // `, "details": {"alias": {"attempt_uuid": ..., "owner": ..., ...}, ...}` where migration `i`
 // has a record.
 void print_json_details(Context& ctx, const StatusGrid& grid, size_t i) {
-  print_json_by_alias(ctx, grid, i, "details", false, [&](const MigrationRecord& r, std::chrono::milliseconds lease) {
+  auto details = [&](const MigrationRecord& r, std::chrono::milliseconds lease) {
     const std::optional<std::chrono::seconds> left = r.time_left(lease);
     ctx.out << "{\"attempt_uuid\": " << json_string(r.attempt_uuid)
             << ", \"owner\": " << json_string(r.owner)
             << ", \"initiated_at\": " << json_time(r.initiated_at)
             << ", \"heartbeat_at\": " << json_time(r.heartbeat_at)
             << ", \"applied_at\": " << json_time(r.applied_at)
-            << ", \"last_error\": " << json_string(r.last_error) << ", \"eta_seconds\": "
-            << (left ? std::to_string(left->count()) : "null") << "}";
-  });
+            << ", \"last_error\": " << json_string(r.last_error)
+            << ", \"eta_seconds\": " << (left ? std::to_string(left->count()) : "null") << "}";
+  };
+  print_json_by_alias(ctx, grid, i, "details", false, details);
 }
 
 // `, "progress": {"alias": {"done": N, "total": M}, ...}` of a mapper migration `i`.
 void print_json_progress(Context& ctx, const StatusGrid& grid, size_t i) {
-  print_json_by_alias(ctx, grid, i, "progress", true, [&](const MigrationRecord& r, std::chrono::milliseconds) {
+  auto progress = [&](const MigrationRecord& r, std::chrono::milliseconds) {
     ctx.out << "{\"done\": " << r.rows_done
             << ", \"total\": " << (r.rows_total ? std::to_string(*r.rows_total) : "null") << "}";
-  });
+  };
+  print_json_by_alias(ctx, grid, i, "progress", true, progress);
 }
 
 }  // namespace

@@ -66,7 +66,8 @@ bool operator==(const MigrationRecord& a, const MigrationRecord& b) {
   auto stored = [](const MigrationRecord& r) {
     return std::tie(r.key, r.attempt_uuid, r.initiated_at, r.is_applied, r.applied_at, r.has_error,
                     r.last_error, r.run_status, r.tuning, r.was_faked, r.rows_done, r.rows_total,
-                    r.checkpoint, r.rows_done_at_start, r.owner, r.heartbeat_at);
+                    r.checkpoint, r.rows_done_at_start, r.owner, r.heartbeat_at,
+                    r.attempt_started_at);
   };
   return stored(a) == stored(b);
 }
@@ -80,7 +81,8 @@ std::optional<std::chrono::seconds> MigrationRecord::time_left(
     std::chrono::milliseconds lease) const {
   if (!is_live() || is_stalled(lease) || !rows_total || !heartbeat_at) return std::nullopt;
   const std::int64_t done = rows_done - rows_done_at_start;
-  const auto elapsed = *heartbeat_at - initiated_at;
+  // Both by the database's clock when it can: the launching host's may be off.
+  const auto elapsed = *heartbeat_at - attempt_started_at.value_or(initiated_at);
   if (done <= 0 || elapsed <= elapsed.zero()) return std::nullopt;
   const std::int64_t left = *rows_total - rows_done;
   // In doubles: rows times microseconds overflows 64 bits within a day of a billion-row run.

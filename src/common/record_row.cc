@@ -153,6 +153,9 @@ MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view 
     if (*r.tuning.chunk_size == 0) reader.invalid("tuned_chunk_size is 0");
   }
   if (row.tuned_pause_ms) r.tuning.pause_ms = reader.count(row.tuned_pause_ms, "tuned_pause_ms");
+  if (row.attempt_started_at) {
+    r.attempt_started_at = reader.time(row.attempt_started_at, "attempt_started_at");
+  }
   if (row.read_at) r.read_at = reader.time(row.read_at, "the database's clock");
   check_consistent(reader, r);
   return r;

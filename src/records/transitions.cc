@@ -107,8 +107,10 @@ std::string state_hint(const MigrationRecord& record, std::string_view alias,
       return strings::cat("it is paused after ", record.rows_done, " rows; resume it (", resume,
                           ") or cancel it");
     case MigrationStatus::kCancelled:
-      return strings::cat("it was cancelled after ", record.rows_done,
-                          " rows; delete its record to run it afresh");
+      return strings::cat(
+          "it was cancelled after ", record.rows_done, " rows",
+          record.last_error.empty() ? "" : " (it failed meanwhile: ", record.last_error,
+          record.last_error.empty() ? "" : ")", "; delete its record to run it afresh");
     default:
       return strings::cat("it is running: attempt ", record.attempt_uuid, ", started ",
                           format_timestamp(record.initiated_at), " by ", owner_text(record),

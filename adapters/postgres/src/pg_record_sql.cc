@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   )sql" MASSMIGRATION_PG_RUN_STATUS R"sql(,
   )sql" MASSMIGRATION_PG_TUNED_CHUNK_SIZE R"sql(,
   )sql" MASSMIGRATION_PG_TUNED_PAUSE_MS R"sql(,
+  attempt_started_at TIMESTAMPTZ CHECK (isfinite(attempt_started_at)),
   CONSTRAINT key_format CHECK (key = app_label || ':' || name
     AND key ~ '^[a-z][a-z0-9_]*:[0-9]{1,5}_[a-z0-9_]+$'),
   CONSTRAINT not_applied_and_errored CHECK (NOT (is_applied AND has_error)),
@@ -76,7 +77,7 @@ constexpr long long kSchemaLock = 7264530186;
   "key, app_label, name, attempt_uuid, initiated_at, is_applied::int::text, applied_at, "       \
   "has_error::int::text, last_error, was_faked::int::text, rows_done::text, rows_total::text, " \
   "checkpoint, owner, heartbeat_at, run_status, tuned_chunk_size::text, tuned_pause_ms::text, " \
-  "rows_done_at_start::text"
+  "rows_done_at_start::text, attempt_started_at"
 #define MASSMIGRATION_PG_COLUMNS MASSMIGRATION_PG_STORED_COLUMNS ", clock_timestamp()"
 
 }  // namespace
@@ -102,6 +103,9 @@ namespace {
 // one keeps the heartbeat it had.
 #define MASSMIGRATION_PG_HEARTBEAT_IF_LIVE \
   "CASE WHEN NOT $6::boolean AND NOT $8::boolean THEN clock_timestamp() END"
+// When an attempt starts: its statement's start, so that its first heartbeat is never before.
+#define MASSMIGRATION_PG_STARTED_IF_LIVE \
+  "CASE WHEN NOT $6::boolean AND NOT $8::boolean THEN statement_timestamp() END"
 #define MASSMIGRATION_PG_LIVE "run_status IN ('running', 'pausing', 'cancelling')"
 // A run that fails after it was asked to cancel ends CANCELLED, as asked, keeping its error:
 // ERRORED would invite a resume of what the operator cancelled.
@@ -116,6 +120,7 @@ constexpr const char* kAddedColumns[][2] = {
     {"tuned_chunk_size", MASSMIGRATION_PG_TUNED_CHUNK_SIZE},
     {"tuned_pause_ms", MASSMIGRATION_PG_TUNED_PAUSE_MS},
     {"rows_done_at_start", MASSMIGRATION_PG_ROWS_DONE_AT_START},
+    {"attempt_started_at", "attempt_started_at TIMESTAMPTZ CHECK (isfinite(attempt_started_at))"},
 };
 
 }  // namespace
@@ -129,8 +134,9 @@ const char* const kList =
 const char* const kInsertIfAbsent =
     "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
     "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint, "
-    "owner, run_status, rows_done_at_start, heartbeat_at) VALUES (" MASSMIGRATION_PG_VALUES
-    ", " MASSMIGRATION_PG_HEARTBEAT_IF_LIVE ") ON CONFLICT (key) DO NOTHING";
+    "owner, run_status, rows_done_at_start, heartbeat_at, attempt_started_at) VALUES "
+    "(" MASSMIGRATION_PG_VALUES ", " MASSMIGRATION_PG_HEARTBEAT_IF_LIVE
+    ", " MASSMIGRATION_PG_STARTED_IF_LIVE ") ON CONFLICT (key) DO NOTHING";
 const char* const kReplaceIf =
     "UPDATE massmigration_record SET app_label = $2, name = $3, attempt_uuid = $4, "
     "initiated_at = $5::timestamptz, is_applied = $6::boolean, applied_at = $7::timestamptz, "
@@ -140,10 +146,14 @@ const char* const kReplaceIf =
     "rows_total = $12::bigint, checkpoint = $13, owner = $14, "
     "run_status = CASE WHEN NOT $6::boolean AND NOT $8::boolean AND $20 = 'running' AND "
     "run_status IN ('pausing', 'cancelling') THEN run_status WHEN "
-    "" MASSMIGRATION_PG_FAILED_WHILE_CANCELLING " THEN 'cancelled' ELSE $15 END, "
+    "" MASSMIGRATION_PG_FAILED_WHILE_CANCELLING
+    " THEN 'cancelled' ELSE $15 END, "
     "rows_done_at_start = $16::bigint, "
     "heartbeat_at = coalesce(" MASSMIGRATION_PG_HEARTBEAT_IF_LIVE
-    ", heartbeat_at) "
+    ", heartbeat_at), "
+    // A new attempt (a resume) starts now; the same attempt keeps its start.
+    "attempt_started_at = CASE WHEN attempt_uuid <> $4 THEN " MASSMIGRATION_PG_STARTED_IF_LIVE
+    " ELSE attempt_started_at END "
     "WHERE key = $1 AND attempt_uuid = $17 AND is_applied = $18::boolean "
     "AND has_error = $19::boolean AND (run_status = $20 OR $20 = 'running' AND "
     "run_status IN ('pausing', 'cancelling'))";
@@ -253,7 +263,8 @@ MigrationRecord read_record(const pqxx::row& row, std::string_view alias) {
                              .run_status = text(15),
                              .tuned_chunk_size = text(16),
                              .tuned_pause_ms = text(17),
-                             .read_at = time(19)},
+                             .attempt_started_at = time(19),
+                             .read_at = time(20)},
                             alias);
 }
 

@@ -21,7 +21,7 @@ namespace {
   "tuned_pause_ms INTEGER CHECK (tuned_pause_ms IS NULL OR typeof(tuned_pause_ms) = " \
   "'integer' AND tuned_pause_ms >= 0)"
 
-#define MASSMIGRATION_SQLITE_ROWS_DONE_AT_START                                              \
+#define MASSMIGRATION_SQLITE_ROWS_DONE_AT_START                                                  \
   "rows_done_at_start INTEGER NOT NULL DEFAULT 0 CHECK (typeof(rows_done_at_start) = 'integer' " \
   "AND rows_done_at_start >= 0)"
 
@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   )sql" MASSMIGRATION_SQLITE_RUN_STATUS R"sql(,
   )sql" MASSMIGRATION_SQLITE_TUNED_CHUNK_SIZE R"sql(,
   )sql" MASSMIGRATION_SQLITE_TUNED_PAUSE_MS R"sql(,
+  attempt_started_at TEXT,
   CONSTRAINT key_format CHECK (key = app_label || ':' || name
     AND app_label GLOB '[a-z]*' AND NOT app_label GLOB '*[^a-z0-9_]*'
     AND name GLOB '[0-9]*_?*' AND NOT name GLOB '*[^a-z0-9_]*'),
@@ -83,6 +84,7 @@ constexpr const char* kAddedColumns[][2] = {
     {"tuned_chunk_size", MASSMIGRATION_SQLITE_TUNED_CHUNK_SIZE},
     {"tuned_pause_ms", MASSMIGRATION_SQLITE_TUNED_PAUSE_MS},
     {"rows_done_at_start", MASSMIGRATION_SQLITE_ROWS_DONE_AT_START},
+    {"attempt_started_at", "attempt_started_at TEXT"},
 };
 
 }  // namespace
@@ -92,7 +94,7 @@ constexpr const char* kAddedColumns[][2] = {
 #define MASSMIGRATION_SQLITE_STORED_COLUMNS                                                     \
   "key, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, "       \
   "last_error, was_faked, rows_done, rows_total, checkpoint, owner, heartbeat_at, run_status, " \
-  "tuned_chunk_size, tuned_pause_ms, rows_done_at_start"
+  "tuned_chunk_size, tuned_pause_ms, rows_done_at_start, attempt_started_at"
 #define MASSMIGRATION_SQLITE_COLUMNS \
   MASSMIGRATION_SQLITE_STORED_COLUMNS ", " MASSMIGRATION_SQLITE_NOW
 // A run that is not done (neither applied nor failed) shows it is alive by writing; a finished
@@ -114,19 +116,24 @@ const char* const kList =
 const char* const kInsertIfAbsent =
     "INSERT INTO massmigration_record (key, app_label, name, attempt_uuid, initiated_at, "
     "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint, "
-    "owner, run_status, rows_done_at_start, heartbeat_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, " MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
+    "owner, run_status, rows_done_at_start, heartbeat_at, attempt_started_at) VALUES (?1, ?2, ?3, "
+    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+    "" MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE ", " MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
     ") ON CONFLICT(key) DO NOTHING";
 const char* const kReplaceIfAttempt =
     "UPDATE massmigration_record SET app_label = ?2, name = ?3, attempt_uuid = ?4, "
     "initiated_at = ?5, is_applied = ?6, applied_at = ?7, "
-    "has_error = CASE WHEN " MASSMIGRATION_SQLITE_FAILED_WHILE_CANCELLING " THEN 0 ELSE ?8 END, "
+    "has_error = CASE WHEN " MASSMIGRATION_SQLITE_FAILED_WHILE_CANCELLING
+    " THEN 0 ELSE ?8 END, "
     "last_error = ?9, was_faked = ?10, rows_done = ?11, rows_total = ?12, checkpoint = ?13, "
     "owner = ?14, run_status = CASE WHEN ?6 = 0 AND ?8 = 0 AND ?20 = 'running' AND run_status IN "
     "('pausing', 'cancelling') THEN run_status WHEN " MASSMIGRATION_SQLITE_FAILED_WHILE_CANCELLING
     " THEN 'cancelled' ELSE ?15 END, rows_done_at_start = ?16, "
     "heartbeat_at = coalesce(" MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
-    ", heartbeat_at) "
+    ", heartbeat_at), "
+    // A new attempt (a resume) starts now; the same attempt keeps its start.
+    "attempt_started_at = CASE WHEN attempt_uuid <> ?4 THEN " MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
+    " ELSE attempt_started_at END "
     "WHERE key = ?1 AND attempt_uuid = ?17 AND is_applied = ?18 AND has_error = ?19 AND "
     "(run_status = ?20 OR ?20 = 'running' AND run_status IN ('pausing', 'cancelling'))";
 const char* const kRemove = "DELETE FROM massmigration_record WHERE key = ?1";
@@ -207,7 +214,8 @@ MigrationRecord read_record(const Statement& s, std::string_view alias) {
                              .run_status = s.optional_text(15),
                              .tuned_chunk_size = s.optional_text(16),
                              .tuned_pause_ms = s.optional_text(17),
-                             .read_at = s.optional_text(19)},
+                             .attempt_started_at = s.optional_text(19),
+                             .read_at = s.optional_text(20)},
                             alias);
 }
 
