@@ -52,16 +52,16 @@ class ChunkQueue : public ::testing::TestWithParam<Engine> {
   }
   // As if the worker holding chunk `id` had gone silent past its lease.
   void lapse(std::int64_t id) {
-    dbs_.execute("default", "UPDATE massmigration_chunk SET lease_until = "
-                            "'2000-01-01T00:00:00.000000Z' WHERE id = " +
-                                std::to_string(id));
+    dbs_.execute("default",
+                 "UPDATE massmigration_chunk SET lease_until = "
+                 "'2000-01-01T00:00:00.000000Z' WHERE id = " +
+                     std::to_string(id));
   }
 
   mm::test::TestDatabases dbs_{GetParam(), {"default"}};
   std::unique_ptr<mm::RecordStore> store_ = dbs_.open_store("default");
-  mm::MigrationRecord running_{.key = kInitial,
-                               .attempt_uuid = mm::new_attempt_uuid(),
-                               .initiated_at = mm::now_timestamp()};
+  mm::MigrationRecord running_{
+      .key = kInitial, .attempt_uuid = mm::new_attempt_uuid(), .initiated_at = mm::now_timestamp()};
 };
 
 TEST_P(ChunkQueue, ClaimsComeInOrderEachOnceWithTheRunsAttempt) {
@@ -107,9 +107,10 @@ TEST_P(ChunkQueue, ACompletionCountsOnlyWhileItsClaimHolds) {
   EXPECT_TRUE(complete(*again, "b", 100));
   EXPECT_FALSE(complete(*again, "b", 100));  // done once
   EXPECT_EQ(unfinished(), 2);
-  EXPECT_EQ(dbs_.scalar("default", "SELECT rows_done || ' ' || claimed_by FROM "
-                                   "massmigration_chunk WHERE id = " +
-                                       std::to_string(again->id)),
+  EXPECT_EQ(dbs_.scalar("default",
+                        "SELECT rows_done || ' ' || claimed_by FROM "
+                        "massmigration_chunk WHERE id = " +
+                            std::to_string(again->id)),
             "100 w2");
   // A done chunk is never given out again, lease or not.
   lapse(again->id);
@@ -127,6 +128,11 @@ TEST_P(ChunkQueue, AReleasedChunkIsClaimableAtOnceAndCountsItsFailures) {
     EXPECT_EQ(session->release_chunk(chunk->id, "a", "std::runtime_error: boom"), 1);
     session->commit();
   }
+  // The other chunks go first while a failed one waits.
+  std::optional<mm::ClaimedChunk> other = claim("x");
+  ASSERT_TRUE(other.has_value());
+  EXPECT_NE(other->id, chunk->id);
+  lapse(chunk->id);
   std::optional<mm::ClaimedChunk> again = claim("b");
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->id, chunk->id);
@@ -136,6 +142,9 @@ TEST_P(ChunkQueue, AReleasedChunkIsClaimableAtOnceAndCountsItsFailures) {
     EXPECT_EQ(session->release_chunk(again->id, "b", std::nullopt), 1);  // given up, not failed
     session->commit();
   }
+  std::optional<mm::ClaimedChunk> at_once = claim("c");  // given up: claimable at once
+  ASSERT_TRUE(at_once.has_value());
+  EXPECT_EQ(at_once->id, chunk->id);
   EXPECT_EQ(dbs_.scalar("default", "SELECT last_error FROM massmigration_chunk WHERE id = " +
                                        std::to_string(chunk->id)),
             "std::runtime_error: boom");

@@ -141,9 +141,9 @@ class RunSession : public SqlSession {
   // (its lease ran out and another worker claimed it, or the run was started afresh). The
   // chunk row stays locked until this transaction ends.
   virtual bool complete_chunk(std::int64_t id, std::string_view claim, std::int64_t rows);
-  // While `claim` still holds chunk `id`: gives it up for another claim, counting a failure
-  // with `error` when there is one; returns its failures so far, nullopt when the claim was
-  // lost.
+  // While `claim` still holds chunk `id`: gives it up for another claim, at once, or with an
+  // `error` counted as a failure, half a second per failure so far from now; returns its
+  // failures so far, nullopt when the claim was lost.
   virtual std::optional<int> release_chunk(std::int64_t id, std::string_view claim,
                                            const std::optional<std::string>& error);
   // While `claim` still holds chunk `id`: its lease runs for `lease` from now; true then.

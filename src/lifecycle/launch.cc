@@ -95,7 +95,8 @@ std::string resume_checked(Target& target, std::shared_ptr<Backend> backend) {
                     target.installation->config().run_lease);
   record_cache().invalidate(target.database->alias(), target.migration->key());
   const std::string attempt = resumed.attempt_uuid;
-  submit(target, std::move(backend), std::move(resumed));
+  // A queued run's open chunks wait in its database: RUNNING again, workers claim them.
+  if (!backend->queues_in_database()) submit(target, std::move(backend), std::move(resumed));
   return attempt;
 }
 

@@ -6,8 +6,9 @@ namespace massmigration {
 namespace {
 
 [[noreturn]] void no_chunk_queue() {
-  throw DatabaseError("", "this database's driver keeps no chunk queue, which the workers backend "
-                          "needs (PostgreSQL and SQLite keep one)");
+  throw DatabaseError("",
+                      "this database's driver keeps no chunk queue, which the workers backend "
+                      "needs (PostgreSQL and SQLite keep one)");
 }
 
 }  // namespace
@@ -23,9 +24,7 @@ std::optional<ClaimedChunk> RunSession::claim_chunk(std::string_view, std::strin
   no_chunk_queue();
 }
 
-bool RunSession::complete_chunk(std::int64_t, std::string_view, std::int64_t) {
-  no_chunk_queue();
-}
+bool RunSession::complete_chunk(std::int64_t, std::string_view, std::int64_t) { no_chunk_queue(); }
 
 std::optional<int> RunSession::release_chunk(std::int64_t, std::string_view,
                                              const std::optional<std::string>&) {

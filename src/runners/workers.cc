@@ -13,6 +13,7 @@
 #include "model/mapper_plan.h"
 #include "records/audit.h"
 #include "records/transitions.h"
+#include "runners/mapper_checkpoint.h"
 #include "runners/mapper_sql.h"
 #include "runners/record_cache.h"
 #include "string_building.h"
@@ -63,7 +64,7 @@ std::int64_t run_work(const Migration& migration, const ClaimedChunk& chunk,
     mapper.batch_operation(rows, ctx);
     ctx.wait_for_sent();
   } catch (const MapperRowError& e) {
-    throw MigrationError(
+    throw ChunkFailure(
         strings::cat("row ", plan.query.primary_key, "=", e.key_text(), ": ", e.error()));
   }
   return static_cast<std::int64_t>(rows.size());
@@ -80,34 +81,40 @@ void record_run_event(AliasDatabase& database, const ClaimedChunk& chunk, const 
                                   .detail = std::move(detail)});
 }
 
+// How a claimed chunk ended.
+enum class ChunkEnd {
+  kCommitted,   // done, with the run's progress (and APPLIED after the last one)
+  kClaimLost,   // its lease ran out and another worker claimed it: nothing committed
+  kRunStopped,  // its run was paused, cancelled, replaced or deleted: nothing committed
+};
+
 // Runs the claimed chunk in one transaction and commits it with its done mark and the run's
-// progress, and APPLIED when it was the run's last open chunk. Commits nothing when the claim
-// or the attempt was lost meanwhile.
-void run_claimed(AliasDatabase& database, const Migration& migration, const ClaimedChunk& chunk,
-                 const std::string& worker) {
+// progress, and APPLIED when it was the run's last open chunk.
+ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const ClaimedChunk& chunk,
+                     const std::string& worker) {
   std::unique_ptr<RunSession> session = database.begin_session();
   const std::int64_t rows = run_work(migration, chunk, database.alias(), *session);
-  if (!session->complete_chunk(chunk.id, chunk.claim, rows)) return;  // another claim has it
+  if (!session->complete_chunk(chunk.id, chunk.claim, rows)) return ChunkEnd::kClaimLost;
   // Workers runs keep no checkpoint: their chunks say what is done.
-  const std::optional<RecordedChunk> recorded =
-      advance_progress(*session, chunk.key, chunk.attempt_uuid, rows,
-                       [](const std::optional<std::string>& current) { return current.value_or(""); });
-  if (!recorded) return;  // the run was stopped, replaced or deleted: rolled back
+  const std::optional<RecordedChunk> recorded = advance_progress(
+      *session, chunk.key, chunk.attempt_uuid, rows,
+      [](const std::optional<std::string>& current) { return current.value_or(""); });
+  if (!recorded) return ChunkEnd::kRunStopped;
   if (recorded->status != MigrationStatus::kRunning) {
     session->commit();
     record_run_event(database, chunk, worker,
                      recorded->status == MigrationStatus::kPaused ? "paused" : "cancelled",
                      "after a chunk");
-    return;
+    return ChunkEnd::kCommitted;
   }
   if (session->unfinished_chunks(chunk.key) > 0) {
     session->commit();
-    return;
+    return ChunkEnd::kCommitted;
   }
   // The last open chunk. The record row is locked by this transaction since advance_progress,
   // so what another connection reads of it is what it held just before.
   std::optional<MigrationRecord> before = database.store().get(chunk.key);
-  if (!before || before->attempt_uuid != chunk.attempt_uuid) return;
+  if (!before || before->attempt_uuid != chunk.attempt_uuid) return ChunkEnd::kRunStopped;
   MigrationRecord applied = *before;
   applied.rows_done += rows;
   if (applied.rows_total && *applied.rows_total < applied.rows_done) {
@@ -115,9 +122,17 @@ void run_claimed(AliasDatabase& database, const Migration& migration, const Clai
   }
   applied.is_applied = true;
   applied.applied_at = now_timestamp();
-  if (!finish_record(*session, applied)) return;
+  if (!finish_record(*session, applied)) return ChunkEnd::kRunStopped;
   session->commit();
   record_run_event(database, chunk, worker, "finish", strings::cat(applied.rows_done, " rows"));
+  return ChunkEnd::kCommitted;
+}
+
+// Gives the chunk of a stopped run back to the queue, for when the run is resumed.
+void give_back(AliasDatabase& database, const ClaimedChunk& chunk) {
+  std::unique_ptr<RunSession> session = database.begin_session();
+  session->release_chunk(chunk.id, chunk.claim, std::nullopt);
+  session->commit();
 }
 
 // The chunk failed: it goes back to the queue with the failure counted, and the run is marked
@@ -173,13 +188,13 @@ void enqueue_run(const Installation& installation, AliasDatabase& database,
   session->replace_chunks(running.key, ranges);
   session->commit();
   record_cache().invalidate(database.alias(), running.key);
-  record_event(database.store(), {.key = running.key,
-                                  .alias = database.alias(),
-                                  .attempt_uuid = running.attempt_uuid,
-                                  .action = "launch",
-                                  .actor = running.owner,
-                                  .detail = strings::cat("queued as ", ranges.size(),
-                                                         " chunks for workers")});
+  record_event(database.store(),
+               {.key = running.key,
+                .alias = database.alias(),
+                .attempt_uuid = running.attempt_uuid,
+                .action = "launch",
+                .actor = running.owner,
+                .detail = strings::cat("queued as ", ranges.size(), " chunks for workers")});
 }
 
 bool work_one_chunk(const Installation& installation, AliasDatabase& database,
@@ -194,11 +209,16 @@ bool work_one_chunk(const Installation& installation, AliasDatabase& database,
   const Migration* migration = find_migration(chunk->key);
   std::optional<std::string> error;
   if (!migration) {
-    error = strings::cat("migration ", chunk->key.str(), " is not registered in this worker's "
+    error = strings::cat("migration ", chunk->key.str(),
+                         " is not registered in this worker's "
                          "program");
   } else {
     try {
-      run_claimed(database, *migration, *chunk, worker);
+      if (run_claimed(database, *migration, *chunk, worker) == ChunkEnd::kRunStopped) {
+        give_back(database, *chunk);
+      }
+    } catch (const ChunkFailure& e) {
+      error = e.what();  // names the row and what it threw
     } catch (...) {
       error = describe_current_exception();
     }

@@ -2,7 +2,8 @@
 
 namespace massmigration::postgres::internal {
 
-#define MASSMIGRATION_PG_LEASE_END(ms) "clock_timestamp() + " ms "::bigint * interval '1 millisecond'"
+#define MASSMIGRATION_PG_LEASE_END(ms) \
+  "clock_timestamp() + " ms "::bigint * interval '1 millisecond'"
 
 const char* const kCreateChunkTable = R"sql(
 CREATE TABLE IF NOT EXISTS massmigration_chunk (
@@ -28,7 +29,8 @@ const char* const kInsertChunk =
 // for it and then finding it taken. The record row is read, not locked.
 const char* const kClaimChunk =
     "WITH next AS (SELECT c.id FROM massmigration_chunk c JOIN massmigration_record r ON "
-    "r.key = c.key WHERE NOT c.done AND (c.claim IS NULL OR c.lease_until < clock_timestamp()) "
+    "r.key = c.key WHERE NOT c.done AND (c.lease_until IS NULL OR c.lease_until < "
+    "clock_timestamp()) "
     "AND NOT r.is_applied AND NOT r.has_error AND r.run_status = 'running' ORDER BY c.id "
     "LIMIT 1 FOR UPDATE OF c SKIP LOCKED) "
     "UPDATE massmigration_chunk c SET claim = $1, claimed_by = $2, lease_until = "
@@ -38,14 +40,17 @@ const char* const kClaimChunk =
 const char* const kCompleteChunk =
     "UPDATE massmigration_chunk SET done = TRUE, rows_done = $3::bigint "
     "WHERE id = $1::bigint AND claim = $2 AND NOT done";
+// A failed chunk waits half a second per failure before it is claimed again, so that the
+// other chunks go first.
 const char* const kReleaseChunk =
-    "UPDATE massmigration_chunk SET claim = NULL, lease_until = NULL, "
+    "UPDATE massmigration_chunk SET claim = NULL, lease_until = CASE WHEN $3::text IS NULL "
+    "THEN NULL ELSE " MASSMIGRATION_PG_LEASE_END("(failures + 1) * 500") " END, "
     "failures = failures + CASE WHEN $3::text IS NULL THEN 0 ELSE 1 END, "
     "last_error = coalesce($3::text, last_error) "
     "WHERE id = $1::bigint AND claim = $2 AND NOT done RETURNING failures";
 const char* const kExtendClaim =
-    "UPDATE massmigration_chunk SET lease_until = " MASSMIGRATION_PG_LEASE_END("$3")
-    " WHERE id = $1::bigint AND claim = $2 AND NOT done";
+    "UPDATE massmigration_chunk SET lease_until = " MASSMIGRATION_PG_LEASE_END(
+        "$3") " WHERE id = $1::bigint AND claim = $2 AND NOT done";
 const char* const kUnfinishedChunks =
     "SELECT count(*) FROM massmigration_chunk WHERE key = $1 AND NOT done";
 

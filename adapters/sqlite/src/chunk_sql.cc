@@ -16,7 +16,7 @@ constexpr const char* kInsertChunk =
 constexpr const char* kClaimChunk =
     "UPDATE massmigration_chunk SET claim = ?1, claimed_by = ?2, lease_until = "
     "" MASSMIGRATION_SQLITE_LEASE_END("?3") " WHERE id = (SELECT c.id FROM massmigration_chunk c "
-    "JOIN massmigration_record r ON r.key = c.key WHERE c.done = 0 AND (c.claim IS NULL OR "
+    "JOIN massmigration_record r ON r.key = c.key WHERE c.done = 0 AND (c.lease_until IS NULL OR "
     "c.lease_until < " MASSMIGRATION_SQLITE_CHUNK_NOW ") AND r.is_applied = 0 AND r.has_error = 0 "
     "AND r.run_status = 'running' ORDER BY c.id LIMIT 1) "
     "RETURNING id, key, after_key, upto_key, failures";
@@ -24,13 +24,16 @@ constexpr const char* kAttemptOf = "SELECT attempt_uuid FROM massmigration_recor
 constexpr const char* kCompleteChunk =
     "UPDATE massmigration_chunk SET done = 1, rows_done = ?3 "
     "WHERE id = ?1 AND claim = ?2 AND done = 0";
+// A failed chunk waits half a second per failure before it is claimed again, so that the
+// other chunks go first.
 constexpr const char* kReleaseChunk =
-    "UPDATE massmigration_chunk SET claim = NULL, lease_until = NULL, "
+    "UPDATE massmigration_chunk SET claim = NULL, lease_until = CASE WHEN ?3 IS NULL THEN NULL "
+    "ELSE " MASSMIGRATION_SQLITE_LEASE_END("(failures + 1) * 500") " END, "
     "failures = failures + (?3 IS NOT NULL), last_error = coalesce(?3, last_error) "
     "WHERE id = ?1 AND claim = ?2 AND done = 0 RETURNING failures";
 constexpr const char* kExtendClaim =
-    "UPDATE massmigration_chunk SET lease_until = " MASSMIGRATION_SQLITE_LEASE_END("?3")
-    " WHERE id = ?1 AND claim = ?2 AND done = 0";
+    "UPDATE massmigration_chunk SET lease_until = " MASSMIGRATION_SQLITE_LEASE_END(
+        "?3") " WHERE id = ?1 AND claim = ?2 AND done = 0";
 constexpr const char* kUnfinishedChunks =
     "SELECT count(*) FROM massmigration_chunk WHERE key = ?1 AND done = 0";
 
