@@ -137,6 +137,16 @@ const Case kCases[] = {
 // The lease of these tests: a record whose heartbeat is older is STALLED.
 constexpr std::chrono::milliseconds kLease{30000};
 
+// The databases the cases share, dropped once every test ran: at exit, libpqxx's own statics
+// may be gone before them.
+class SharedDatabases : public ::testing::Environment {
+ public:
+  static inline std::map<mm::test::Engine, std::unique_ptr<mm::test::TestDatabases>> by_engine;
+  void TearDown() override { by_engine.clear(); }
+};
+[[maybe_unused]] ::testing::Environment* const g_shared_databases =
+    ::testing::AddGlobalTestEnvironment(new SharedDatabases);
+
 class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, Case>> {
  protected:
   // A record in status `from`, belonging to attempt kAttempt.
@@ -255,8 +265,7 @@ class Transition : public ::testing::TestWithParam<std::tuple<mm::test::Engine, 
   // database costs more than a case. Emptied, not dropped: pooled session connections assume
   // the tables they created stay.
   static mm::test::TestDatabases& shared_databases(mm::test::Engine engine) {
-    static std::map<mm::test::Engine, std::unique_ptr<mm::test::TestDatabases>> databases;
-    std::unique_ptr<mm::test::TestDatabases>& dbs = databases[engine];
+    std::unique_ptr<mm::test::TestDatabases>& dbs = SharedDatabases::by_engine[engine];
     if (!dbs) {
       dbs = std::make_unique<mm::test::TestDatabases>(engine, std::vector<std::string>{"default"});
       const std::string url = dbs->url("default");
