@@ -158,34 +158,39 @@ TEST_P(RecordValidation, RowsArrivingAfterTheCountRaiseTheTotalWithTheRowsDone) 
   EXPECT_EQ(record->rows_total, 15);
 }
 
-// Records store times as "2026-11-21T23:59:00.123456Z" and read only that: another spelling
-// would make a record invalid, so reading must accept every time a write can produce.
+// A running record's row, as every store writes it.
+mm::StoredRecordRow running_row() {
+  return {.key = kInitial,
+          .app_label = "shop",
+          .name = "0001_initial",
+          .attempt_uuid = "attempt-1",
+          .initiated_at = "2026-11-29T22:00:00.123456Z",
+          .is_applied = "0",
+          .has_error = "0",
+          .last_error = "",
+          .was_faked = "0",
+          .rows_done = "0",
+          .owner = ""};
+}
+
+// What read_stored_record refuses in `row`.
+std::string problem(const mm::StoredRecordRow& row) {
+  try {
+    mm::read_stored_record(row, "default");
+    return "read as a record";
+  } catch (const mm::InvalidRecord& e) {
+    return e.problem();
+  }
+}
+
 TEST(StoredRecordRow, RunControlColumnsAreReadOnlyWhenTheyMakeSense) {
-  const mm::StoredRecordRow running{.key = kInitial,
-                                    .app_label = "shop",
-                                    .name = "0001_initial",
-                                    .attempt_uuid = "attempt-1",
-                                    .initiated_at = "2026-11-29T22:00:00.123456Z",
-                                    .is_applied = "0",
-                                    .has_error = "0",
-                                    .last_error = "",
-                                    .was_faked = "0",
-                                    .rows_done = "0",
-                                    .owner = "",
-                                    .run_status = "paused",
-                                    .tuned_chunk_size = "10",
-                                    .tuned_pause_ms = "0"};
+  mm::StoredRecordRow running = running_row();
+  running.run_status = "paused";
+  running.tuned_chunk_size = "10";
+  running.tuned_pause_ms = "0";
   const mm::MigrationRecord paused = mm::read_stored_record(running, "default");
   EXPECT_EQ(paused.status(), mm::MigrationStatus::kPaused);
   EXPECT_EQ(paused.tuning, (mm::RunTuning{.chunk_size = 10, .pause_ms = 0}));
-  auto problem = [&](mm::StoredRecordRow row) -> std::string {
-    try {
-      mm::read_stored_record(row, "default");
-      return "read as a record";
-    } catch (const mm::InvalidRecord& e) {
-      return e.problem();
-    }
-  };
   mm::StoredRecordRow row = running;
   row.run_status = "sleeping";
   EXPECT_EQ(problem(row),
@@ -203,29 +208,12 @@ TEST(StoredRecordRow, RunControlColumnsAreReadOnlyWhenTheyMakeSense) {
 }
 
 TEST(StoredRecordRow, AnAttemptStartsAtOrBelowTheRowsDone) {
-  mm::StoredRecordRow row{.key = kInitial,
-                          .app_label = "shop",
-                          .name = "0001_initial",
-                          .attempt_uuid = "attempt-1",
-                          .initiated_at = "2026-11-29T22:00:00.123456Z",
-                          .is_applied = "0",
-                          .has_error = "0",
-                          .last_error = "",
-                          .was_faked = "0",
-                          .rows_done = "5",
-                          .rows_done_at_start = "5",
-                          .owner = ""};
+  mm::StoredRecordRow row = running_row();
+  row.rows_done = "5";
+  row.rows_done_at_start = "5";
   EXPECT_EQ(mm::read_stored_record(row, "default").rows_done_at_start, 5);
   row.rows_done_at_start.reset();  // a table from before attempts kept it
   EXPECT_EQ(mm::read_stored_record(row, "default").rows_done_at_start, 0);
-  auto problem = [](const mm::StoredRecordRow& invalid) -> std::string {
-    try {
-      mm::read_stored_record(invalid, "default");
-      return "read as a record";
-    } catch (const mm::InvalidRecord& e) {
-      return e.problem();
-    }
-  };
   row.rows_done_at_start = "7";
   EXPECT_EQ(problem(row), "rows_done_at_start (7) exceeds rows_done (5)");
   row.rows_done_at_start = "-1";
@@ -271,6 +259,8 @@ TEST(MigrationRecordTimeLeft, GoesOnAtTheRateOfThisAttempt) {
   EXPECT_EQ(pausing.time_left(30s), 40s);
 }
 
+// Records store times as "2026-11-21T23:59:00.123456Z" and read only that: another spelling
+// would make a record invalid, so reading must accept every time a write can produce.
 TEST(RecordTimes, ReadBackExactlyAsWrittenAndNothingElse) {
   using std::chrono::sys_days;
   using namespace std::chrono_literals;

@@ -97,9 +97,10 @@ constexpr const char* kAddedColumns[][2] = {
   "tuned_chunk_size, tuned_pause_ms, rows_done_at_start, attempt_started_at"
 #define MASSMIGRATION_SQLITE_COLUMNS \
   MASSMIGRATION_SQLITE_STORED_COLUMNS ", " MASSMIGRATION_SQLITE_NOW
-// A run that is not done (neither applied nor failed) shows it is alive by writing; a finished
-// or failed one keeps the heartbeat it had.
-#define MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE \
+// The database's clock when the record written is live (neither applied nor failed): a run
+// shows it is alive, and an attempt its start, by writing; a finished or failed one keeps the
+// heartbeat it had.
+#define MASSMIGRATION_SQLITE_NOW_IF_LIVE \
   "CASE WHEN ?6 = 0 AND ?8 = 0 THEN " MASSMIGRATION_SQLITE_NOW " END"
 #define MASSMIGRATION_SQLITE_LIVE "run_status IN ('running', 'pausing', 'cancelling')"
 // A run that fails after it was asked to cancel ends CANCELLED, as asked, keeping its error:
@@ -118,7 +119,7 @@ const char* const kInsertIfAbsent =
     "is_applied, applied_at, has_error, last_error, was_faked, rows_done, rows_total, checkpoint, "
     "owner, run_status, rows_done_at_start, heartbeat_at, attempt_started_at) VALUES (?1, ?2, ?3, "
     "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-    "" MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE ", " MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
+    "" MASSMIGRATION_SQLITE_NOW_IF_LIVE ", " MASSMIGRATION_SQLITE_NOW_IF_LIVE
     ") ON CONFLICT(key) DO NOTHING";
 const char* const kReplaceIfAttempt =
     "UPDATE massmigration_record SET app_label = ?2, name = ?3, attempt_uuid = ?4, "
@@ -129,10 +130,10 @@ const char* const kReplaceIfAttempt =
     "owner = ?14, run_status = CASE WHEN ?6 = 0 AND ?8 = 0 AND ?20 = 'running' AND run_status IN "
     "('pausing', 'cancelling') THEN run_status WHEN " MASSMIGRATION_SQLITE_FAILED_WHILE_CANCELLING
     " THEN 'cancelled' ELSE ?15 END, rows_done_at_start = ?16, "
-    "heartbeat_at = coalesce(" MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
+    "heartbeat_at = coalesce(" MASSMIGRATION_SQLITE_NOW_IF_LIVE
     ", heartbeat_at), "
     // A new attempt (a resume) starts now; the same attempt keeps its start.
-    "attempt_started_at = CASE WHEN attempt_uuid <> ?4 THEN " MASSMIGRATION_SQLITE_HEARTBEAT_IF_LIVE
+    "attempt_started_at = CASE WHEN attempt_uuid <> ?4 THEN " MASSMIGRATION_SQLITE_NOW_IF_LIVE
     " ELSE attempt_started_at END "
     "WHERE key = ?1 AND attempt_uuid = ?17 AND is_applied = ?18 AND has_error = ?19 AND "
     "(run_status = ?20 OR ?20 = 'running' AND run_status IN ('pausing', 'cancelling'))";
