@@ -360,6 +360,36 @@ TEST_P(CliRun, FinishRunsAndHistoryListsWhatHappened) {
             "No history for app:0001_first\n");
 }
 
+// With the workers backend, `run` queues the migration and returns; `worker --once` runs it.
+TEST_P(CliRun, RunQueuesForWorkersWhichRunIt) {
+  mm::Config config = dbs_.config();
+  config.default_backend = "workers";
+  mm::configure(config);
+  Output queued = run({"run", "app:0001_first", "--database", "default"});
+  EXPECT_EQ(queued.code, 0) << queued.err;
+  EXPECT_EQ(queued.out,
+            "QUEUED app:0001_first on default for workers (`worker` processes run it)\n");
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM massmigration_chunk"), "1");
+  Output worked = run({"worker", "--once", "--name", "cli-worker", "--database", "default"});
+  EXPECT_EQ(worked.code, 0) << worked.err;
+  EXPECT_EQ(worked.out,
+            "worker cli-worker: claiming chunks on default until none is left\n"
+            "worker: ran 1 chunks\n");
+  EXPECT_EQ(mm::api::get_record("app:0001_first", "default")->status(),
+            mm::MigrationStatus::kApplied);
+  // app:0002_second fails in its worker, three times, and resumed it is queued again.
+  EXPECT_EQ(run({"run", "app:0002_second", "--database", "default"}).code, 0);
+  EXPECT_EQ(run({"worker", "--once", "--database", "default"}).code, 0);
+  EXPECT_EQ(mm::api::get_record("app:0002_second", "default")->status(),
+            mm::MigrationStatus::kErrored);
+  Output resumed = run({"resume", "app:0002_second", "--database", "default"});
+  EXPECT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_EQ(resumed.out,
+            "QUEUED app:0002_second on default for workers (`worker` processes run it)\n");
+  EXPECT_EQ(mm::api::get_record("app:0002_second", "default")->status(),
+            mm::MigrationStatus::kRunning);
+}
+
 TEST_P(CliRun, AnInvalidRowIsUnknownThereAndMigrateAllSaysWhatToDo) {
   mm::test::create_unchecked_record_table(dbs_, "default");
   mm::test::insert_record_row(dbs_, "default", "app:0001_first",

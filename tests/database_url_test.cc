@@ -59,38 +59,56 @@ TEST(PostgresUrl, ANulCharacterIsRefusedInsteadOfCuttingTheUrlShort) {
             "the PostgreSQL URL has a NUL character at byte 32 of its text");
 }
 
-TEST(PostgresUrl, TheConnectTimeoutGoesIntoTheQueryWhereverAQuestionMarkStands) {
+// What massmigration adds unless the URL sets it: a connect timeout, and keepalives that
+// notice a server gone silent within about a minute.
+const std::string kDefaults =
+    "connect_timeout=5&keepalives_idle=30&keepalives_interval=10&keepalives_count=3&"
+    "tcp_user_timeout=60000";
+const std::string kDefaultsKeywords =
+    "connect_timeout=5 keepalives_idle=30 keepalives_interval=10 keepalives_count=3 "
+    "tcp_user_timeout=60000";
+
+TEST(PostgresUrl, TheDefaultsGoIntoTheQueryWhereverAQuestionMarkStands) {
   struct Case {
     std::string url, expected;
   };
   for (const Case& c : std::vector<Case>{
            // A '?' in the password is not the query: the database would be "shop&connect...".
-           {"postgresql://shop:pa?ss@db/shop", "postgresql://shop:pa?ss@db/shop?connect_timeout=5"},
-           {"postgresql://[::1?]/shop", "postgresql://[::1?]/shop?connect_timeout=5"},
+           {"postgresql://shop:pa?ss@db/shop", "postgresql://shop:pa?ss@db/shop?" + kDefaults},
+           {"postgresql://[::1?]/shop", "postgresql://[::1?]/shop?" + kDefaults},
            // An empty query, or one ending in '&', takes the option without another separator.
-           {"postgresql://db/shop?", "postgresql://db/shop?connect_timeout=5"},
+           {"postgresql://db/shop?", "postgresql://db/shop?" + kDefaults},
            {"postgresql://db/shop?sslmode=require&",
-            "postgresql://db/shop?sslmode=require&connect_timeout=5"},
+            "postgresql://db/shop?sslmode=require&" + kDefaults},
            {"postgresql://db/shop?application_name=a?b",
-            "postgresql://db/shop?application_name=a?b&connect_timeout=5"},
+            "postgresql://db/shop?application_name=a?b&" + kDefaults},
            {"postgres://db:5432?sslmode=require",
-            "postgres://db:5432?sslmode=require&connect_timeout=5"},
-           {"host=db dbname=shop", "connect_timeout=5 host=db dbname=shop"},
+            "postgres://db:5432?sslmode=require&" + kDefaults},
+           {"host=db dbname=shop", kDefaultsKeywords + " host=db dbname=shop"},
        }) {
     EXPECT_EQ(mm::postgres::connection_string(c.url), c.expected);
   }
 }
 
+TEST(PostgresUrl, ADefaultTheUrlSetsIsLeftAsItIs) {
+  EXPECT_EQ(mm::postgres::connection_string("postgresql://db/shop?keepalives_idle=5"),
+            "postgresql://db/shop?keepalives_idle=5&connect_timeout=5&keepalives_interval=10&"
+            "keepalives_count=3&tcp_user_timeout=60000");
+  EXPECT_EQ(mm::postgres::connection_string("connect_timeout=9 host=db"),
+            "keepalives_idle=30 keepalives_interval=10 keepalives_count=3 tcp_user_timeout=60000 "
+            "connect_timeout=9 host=db");
+}
+
 TEST(PostgresUrl, RecordTimeoutIsTakenFromTheQueryOnlyNotFromAPassword) {
   // libpq would refuse record_timeout: it is removed, from the query libpq reads and only there.
   EXPECT_EQ(mm::postgres::connection_string("postgresql://u:pa?ss@h/db?record_timeout=2"),
-            "postgresql://u:pa?ss@h/db?connect_timeout=5");
+            "postgresql://u:pa?ss@h/db?" + kDefaults);
   EXPECT_EQ(mm::postgres::connection_string(
                 "postgresql://u:pa?ss@h/db?sslmode=disable&record_timeout=2&application_name=a"),
-            "postgresql://u:pa?ss@h/db?sslmode=disable&application_name=a&connect_timeout=5");
+            "postgresql://u:pa?ss@h/db?sslmode=disable&application_name=a&" + kDefaults);
   // A password that looks like the option stays the password.
   EXPECT_EQ(mm::postgres::connection_string("postgresql://u:p?&record_timeout=2&x@h/db"),
-            "postgresql://u:p?&record_timeout=2&x@h/db?connect_timeout=5");
+            "postgresql://u:p?&record_timeout=2&x@h/db?" + kDefaults);
 }
 
 // Refusals name the URL, to find the typo, and end up in logs: never with its password.

@@ -11,7 +11,9 @@
 // test can act between any two chunks. "step-cli" does the same while the command line runs
 // the rest of the arguments ("run KEY --database default"), with its standard error on
 // standard output: what it says about signals comes in order with the chunks. "cli" runs the
-// command line so without stopping (e.g. "worker --once").
+// command line so without stopping (e.g. "worker --once"); "cli-1s" with a run lease of one
+// second, and "cli-1s:POINT" also stops at kill point POINT (e.g. a worker's
+// "chunk-commit-before:3", or "hold:chunk-commit-before:3").
 #include <unistd.h>
 
 #include <chrono>
@@ -61,13 +63,20 @@ void pause_after_chunk(int chunk) {
 
 int main(int argc, char** argv) {
   const std::string_view mode = argc >= 3 ? argv[2] : "";
-  if (mode == "step-cli" || mode == "cli") {
+  constexpr std::string_view kShortLease = "cli-1s";
+  if (mode == "step-cli" || mode == "cli" || mode.starts_with(kShortLease)) {
     dup2(STDOUT_FILENO, STDERR_FILENO);
     setvbuf(stderr, nullptr, _IOLBF, 0);
     if (mode == "step-cli") step_through_chunks();
     mm::Config config;
     config.databases["default"] = argv[1];
     config.pause_between_chunks = std::chrono::milliseconds(0);  // chunks of the set size
+    if (mode.starts_with(kShortLease)) {
+      config.run_lease = std::chrono::seconds(1);
+      if (mode.size() > kShortLease.size()) {
+        mm::test::install_kill_point(std::string(mode.substr(kShortLease.size() + 1)));
+      }
+    }
     mm::configure(config);
     std::vector<char*> cli_args{argv[0]};
     cli_args.insert(cli_args.end(), argv + 3, argv + argc);

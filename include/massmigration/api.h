@@ -64,6 +64,10 @@ std::string initiate_migration(const MigrationKey& key, std::string_view alias,
 std::string resume_migration(const MigrationKey& key, std::string_view alias,
                              const LaunchOptions& options = {});
 
+// Launching the migration queues it for worker processes (see run_worker) rather than running
+// it: its backend (its own, else the configured default) keeps runs in their database, as
+// `workers` does. Throws UnknownMigration.
+bool queues_for_workers(const MigrationKey& key);
 // A record exists (any status but NOT_RUN).
 bool migration_was_started(const MigrationKey& key, std::string_view alias);
 // A live run: RUNNING, PAUSING or CANCELLING, with a heartbeat within the lease.
@@ -160,7 +164,7 @@ struct WorkerOptions {
 // A worker of the `workers` backend: claims chunks of queued runs on the databases and runs
 // each in one transaction with its done mark and its run's progress, until stop_local_runs()
 // (SIGTERM or SIGINT in the command line: it finishes its chunk first) or, with `once`, the
-// work is out. Returns how many chunks it ran. A chunk whose work fails goes back to the
+// work is out. Returns how many chunks it committed. A chunk whose work fails goes back to the
 // queue; its third failure marks its run ERRORED. Throws MigrationError for an unknown alias.
 std::int64_t run_worker(const WorkerOptions& options = {});
 

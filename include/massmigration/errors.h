@@ -165,13 +165,17 @@ class BackendError : public MigrationError {
 // connection). The driver's own message is kept in detail().
 class DatabaseError : public MigrationError {
  public:
-  DatabaseError(std::string alias, std::string detail);
+  DatabaseError(std::string alias, std::string detail, bool connection_lost = false);
   const std::string& alias() const { return alias_; }
   const std::string& detail() const { return detail_; }
+  // The connection failed, not the statement (the server restarted, went away or ended the
+  // session): the same work may succeed on a new connection.
+  bool connection_lost() const { return connection_lost_; }
 
  private:
   std::string alias_;
   std::string detail_;
+  bool connection_lost_;
 };
 
 // A statement sent with OperationContext::send failed. It is raised by the first call that

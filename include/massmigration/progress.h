@@ -1,5 +1,6 @@
-// Progress of running mapper migrations, as it is committed. The command line draws its
-// progress bars from this; a service may log or export it.
+// Progress of running mapper migrations, as it is committed (by this process: its runs, and
+// the chunks its workers run). The command line draws its progress bars from this; a service
+// may log or export it.
 //
 // Thread safety: the listener is called from whatever threads run migrations, possibly at
 // once; it must be thread-safe and quick. set_progress_listener may race with it.
@@ -20,8 +21,10 @@ struct MigrationProgress {
   std::string alias;
   std::int64_t rows_done = 0;
   std::optional<std::int64_t> rows_total{};  // counted when the run started
-  std::int64_t rows_this_attempt = 0;        // done since this attempt started (for rates)
-  bool finished = false;                     // the run ended (applied, failed or stopped)
+  // Done since this attempt started (for rates); for a chunk a worker of the `workers`
+  // backend committed, that chunk's rows.
+  std::int64_t rows_this_attempt = 0;
+  bool finished = false;  // the run ended (applied, failed or stopped)
 };
 
 using ProgressListener = std::function<void(const MigrationProgress& progress)>;

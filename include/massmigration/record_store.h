@@ -31,6 +31,16 @@ namespace massmigration {
 struct RecordedChunk {
   MigrationStatus status = MigrationStatus::kRunning;
   RunTuning tuning{};
+  std::int64_t rows_done = 0;                // the run's, this chunk's included
+  std::optional<std::int64_t> rows_total{};  // raised to rows_done when rows were added
+};
+
+// How many chunks a run on the `workers` backend has (see RunSession::count_chunks).
+struct ChunkCounts {
+  std::int64_t total = 0;
+  std::int64_t unfinished = 0;
+  std::int64_t in_flight = 0;
+  friend bool operator==(const ChunkCounts&, const ChunkCounts&) = default;
 };
 
 // One chunk of a run on the `workers` backend: the rows whose key is above `after` and at most
@@ -51,7 +61,7 @@ struct ClaimedChunk {
   std::string attempt_uuid{};  // of the run's record when claimed
   ChunkRange range{};
   std::string claim{};
-  int failures = 0;  // how often its work failed before
+  int failures = 0;  // how often its work failed before, in this attempt of its run
 };
 
 class RecordStore {
@@ -124,7 +134,7 @@ class RunSession : public SqlSession {
       const std::function<std::string(const std::optional<std::string>&)>& next_checkpoint) = 0;
 
   // The chunk queue of the `workers` backend, in table `massmigration_chunk` of this database.
-  // The defaults throw DatabaseError: the driver keeps no queue.
+  // The defaults throw DatabaseError (the driver keeps no queue), or count no chunks.
   //
   // RecordStore::insert_if_absent inside this transaction, so that a run's record and its
   // chunks are created together.
@@ -143,7 +153,8 @@ class RunSession : public SqlSession {
   virtual bool complete_chunk(std::int64_t id, std::string_view claim, std::int64_t rows);
   // While `claim` still holds chunk `id`: gives it up for another claim, at once, or with an
   // `error` counted as a failure, half a second per failure so far from now; returns its
-  // failures so far, nullopt when the claim was lost.
+  // failures so far in the attempt of the run it was claimed for (a resumed run's chunks try
+  // afresh), nullopt when the claim was lost.
   virtual std::optional<int> release_chunk(std::int64_t id, std::string_view claim,
                                            const std::optional<std::string>& error);
   // While `claim` still holds chunk `id`: its lease runs for `lease` from now; true then.
@@ -151,6 +162,17 @@ class RunSession : public SqlSession {
                             std::chrono::milliseconds lease);
   // How many chunks of `key` are not done.
   virtual std::int64_t unfinished_chunks(const MigrationKey& key);
+  // The chunks of `key`: all, those not done, and those a worker holds now (claimed, not done,
+  // their lease not over).
+  virtual ChunkCounts count_chunks(const MigrationKey& key);
+  // This transaction's commit waits for the disk, also in a chunk session (see
+  // DatabaseDriver::begin_chunk_session): a run's last chunk, say, which applies the run.
+  // Default: nothing (the driver's commits always wait).
+  virtual void make_durable();
+  // The database ends this session should it stay idle inside this transaction for `idle`
+  // (its process stopped, or cut off, mid-chunk), so that its locks go and its transaction
+  // rolls back. Default: nothing (an engine without server sessions).
+  virtual void end_if_idle_for(std::chrono::milliseconds idle);
 };
 
 // Where a driver finds its database.

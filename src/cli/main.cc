@@ -42,7 +42,9 @@ constexpr BuiltIn kBuiltIns[] = {
      "interactive menu (migrate all, one database, status, configuration); --auto runs "
      "migrate_all",
      internal::migrator, true},
-    {"run", "run KEY --database A", "run one migration on one database", internal::run_one, true},
+    {"run", "run KEY --database A",
+     "run one migration on one database (with the workers backend: queue it and return)",
+     internal::run_one, true},
     {"fake", "fake KEY --database A", "record one migration as applied without running it",
      internal::fake_one, true},
     {"resume", "resume KEY --database A",
@@ -70,9 +72,10 @@ constexpr BuiltIn kBuiltIns[] = {
     {"history", "history KEY [--database A] [--format table|json]",
      "the audit trail of one migration: launches, pauses, resumes, failures, ...",
      internal::history, true},
-    {"worker", "worker [--database A] [--concurrency N] [--once]",
+    {"worker", "worker [--database A] [--concurrency N] [--name NAME] [--once]",
      "claim and run chunks of runs the workers backend queued, until SIGTERM (after its "
-     "chunk) or, with --once, until no chunk is left that it could claim",
+     "chunk) or, with --once, until no chunk is left that it could claim; NAME (default "
+     "host:pid) is recorded as the chunks' claimant",
      internal::worker, true},
     {"makemassmigration", "makemassmigration APP NAME [--template simple|mapper|custom]",
      "write APP/massmigrations/NNNN_NAME.cc, numbered after the app's last migration",

@@ -9,20 +9,32 @@
 namespace massmigration::cli::internal {
 namespace {
 
-// Launches (or resumes) inline, showing a mapper's progress, and reports the outcome.
+// Launches (or resumes) inline, showing a mapper's progress, and reports the outcome; a
+// migration whose backend queues it for workers is queued, and the command returns.
 int run_and_report(Context& ctx, const Target& target, bool resume) {
+  bool queued = false;
   try {
     ProgressDisplay display(ctx.out, ctx.terminal);
     if (resume) {
+      // A queued run is resumed for the workers whatever the backend named; any other here.
       api::resume_migration(target.key, target.alias, {.backend = "inline"});
     } else {
-      api::initiate_migration(target.key, target.alias, {.backend = "inline"});
+      queued = api::queues_for_workers(target.key);
+      api::initiate_migration(
+          target.key, target.alias,
+          {.backend = queued ? std::nullopt : std::optional<std::string>("inline")});
     }
   } catch (const MigrationError& e) {
     ctx.err << ctx.program << ": " << e.what() << "\n";
     return kFailed;
   }
   std::optional<MigrationRecord> record = api::get_record(target.key, target.alias);
+  // Inline, a run has ended when this returns: one still RUNNING waits for workers.
+  if ((queued || resume) && record && record->status() == MigrationStatus::kRunning) {
+    ctx.out << "QUEUED " << target.key.str() << " on " << target.alias
+            << " for workers (`worker` processes run it)\n";
+    return kOk;
+  }
   if (record && record->status() == MigrationStatus::kApplied) {
     ctx.out << "OK " << target.key.str() << " on " << target.alias << "\n";
     return kOk;

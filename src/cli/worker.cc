@@ -11,9 +11,10 @@
 namespace massmigration::cli::internal {
 
 int worker(Context& ctx, const std::vector<std::string>& args) {
-  const Args parsed(args, {"database", "concurrency"}, {"once"});
+  const Args parsed(args, {"database", "concurrency", "name"}, {"once"});
   parsed.expect_positional({});
-  api::WorkerOptions options{.once = parsed.flag("once")};
+  api::WorkerOptions options{.once = parsed.flag("once"),
+                             .name = parsed.option("name").value_or("")};
   if (parsed.option("database")) options.aliases = selected_aliases(parsed.option("database"));
   const std::int64_t concurrency =
       parsed.option("concurrency") ? parsed.number("concurrency", 1) : 1;

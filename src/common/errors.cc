@@ -105,10 +105,11 @@ BackendError::BackendError(std::string key, std::string backend, std::string det
       key_(std::move(key)),
       backend_(std::move(backend)) {}
 
-DatabaseError::DatabaseError(std::string alias, std::string detail)
+DatabaseError::DatabaseError(std::string alias, std::string detail, bool connection_lost)
     : MigrationError(strings::cat("database ", alias, ": ", detail)),
       alias_(std::move(alias)),
-      detail_(std::move(detail)) {}
+      detail_(std::move(detail)),
+      connection_lost_(connection_lost) {}
 
 RecordStoreError::RecordStoreError(std::string alias, std::string detail)
     : MigrationError(strings::cat("record store for database ", alias, ": ", detail)),

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "lifecycle/launch.h"
+#include "massmigration/backend.h"
 #include "massmigration/enforcement.h"
 #include "massmigration/errors.h"
 #include "massmigration/log.h"
@@ -28,6 +29,14 @@ std::string resume_migration(const MigrationKey& key, std::string_view alias,
 
 bool migration_was_started(const MigrationKey& key, std::string_view alias) {
   return get_record(key, alias).has_value();
+}
+
+bool queues_for_workers(const MigrationKey& key) {
+  const Migration& migration = get_migration(key);
+  if (migration.type() == MigrationType::kCustom) return false;  // workers run none
+  std::shared_ptr<Backend> backend = find_backend(
+      migration.backend().value_or(internal::require_installation()->config().default_backend));
+  return backend && backend->queues_in_database();
 }
 
 bool migration_is_in_progress(const MigrationKey& key, std::string_view alias) {

@@ -13,8 +13,8 @@
 #include "records/transitions.h"
 #include "runners/record_cache.h"
 #include "runners/run_state.h"
-#include "string_building.h"
 #include "runners/workers.h"
+#include "string_building.h"
 
 namespace massmigration::internal {
 namespace {
@@ -89,14 +89,26 @@ void check_mapper(const Target& target) {
               target.migration->backend_params());
 }
 
+// A run goes on where it was started: a queued run's open chunks wait in its database for
+// workers, whatever backend the resume names (an in-process runner would start it over); a
+// run started in a process has no chunks for workers to take.
 std::string resume_checked(Target& target, std::shared_ptr<Backend> backend) {
-  MigrationRecord resumed =
-      resume_record(target.database->store(), target.migration->key(), target.database->alias(),
-                    target.installation->config().run_lease);
-  record_cache().invalidate(target.database->alias(), target.migration->key());
+  const MigrationKey& key = target.migration->key();
+  const bool queued = is_queued_run(*target.database, key);
+  if (!queued && backend->queues_in_database()) {
+    throw BackendError(key.str(), "workers",
+                       "this run was started in a process, not queued for workers; resume it "
+                       "on another backend (e.g. \"inline\")");
+  }
+  MigrationRecord resumed = resume_record(target.database->store(), key, target.database->alias(),
+                                          target.installation->config().run_lease);
+  record_cache().invalidate(target.database->alias(), key);
   const std::string attempt = resumed.attempt_uuid;
-  // A queued run's open chunks wait in its database: RUNNING again, workers claim them.
-  if (!backend->queues_in_database()) submit(target, std::move(backend), std::move(resumed));
+  if (queued) {
+    requeue_resumed_run(*target.database, resumed);
+  } else {
+    submit(target, std::move(backend), std::move(resumed));
+  }
   return attempt;
 }
 

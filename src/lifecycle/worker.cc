@@ -43,10 +43,12 @@ std::int64_t run_worker(const WorkerOptions& options) {
     bool failed = false;
     for (internal::AliasDatabase* database : databases) {
       try {
-        while (!internal::local_stop_requested() &&
-               internal::work_one_chunk(*installation, *database, name)) {
+        while (!internal::local_stop_requested()) {
+          const internal::ChunkOutcome outcome =
+              internal::work_one_chunk(*installation, *database, name);
+          if (outcome == internal::ChunkOutcome::kNoneToClaim) break;
           worked = true;
-          ++chunks;
+          if (outcome == internal::ChunkOutcome::kCommitted) ++chunks;
         }
       } catch (const std::exception& e) {
         failed = true;

@@ -35,6 +35,13 @@ bool RunSession::extend_claim(std::int64_t, std::string_view, std::chrono::milli
   no_chunk_queue();
 }
 
-std::int64_t RunSession::unfinished_chunks(const MigrationKey&) { no_chunk_queue(); }
+// A driver without a queue has no chunks to count.
+std::int64_t RunSession::unfinished_chunks(const MigrationKey&) { return 0; }
+
+ChunkCounts RunSession::count_chunks(const MigrationKey&) { return {}; }
+
+void RunSession::end_if_idle_for(std::chrono::milliseconds) {}
+
+void RunSession::make_durable() {}
 
 }  // namespace massmigration

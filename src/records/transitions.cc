@@ -352,7 +352,7 @@ MigrationStatus control_record(RecordStore& store, const MigrationKey& key, std:
 
 std::optional<MigrationStatus> stop_own_run(RecordStore& store, const MigrationKey& key,
                                             std::string_view alias, std::string_view attempt_uuid,
-                                            const std::string& why) {
+                                            const std::string& why, const std::string& actor) {
   for (;;) {
     std::optional<MigrationRecord> current = store.get(key);
     if (!current || current->attempt_uuid != attempt_uuid || !current->is_live()) {
@@ -363,7 +363,7 @@ std::optional<MigrationStatus> stop_own_run(RecordStore& store, const MigrationK
                            .alias = std::string(alias),
                            .attempt_uuid = std::string(attempt_uuid),
                            .action = *to == MigrationStatus::kPaused ? "paused" : "cancelled",
-                           .actor = current->owner,
+                           .actor = actor.empty() ? current->owner : actor,
                            .detail = strings::cat(why, ", at ", current->rows_done, " rows")});
       return to;
     }

@@ -182,11 +182,11 @@ MigrationStatus control_record(RecordStore& store, const MigrationKey& key, std:
 
 // A run of this process that was asked to stop locally (api::stop_local_runs) stops between
 // chunks: its live record of attempt `attempt_uuid` becomes PAUSED, or CANCELLED when it was
-// being cancelled, with an event by its owner saying `why`. Returns that status, or nullopt
-// when the attempt is stale or no longer live.
+// being cancelled, with an event by `actor` (its owner when empty) saying `why`. Returns that
+// status, or nullopt when the attempt is stale or no longer live.
 std::optional<MigrationStatus> stop_own_run(RecordStore& store, const MigrationKey& key,
                                             std::string_view alias, std::string_view attempt_uuid,
-                                            const std::string& why);
+                                            const std::string& why, const std::string& actor = {});
 
 }  // namespace massmigration::internal
 

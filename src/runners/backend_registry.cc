@@ -8,8 +8,8 @@
 #include "massmigration/errors.h"
 #include "massmigration/log.h"
 #include "mutex.h"
-#include "string_building.h"
 #include "runners/workers.h"
+#include "string_building.h"
 
 namespace massmigration {
 

@@ -10,9 +10,14 @@ namespace massmigration::internal {
 
 Heartbeat::Heartbeat(RecordStore& store, MigrationKey key, std::string attempt_uuid,
                      std::chrono::milliseconds lease, std::string where)
-    : store_(store),
-      key_(std::move(key)),
-      attempt_uuid_(std::move(attempt_uuid)),
+    : Heartbeat(
+          [&store, key = std::move(key), attempt_uuid = std::move(attempt_uuid)] {
+            return store.heartbeat(key, attempt_uuid);
+          },
+          lease, std::move(where)) {}
+
+Heartbeat::Heartbeat(std::function<bool()> beat, std::chrono::milliseconds lease, std::string where)
+    : write_(std::move(beat)),
       // A third of the lease: two beats may be late (a busy database, a slow commit) before
       // the run shows STALLED.
       interval_(std::max(lease / 3, std::chrono::milliseconds(1))),
@@ -51,7 +56,7 @@ void Heartbeat::beat_until_stopped() {
 
 void Heartbeat::beat() {
   try {
-    if (!store_.heartbeat(key_, attempt_uuid_)) {
+    if (!write_()) {
       // The run says so when it stops.
       lost_.store(true, std::memory_order_relaxed);
       return;

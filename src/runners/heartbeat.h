@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -22,8 +23,12 @@ namespace massmigration::internal {
 // and tried again at the next beat.
 class Heartbeat {
  public:
+  // A run's heartbeat: store.heartbeat(key, attempt_uuid).
   Heartbeat(RecordStore& store, MigrationKey key, std::string attempt_uuid,
             std::chrono::milliseconds lease, std::string where);
+  // Any other: `beat` writes it and returns false when what it keeps alive is gone (it may
+  // throw when the database fails, as the store's does).
+  Heartbeat(std::function<bool()> beat, std::chrono::milliseconds lease, std::string where);
   // Stops the thread and waits for it.
   ~Heartbeat();
   Heartbeat(const Heartbeat&) = delete;
@@ -42,9 +47,7 @@ class Heartbeat {
   void beat_until_stopped();
   void beat();
 
-  RecordStore& store_;
-  const MigrationKey key_;
-  const std::string attempt_uuid_;
+  const std::function<bool()> write_;
   const std::chrono::milliseconds interval_;
   const std::string where_;  // "KEY on ALIAS", for the log
   std::atomic<bool> lost_{false};

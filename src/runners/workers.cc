@@ -13,8 +13,10 @@
 #include "model/mapper_plan.h"
 #include "records/audit.h"
 #include "records/transitions.h"
+#include "runners/heartbeat.h"
 #include "runners/mapper_checkpoint.h"
 #include "runners/mapper_sql.h"
+#include "runners/progress_internal.h"
 #include "runners/record_cache.h"
 #include "string_building.h"
 
@@ -64,6 +66,14 @@ std::int64_t run_work(const Migration& migration, const ClaimedChunk& chunk,
     mapper.batch_operation(rows, ctx);
     ctx.wait_for_sent();
   } catch (const MapperRowError& e) {
+    // A row that failed because the connection did is not the chunk's failure: then the
+    // connection's failure is thrown instead. (A transaction a statement aborted refuses this
+    // query too, for a reason of its own.)
+    try {
+      session.query("SELECT 1", {});
+    } catch (const DatabaseError& probe) {
+      if (probe.connection_lost()) throw;
+    }
     throw ChunkFailure(
         strings::cat("row ", plan.query.primary_key, "=", e.key_text(), ": ", e.error()));
   }
@@ -91,8 +101,23 @@ enum class ChunkEnd {
 // Runs the claimed chunk in one transaction and commits it with its done mark and the run's
 // progress, and APPLIED when it was the run's last open chunk.
 ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const ClaimedChunk& chunk,
-                     const std::string& worker) {
-  std::unique_ptr<RunSession> session = database.begin_session();
+                     const std::string& worker, std::chrono::milliseconds lease) {
+  // While the work runs, its claim and its run's record show it alive, from sessions of their
+  // own: the chunk's row is not locked before complete_chunk, so neither waits for the work.
+  Heartbeat heartbeat(
+      [&] {
+        std::unique_ptr<RunSession> beat = database.begin_chunk_session();
+        const bool held = beat->extend_claim(chunk.id, chunk.claim, lease);
+        beat->commit();
+        return held && database.store().heartbeat(chunk.key, chunk.attempt_uuid);
+      },
+      lease, strings::cat(chunk.key.str(), " on ", database.alias(), " (chunk ", chunk.id, ")"));
+  // A chunk's commit need not wait for the disk: a crash of the server loses it with its done
+  // mark and progress, and it is claimed again. The run's last one waits (make_durable).
+  std::unique_ptr<RunSession> session = database.begin_chunk_session();
+  // A worker stopped or cut off mid-chunk holds its rows' locks; its lease is the time it is
+  // trusted with them.
+  session->end_if_idle_for(lease);
   const std::int64_t rows = run_work(migration, chunk, database.alias(), *session);
   if (!session->complete_chunk(chunk.id, chunk.claim, rows)) return ChunkEnd::kClaimLost;
   // Workers runs keep no checkpoint: their chunks say what is done.
@@ -100,15 +125,23 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
       *session, chunk.key, chunk.attempt_uuid, rows,
       [](const std::optional<std::string>& current) { return current.value_or(""); });
   if (!recorded) return ChunkEnd::kRunStopped;
+  MigrationProgress progress{.key = chunk.key,
+                             .alias = database.alias(),
+                             .rows_done = recorded->rows_done,
+                             .rows_total = recorded->rows_total,
+                             .rows_this_attempt = rows,
+                             .finished = recorded->status != MigrationStatus::kRunning};
   if (recorded->status != MigrationStatus::kRunning) {
     session->commit();
     record_run_event(database, chunk, worker,
                      recorded->status == MigrationStatus::kPaused ? "paused" : "cancelled",
                      "after a chunk");
+    report_progress(progress);
     return ChunkEnd::kCommitted;
   }
   if (session->unfinished_chunks(chunk.key) > 0) {
     session->commit();
+    report_progress(progress);
     return ChunkEnd::kCommitted;
   }
   // The last open chunk. The record row is locked by this transaction since advance_progress,
@@ -116,21 +149,23 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
   std::optional<MigrationRecord> before = database.store().get(chunk.key);
   if (!before || before->attempt_uuid != chunk.attempt_uuid) return ChunkEnd::kRunStopped;
   MigrationRecord applied = *before;
-  applied.rows_done += rows;
-  if (applied.rows_total && *applied.rows_total < applied.rows_done) {
-    applied.rows_total = applied.rows_done;
-  }
+  applied.rows_done = recorded->rows_done;
+  applied.rows_total = recorded->rows_total;
   applied.is_applied = true;
   applied.applied_at = now_timestamp();
   if (!finish_record(*session, applied)) return ChunkEnd::kRunStopped;
+  // Guards trust APPLIED at once: it must not be lost to a crash.
+  session->make_durable();
   session->commit();
   record_run_event(database, chunk, worker, "finish", strings::cat(applied.rows_done, " rows"));
+  progress.finished = true;
+  report_progress(progress);
   return ChunkEnd::kCommitted;
 }
 
 // Gives the chunk of a stopped run back to the queue, for when the run is resumed.
 void give_back(AliasDatabase& database, const ClaimedChunk& chunk) {
-  std::unique_ptr<RunSession> session = database.begin_session();
+  std::unique_ptr<RunSession> session = database.begin_chunk_session();
   session->release_chunk(chunk.id, chunk.claim, std::nullopt);
   session->commit();
 }
@@ -154,6 +189,25 @@ void count_failure(AliasDatabase& database, const ClaimedChunk& chunk, const std
   if (fail_record(database.store(), errored)) {
     record_run_event(database, chunk, worker, "fail",
                      strings::cat(error, " (its chunk failed ", *failures, " times)"));
+  }
+}
+
+// Runs asked to pause or cancel stop when a chunk of theirs commits. One that no worker holds a
+// chunk of has no such commit coming: it stops now. A worker whose claim has run out may
+// still commit later; its commit then finds the run stopped and changes nothing.
+void stop_runs_without_work_in_flight(AliasDatabase& database, const std::string& worker) {
+  for (const MigrationRecord& record : database.store().list().records) {
+    const MigrationStatus status = record.status();
+    if (status != MigrationStatus::kPausing && status != MigrationStatus::kCancelling) continue;
+    {
+      std::unique_ptr<RunSession> session = database.begin_session();
+      const ChunkCounts chunks = session->count_chunks(record.key);
+      // A run without chunks is not queued: its own process stops it.
+      if (chunks.total == 0 || chunks.in_flight > 0) continue;
+    }
+    record_cache().invalidate(database.alias(), record.key);
+    stop_own_run(database.store(), record.key, database.alias(), record.attempt_uuid,
+                 "no worker held a chunk of it", worker);
   }
 }
 
@@ -197,15 +251,43 @@ void enqueue_run(const Installation& installation, AliasDatabase& database,
                 .detail = strings::cat("queued as ", ranges.size(), " chunks for workers")});
 }
 
-bool work_one_chunk(const Installation& installation, AliasDatabase& database,
-                    const std::string& worker) {
+bool is_queued_run(AliasDatabase& database, const MigrationKey& key) {
+  std::unique_ptr<RunSession> session = database.begin_session();
+  return session->count_chunks(key).total > 0;
+}
+
+void requeue_resumed_run(AliasDatabase& database, const MigrationRecord& resumed) {
+  std::unique_ptr<RunSession> session = database.begin_session();
+  if (session->unfinished_chunks(resumed.key) > 0) return;
+  MigrationRecord applied = resumed;
+  applied.is_applied = true;
+  applied.applied_at = now_timestamp();
+  if (!finish_record(*session, applied)) return;  // stopped or replaced meanwhile
+  session->commit();
+  record_cache().invalidate(database.alias(), resumed.key);
+  record_event(database.store(),
+               {.key = resumed.key,
+                .alias = database.alias(),
+                .attempt_uuid = resumed.attempt_uuid,
+                .action = "finish",
+                .actor = resumed.owner,
+                .detail = strings::cat(resumed.rows_done, " rows (every chunk was done)")});
+}
+
+ChunkOutcome work_one_chunk(const Installation& installation, AliasDatabase& database,
+                            const std::string& worker) {
   std::optional<ClaimedChunk> chunk;
   {
-    std::unique_ptr<RunSession> session = database.begin_session();
+    // Need not wait for the disk either: a claim lost to a crash leaves the chunk to another
+    // claim, and this worker's commit of it then fails its fence.
+    std::unique_ptr<RunSession> session = database.begin_chunk_session();
     chunk = session->claim_chunk(worker, new_attempt_uuid(), installation.config().run_lease);
     session->commit();
   }
-  if (!chunk) return false;
+  if (!chunk) {
+    stop_runs_without_work_in_flight(database, worker);
+    return ChunkOutcome::kNoneToClaim;
+  }
   const Migration* migration = find_migration(chunk->key);
   std::optional<std::string> error;
   if (!migration) {
@@ -214,11 +296,22 @@ bool work_one_chunk(const Installation& installation, AliasDatabase& database,
                          "program");
   } else {
     try {
-      if (run_claimed(database, *migration, *chunk, worker) == ChunkEnd::kRunStopped) {
-        give_back(database, *chunk);
+      switch (run_claimed(database, *migration, *chunk, worker, installation.config().run_lease)) {
+        case ChunkEnd::kCommitted:
+          return ChunkOutcome::kCommitted;
+        case ChunkEnd::kRunStopped:
+          give_back(database, *chunk);
+          return ChunkOutcome::kNotCommitted;
+        case ChunkEnd::kClaimLost:
+          return ChunkOutcome::kNotCommitted;
       }
     } catch (const ChunkFailure& e) {
       error = e.what();  // names the row and what it threw
+    } catch (const DatabaseError& e) {
+      // A lost connection is not the chunk's failure: the worker tries again later, and the
+      // chunk, its claim run out, is claimed again.
+      if (e.connection_lost()) throw;
+      error = describe_current_exception();
     } catch (...) {
       error = describe_current_exception();
     }
@@ -228,7 +321,7 @@ bool work_one_chunk(const Installation& installation, AliasDatabase& database,
                                          " on ", database.alias(), " failed: ", *error));
     count_failure(database, *chunk, worker, *error);
   }
-  return true;
+  return ChunkOutcome::kNotCommitted;
 }
 
 }  // namespace massmigration::internal

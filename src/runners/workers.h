@@ -30,11 +30,25 @@ class WorkersBackend : public Backend {
 void enqueue_run(const Installation& installation, AliasDatabase& database,
                  const Migration& migration, MigrationRecord running);
 
-// Claims one chunk on `database` and runs it as `worker`; false when there was none to claim.
-// A failure of the chunk's work is counted on the chunk, and marks the run ERRORED at the
-// kMaxChunkFailures-th; it is not thrown. Throws DatabaseError when the database fails.
-bool work_one_chunk(const Installation& installation, AliasDatabase& database,
-                    const std::string& worker);
+// Whether the run of `key` on `database` was queued for workers: its chunks are there.
+bool is_queued_run(AliasDatabase& database, const MigrationKey& key);
+
+// After `resumed`, a queued run, is RUNNING again: workers claim its open chunks. One whose
+// chunks are all done (its last chunk committed as it paused) is applied now.
+void requeue_resumed_run(AliasDatabase& database, const MigrationRecord& resumed);
+
+// What became of a chunk work_one_chunk claimed, if any.
+enum class ChunkOutcome {
+  kNoneToClaim,   // and the runs asked to pause or cancel that no worker held a chunk of stopped
+  kCommitted,     // done, with its run's progress
+  kNotCommitted,  // its work failed, its claim ran out or its run stopped meanwhile
+};
+
+// Claims one chunk on `database` and runs it as `worker`. A failure of the chunk's work is
+// counted on the chunk, and marks the run ERRORED at the kMaxChunkFailures-th; it is not
+// thrown. Throws DatabaseError when the database fails or the connection is lost.
+ChunkOutcome work_one_chunk(const Installation& installation, AliasDatabase& database,
+                            const std::string& worker);
 
 }  // namespace massmigration::internal
 

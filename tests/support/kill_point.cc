@@ -17,6 +17,7 @@ namespace massmigration::test {
 namespace {
 
 enum class Where {
+  kClaimCommitAfter,
   kChunkCommitBefore,
   kChunkCommitInside,
   kChunkCommitAfter,
@@ -29,13 +30,15 @@ enum class Where {
 struct KillPoint {
   std::string name;
   Where where = Where::kChunkCommitBefore;
-  int chunk = 0;  // the chunk points' N
+  int chunk = 0;      // the chunk points' N
+  bool hold = false;  // "hold:POINT": wait for a line on standard input, then go on
 };
 
 KillPoint g_point;  // set before any session exists
 // Commits and record writes take turns, so that when one stops, no other is half done.
 std::mutex g_writing;
 int g_chunk_commits = 0;  // guarded by g_writing
+int g_claim_commits = 0;  // guarded by g_writing
 std::atomic<bool> g_stopped{false};
 
 // Waits for SIGKILL.
@@ -43,8 +46,18 @@ std::atomic<bool> g_stopped{false};
   for (;;) pause();
 }
 
-// The point is reached: say so once, then wait; later arrivals only wait.
-[[noreturn]] void stop_here() {
+// The point is reached: say so once, then wait; later arrivals only wait. Held (called with
+// g_writing locked, so that no other commit or record write passes meanwhile): wait for a
+// line on standard input, then go on.
+void stop_here() {
+  if (g_point.hold) {
+    std::printf("held at %s\n", g_point.name.c_str());
+    std::fflush(stdout);
+    int c;
+    while ((c = std::getchar()) != EOF && c != '\n') {
+    }
+    return;
+  }
   if (!g_stopped.exchange(true)) {
     std::printf("stopped at %s\n", g_point.name.c_str());
     std::fflush(stdout);
@@ -66,7 +79,12 @@ void stop_inside_commit(SqlSession& session) {
   }
   // Called by SQLite with the COMMIT under way and the write lock held.
   sqlite3_commit_hook(
-      *db, [](void*) -> int { stop_here(); }, nullptr);
+      *db,
+      [](void*) -> int {
+        stop_here();
+        return 0;  // go on with the commit, held
+      },
+      nullptr);
 }
 
 class StoppingSession : public RunSession {
@@ -109,15 +127,56 @@ class StoppingSession : public RunSession {
     if (at_chunk && g_point.where == Where::kChunkCommitInside) stop_inside_commit(*real_);
     if (splitting_ && g_point.where == Where::kSplitCommitBefore) stop_here();
     real_->commit();
+    if (claimed_ && ++g_claim_commits == g_point.chunk &&
+        g_point.where == Where::kClaimCommitAfter) {
+      stop_here();
+    }
     if (at_chunk && g_point.where == Where::kChunkCommitAfter) stop_here();
     if (splitting_ && g_point.where == Where::kSplitCommitAfter) stop_here();
   }
   std::any native_handle() override { return real_->native_handle(); }
 
+  // The chunk queue; a worker's chunk is the transaction that completes one, not one that
+  // claims, extends or gives up a claim (in chunk sessions too).
+  bool insert_record_if_absent(const MigrationRecord& record) override {
+    return real_->insert_record_if_absent(record);
+  }
+  void replace_chunks(const MigrationKey& key, const std::vector<ChunkRange>& ranges) override {
+    real_->replace_chunks(key, ranges);
+  }
+  std::optional<ClaimedChunk> claim_chunk(std::string_view worker, std::string_view claim,
+                                          std::chrono::milliseconds lease) override {
+    chunk_ = false;
+    std::optional<ClaimedChunk> claimed = real_->claim_chunk(worker, claim, lease);
+    claimed_ = claimed.has_value();
+    return claimed;
+  }
+  bool complete_chunk(std::int64_t id, std::string_view claim, std::int64_t rows) override {
+    chunk_ = true;
+    return real_->complete_chunk(id, claim, rows);
+  }
+  std::optional<int> release_chunk(std::int64_t id, std::string_view claim,
+                                   const std::optional<std::string>& error) override {
+    chunk_ = false;
+    return real_->release_chunk(id, claim, error);
+  }
+  bool extend_claim(std::int64_t id, std::string_view claim,
+                    std::chrono::milliseconds lease) override {
+    chunk_ = false;
+    return real_->extend_claim(id, claim, lease);
+  }
+  std::int64_t unfinished_chunks(const MigrationKey& key) override {
+    return real_->unfinished_chunks(key);
+  }
+  ChunkCounts count_chunks(const MigrationKey& key) override { return real_->count_chunks(key); }
+  void end_if_idle_for(std::chrono::milliseconds idle) override { real_->end_if_idle_for(idle); }
+  void make_durable() override { real_->make_durable(); }
+
  private:
   std::unique_ptr<RunSession> real_;
-  const bool chunk_;
+  bool chunk_;
   bool splitting_ = false;
+  bool claimed_ = false;  // a worker's claim of a chunk
 };
 
 // Record writes take turns with commits and stop once a kill point is reached; reads pass.
@@ -182,7 +241,8 @@ KillPoint parse_kill_point(const std::string& point) {
   static const std::map<std::string, Where, std::less<>> kChunkPoints = {
       {"chunk-commit-before", Where::kChunkCommitBefore},
       {"chunk-commit-inside", Where::kChunkCommitInside},
-      {"chunk-commit-after", Where::kChunkCommitAfter}};
+      {"chunk-commit-after", Where::kChunkCommitAfter},
+      {"claim-commit-after", Where::kClaimCommitAfter}};
   static const std::map<std::string, Where, std::less<>> kRunPoints = {
       {"split-commit-before", Where::kSplitCommitBefore},
       {"split-commit-after", Where::kSplitCommitAfter},
@@ -206,7 +266,10 @@ KillPoint parse_kill_point(const std::string& point) {
 }  // namespace
 
 void install_kill_point(const std::string& point) {
-  g_point = parse_kill_point(point);
+  constexpr std::string_view kHold = "hold:";
+  const bool hold = point.starts_with(kHold);
+  g_point = parse_kill_point(hold ? point.substr(kHold.size()) : point);
+  g_point.hold = hold;
   for (const char* scheme : {"sqlite", "postgresql", "postgres"}) {
     if (std::shared_ptr<const DatabaseDriver> real = find_database_driver(scheme)) {
       register_database_driver(scheme, std::make_shared<StoppingDriver>(std::move(real)));

@@ -46,8 +46,14 @@ class CountedInParallel : public Counted {
   }
 };
 
+class CountedSingly : public Counted {
+ public:
+  mm::BackendParams backend_params() const override { return {{"chunk_size", "1"}}; }
+};
+
 }  // namespace
 
 MASSMIGRATION_REGISTER(Resumable, "map", "0001_resumable");
 MASSMIGRATION_REGISTER(Counted, "map", "0002_counted");
 MASSMIGRATION_REGISTER(CountedInParallel, "map", "0003_counted_parallel");
+MASSMIGRATION_REGISTER(CountedSingly, "map", "0004_counted_singly");

@@ -4,6 +4,7 @@
 // - map:0002_counted: over table `counted` (id, times), 25 rows a chunk, adds 1 to each row's
 //   `times`, so that a row processed twice or never shows.
 // - map:0003_counted_parallel: the same in four key ranges at once where the engine allows.
+// - map:0004_counted_singly: the same one row a chunk (for workers racing for chunks).
 #ifndef MASSMIGRATION_TESTS_SUPPORT_RESUMABLE_MAPPER_H_
 #define MASSMIGRATION_TESTS_SUPPORT_RESUMABLE_MAPPER_H_
 

@@ -69,6 +69,15 @@ std::string WorkerProcess::read_line() {
   return line;
 }
 
+std::optional<std::string> WorkerProcess::next_line() {
+  std::string line;
+  char c;
+  ssize_t n;
+  while ((n = read(from_child_, &c, 1)) == 1 && c != '\n') line += c;
+  if (n != 1 && line.empty()) return std::nullopt;
+  return line;
+}
+
 std::string WorkerProcess::read_rest() {
   std::string text;
   char buffer[4096];

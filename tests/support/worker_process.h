@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ class WorkerProcess {
   const std::string& first_line() const { return first_line_; }
   // Its next line of output, without the newline; empty at the end of its output.
   std::string read_line();
+  // The same, but nullopt at the end of its output (an empty line is "").
+  std::optional<std::string> next_line();
   // Everything it writes until it ends.
   std::string read_rest();
   void signal(int signal);

@@ -4,11 +4,16 @@ namespace massmigration::postgres::internal {
 
 #define MASSMIGRATION_PG_LEASE_END(ms) \
   "clock_timestamp() + " ms "::bigint * interval '1 millisecond'"
+// A chunk's failures count within one attempt of its run: resuming the run gives a failed
+// chunk its tries afresh.
+#define MASSMIGRATION_PG_FAILURES_AFTER_ONE_MORE \
+  "(CASE WHEN failed_attempt IS NOT DISTINCT FROM attempt THEN failures + 1 ELSE 1 END)"
 
 const char* const kCreateChunkTable = R"sql(
 CREATE TABLE IF NOT EXISTS massmigration_chunk (
   id BIGSERIAL PRIMARY KEY,
-  key TEXT NOT NULL,
+  -- A record's chunks go with it: a run started afresh has only its own.
+  key TEXT NOT NULL REFERENCES massmigration_record (key) ON DELETE CASCADE,
   after_key TEXT,
   upto_key TEXT,
   done BOOLEAN NOT NULL DEFAULT FALSE,
@@ -16,7 +21,9 @@ CREATE TABLE IF NOT EXISTS massmigration_chunk (
   claim TEXT,
   claimed_by TEXT NOT NULL DEFAULT '',
   lease_until TIMESTAMPTZ,
+  attempt TEXT,
   failures INTEGER NOT NULL DEFAULT 0,
+  failed_attempt TEXT,
   last_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS massmigration_chunk_open ON massmigration_chunk (id) WHERE NOT done;
@@ -34,9 +41,11 @@ const char* const kClaimChunk =
     "AND NOT r.is_applied AND NOT r.has_error AND r.run_status = 'running' ORDER BY c.id "
     "LIMIT 1 FOR UPDATE OF c SKIP LOCKED) "
     "UPDATE massmigration_chunk c SET claim = $1, claimed_by = $2, lease_until = "
-    "" MASSMIGRATION_PG_LEASE_END("$3") " FROM next WHERE c.id = next.id "
-    "RETURNING c.id, c.key, c.after_key, c.upto_key, c.failures, "
-    "(SELECT attempt_uuid FROM massmigration_record r WHERE r.key = c.key)";
+    "" MASSMIGRATION_PG_LEASE_END("$3") ", "
+    "attempt = (SELECT attempt_uuid FROM massmigration_record r WHERE r.key = c.key) "
+    "FROM next WHERE c.id = next.id "
+    "RETURNING c.id, c.key, c.after_key, c.upto_key, "
+    "CASE WHEN c.failed_attempt = c.attempt THEN c.failures ELSE 0 END, c.attempt";
 const char* const kCompleteChunk =
     "UPDATE massmigration_chunk SET done = TRUE, rows_done = $3::bigint "
     "WHERE id = $1::bigint AND claim = $2 AND NOT done";
@@ -44,8 +53,11 @@ const char* const kCompleteChunk =
 // other chunks go first.
 const char* const kReleaseChunk =
     "UPDATE massmigration_chunk SET claim = NULL, lease_until = CASE WHEN $3::text IS NULL "
-    "THEN NULL ELSE " MASSMIGRATION_PG_LEASE_END("(failures + 1) * 500") " END, "
-    "failures = failures + CASE WHEN $3::text IS NULL THEN 0 ELSE 1 END, "
+    "THEN NULL ELSE " MASSMIGRATION_PG_LEASE_END(
+        MASSMIGRATION_PG_FAILURES_AFTER_ONE_MORE " * 500") " END, "
+    "failures = CASE WHEN $3::text IS NULL THEN failures "
+    "ELSE " MASSMIGRATION_PG_FAILURES_AFTER_ONE_MORE " END, "
+    "failed_attempt = CASE WHEN $3::text IS NULL THEN failed_attempt ELSE attempt END, "
     "last_error = coalesce($3::text, last_error) "
     "WHERE id = $1::bigint AND claim = $2 AND NOT done RETURNING failures";
 const char* const kExtendClaim =
@@ -53,5 +65,9 @@ const char* const kExtendClaim =
         "$3") " WHERE id = $1::bigint AND claim = $2 AND NOT done";
 const char* const kUnfinishedChunks =
     "SELECT count(*) FROM massmigration_chunk WHERE key = $1 AND NOT done";
+const char* const kCountChunks =
+    "SELECT count(*), count(*) FILTER (WHERE NOT done), count(*) FILTER (WHERE NOT done AND "
+    "claim IS NOT NULL AND lease_until >= clock_timestamp()) FROM massmigration_chunk "
+    "WHERE key = $1";
 
 }  // namespace massmigration::postgres::internal

@@ -13,6 +13,7 @@ extern const char* const kCompleteChunk;     // $1 id, $2 claim, $3 rows
 extern const char* const kReleaseChunk;      // $1 id, $2 claim, $3 error or NULL
 extern const char* const kExtendClaim;       // $1 id, $2 claim, $3 lease (ms)
 extern const char* const kUnfinishedChunks;  // $1 key
+extern const char* const kCountChunks;       // $1 key
 
 }  // namespace massmigration::postgres::internal
 

@@ -55,8 +55,8 @@ std::optional<PipelineFailure> StatementPipeline::send(std::string_view sql,
     in_pipeline_mode_ = true;
   }
   const auto& [text, name] = prepared(sql);
-  if (PQsendQueryPrepared(connection_, name.c_str(), static_cast<int>(params.size()),
-                          params.data(), nullptr, nullptr, 0) != 1) {
+  if (PQsendQueryPrepared(connection_, name.c_str(), static_cast<int>(params.size()), params.data(),
+                          nullptr, nullptr, 0) != 1) {
     std::string message = trimmed(PQerrorMessage(connection_));
     std::optional<PipelineFailure> earlier = wait();
     return earlier ? earlier : refused(std::move(message));

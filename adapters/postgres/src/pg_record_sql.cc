@@ -168,9 +168,9 @@ const char* const kControlRun =
     "WHERE key = $1 AND attempt_uuid = $2 AND NOT is_applied AND NOT has_error AND "
     "run_status = $3";
 const char* const kReadCheckpoint =
-    "SELECT checkpoint, run_status, tuned_chunk_size::text, tuned_pause_ms::text "
-    "FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 AND NOT is_applied AND "
-    "NOT has_error AND " MASSMIGRATION_PG_LIVE " FOR UPDATE";
+    "SELECT checkpoint, run_status, tuned_chunk_size::text, tuned_pause_ms::text, rows_done, "
+    "rows_total FROM massmigration_record WHERE key = $1 AND attempt_uuid = $2 AND NOT "
+    "is_applied AND NOT has_error AND " MASSMIGRATION_PG_LIVE " FOR UPDATE";
 const char* const kAdvance =
     "UPDATE massmigration_record SET rows_done = rows_done + $3::bigint, checkpoint = $4, "
     "rows_total = CASE WHEN rows_total < rows_done + $3::bigint THEN rows_done + $3::bigint "
@@ -271,9 +271,16 @@ MigrationRecord read_record(const pqxx::row& row, std::string_view alias) {
 void ensure_schema(pqxx::connection_base& connection) {
   pqxx::work work(connection);
   work.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kSchemaLock) + ")");
-  work.exec(kCreateTable);
-  work.exec(kCreateEventTable);
-  work.exec(kCreateChunkTable);
+  // Only the tables that are missing: CREATE INDEX IF NOT EXISTS locks its table before it
+  // finds the index there, and would wait for every transaction writing to it (a worker's
+  // chunk, for as long as the chunk runs).
+  const pqxx::row missing = work.exec1(
+      "SELECT to_regclass(format('%I.massmigration_record', current_schema())) IS NULL, "
+      "to_regclass(format('%I.massmigration_event', current_schema())) IS NULL, "
+      "to_regclass(format('%I.massmigration_chunk', current_schema())) IS NULL");
+  if (missing[0].as<bool>()) work.exec(kCreateTable);
+  if (missing[1].as<bool>()) work.exec(kCreateEventTable);
+  if (missing[2].as<bool>()) work.exec(kCreateChunkTable);
   // Only when a column is missing: ALTER TABLE locks the table even when it changes nothing.
   pqxx::result present = work.exec(
       "SELECT column_name FROM information_schema.columns "

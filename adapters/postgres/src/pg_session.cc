@@ -1,5 +1,6 @@
 #include "pg_session.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
@@ -149,8 +150,9 @@ class PostgresSession : public RunSession {
     return guarded("creating the migration record", [&] {
       Params params;
       params.record(record);
-      return work_->exec_params(kInsertIfAbsent,
-                                pqxx::prepare::make_dynamic_params(params.pointers()))
+      return work_
+                 ->exec_params(kInsertIfAbsent,
+                               pqxx::prepare::make_dynamic_params(params.pointers()))
                  .affected_rows() == 1;
     });
   }
@@ -225,6 +227,32 @@ class PostgresSession : public RunSession {
     });
   }
 
+  void make_durable() override {
+    wait_for_sent();
+    guarded("making the commit durable",
+            [&] { return work_->exec("SET LOCAL synchronous_commit TO on").affected_rows(); });
+  }
+
+  void end_if_idle_for(std::chrono::milliseconds idle) override {
+    wait_for_sent();
+    guarded("limiting the session's idle time", [&] {
+      return work_
+          ->exec("SET LOCAL idle_in_transaction_session_timeout = " +
+                 std::to_string(std::max<std::int64_t>(idle.count(), 1)))
+          .affected_rows();
+    });
+  }
+
+  ChunkCounts count_chunks(const MigrationKey& key) override {
+    wait_for_sent();
+    return guarded("counting a run's chunks", [&] {
+      const pqxx::row counts = run(kCountChunks, std::array<SqlValue, 1>{key.str()})[0];
+      return ChunkCounts{.total = counts[0].as<std::int64_t>(),
+                         .unfinished = counts[1].as<std::int64_t>(),
+                         .in_flight = counts[2].as<std::int64_t>()};
+    });
+  }
+
   bool replace_record_if(const MigrationRecord& record, std::string_view attempt_uuid,
                          MigrationStatus status) override {
     wait_for_sent();
@@ -252,6 +280,10 @@ class PostgresSession : public RunSession {
       RecordedChunk recorded{.status = status_after_chunk(row[1].c_str())};
       if (!row[2].is_null()) recorded.tuning.chunk_size = row[2].as<std::int64_t>();
       if (!row[3].is_null()) recorded.tuning.pause_ms = row[3].as<std::int64_t>();
+      recorded.rows_done = row[4].as<std::int64_t>() + rows;
+      if (!row[5].is_null()) {
+        recorded.rows_total = std::max(row[5].as<std::int64_t>(), recorded.rows_done);
+      }
       const std::array<SqlValue, 4> update{which[0], which[1], rows, next_checkpoint(checkpoint)};
       // Rows that arrived after the count raise the total: rows_done never exceeds it.
       if (run(internal::kAdvance, update).affected_rows() != 1) return std::nullopt;
@@ -311,23 +343,37 @@ class PostgresSession : public RunSession {
     throw SentStatementError(alias_, std::move(detail), failure->sent_index);
   }
 
+  // Errors of the connection rather than the statement: class 08 (connection exception),
+  // 57P01-57P03 (the server shutting down or starting) and 25P03 (the server ended a session
+  // idle in its transaction).
+  static bool ends_the_session(const std::string& sqlstate) {
+    return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
+           sqlstate == "57P03" || sqlstate == "25P03";
+  }
+
   template <typename Fn>
   auto guarded(const std::string& doing, Fn fn) -> decltype(fn()) {
     try {
       return fn();
     } catch (const pqxx::sql_error& e) {
-      throw DatabaseError(alias_,
-                          strings::cat(doing, ": ", e.what(), " (SQLSTATE ", e.sqlstate(), ")"));
+      // No SQLSTATE: libpq's own error, the connection's (a commit whose server went away).
+      const bool lost = e.sqlstate().empty() || ends_the_session(e.sqlstate()) ||
+                        (pooled_ && !pooled_->connection.is_open());
+      if (lost) sound_ = false;
+      throw DatabaseError(
+          alias_, strings::cat(doing, ": ", e.what(), " (SQLSTATE ", e.sqlstate(), ")"), lost);
     } catch (const pqxx::failure& e) {
       sound_ = false;  // broken or in doubt: this connection does not go back to the pool
       // libpqxx's words for it ("Could not obtain client encoding") do not say what happened.
       if (pooled_ && !pooled_->connection.is_open()) {
-        throw DatabaseError(alias_, strings::cat(doing,
-                                                 ": the connection to the server was lost (did "
-                                                 "the server restart or crash?): ",
-                                                 e.what()));
+        throw DatabaseError(alias_,
+                            strings::cat(doing,
+                                         ": the connection to the server was lost (did "
+                                         "the server restart or crash?): ",
+                                         e.what()),
+                            /*connection_lost=*/true);
       }
-      throw DatabaseError(alias_, strings::cat(doing, ": ", e.what()));
+      throw DatabaseError(alias_, strings::cat(doing, ": ", e.what()), /*connection_lost=*/true);
     }
   }
 

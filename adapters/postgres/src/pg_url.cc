@@ -5,7 +5,10 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_join.h"
 #include "massmigration/postgres.h"
 #include "pg_redacted_url.h"
 #include "pg_url_options.h"
@@ -16,15 +19,29 @@ namespace {
 
 using internal::query_start;
 
-// `conninfo` with connect_timeout=5 added, in its own syntax.
-std::string with_connect_timeout(const std::string& conninfo) {
+// Connection parameters massmigration sets unless the URL does: a server that does not answer
+// is given up after 5 s; one gone silent (a cut network, a machine off) is noticed within
+// about a minute rather than the system's two hours of TCP keepalive, by keepalives and by
+// tcp_user_timeout for data it never acknowledged.
+constexpr std::pair<const char*, const char*> kDefaults[] = {{"connect_timeout", "5"},
+                                                             {"keepalives_idle", "30"},
+                                                             {"keepalives_interval", "10"},
+                                                             {"keepalives_count", "3"},
+                                                             {"tcp_user_timeout", "60000"}};
+
+// `conninfo` with `parameters` ("k=v" each) added, in its own syntax.
+std::string with_parameters(const std::string& conninfo,
+                            const std::vector<std::string>& parameters) {
+  if (parameters.empty()) return conninfo;
   if (!conninfo.starts_with("postgresql://") && !conninfo.starts_with("postgres://")) {
-    return "connect_timeout=5 " + conninfo;  // keyword = value form; its end may be a '\\'
+    // Keyword = value form; its end may be a '\\'.
+    return strings::cat(absl::StrJoin(parameters, " "), " ", conninfo);
   }
-  const size_t query = query_start(conninfo);
-  if (query == std::string::npos) return conninfo + "?connect_timeout=5";
-  if (query + 1 == conninfo.size() || conninfo.back() == '&') return conninfo + "connect_timeout=5";
-  return conninfo + "&connect_timeout=5";
+  const std::string query = absl::StrJoin(parameters, "&");
+  const size_t start = query_start(conninfo);
+  if (start == std::string::npos) return strings::cat(conninfo, "?", query);
+  if (start + 1 == conninfo.size() || conninfo.back() == '&') return conninfo + query;
+  return strings::cat(conninfo, "&", query);
 }
 
 // libpq accepts any text as a port when parsing and fails only when connecting ("invalid
@@ -65,7 +82,7 @@ std::string connection_string(const std::string& given) {
     throw std::invalid_argument(
         strings::cat("\"", internal::redacted_url(url), "\" is not a valid PostgreSQL URL: ", why));
   }
-  bool has_timeout = false;
+  std::vector<std::string_view> given_defaults;
   for (PQconninfoOption* option = options; option->keyword; ++option) {
     if (std::string(option->keyword) == "port" && option->val) {
       try {
@@ -75,13 +92,20 @@ std::string connection_string(const std::string& given) {
         throw;
       }
     }
-    if (std::string(option->keyword) == "connect_timeout" && option->val && *option->val) {
-      has_timeout = true;
+    for (const auto& [keyword, value] : kDefaults) {
+      if (std::string_view(option->keyword) == keyword && option->val && *option->val) {
+        given_defaults.push_back(keyword);
+      }
     }
   }
   PQconninfoFree(options);
-  if (has_timeout) return url;
-  return with_connect_timeout(url);
+  std::vector<std::string> missing;
+  for (const auto& [keyword, value] : kDefaults) {
+    if (std::find(given_defaults.begin(), given_defaults.end(), keyword) == given_defaults.end()) {
+      missing.push_back(strings::cat(keyword, "=", value));
+    }
+  }
+  return with_parameters(url, missing);
 }
 
 }  // namespace massmigration::postgres

@@ -7,6 +7,10 @@ namespace {
 #define MASSMIGRATION_SQLITE_CHUNK_NOW "(strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z')"
 #define MASSMIGRATION_SQLITE_LEASE_END(ms) \
   "(strftime('%Y-%m-%dT%H:%M:%f', 'now', '+' || (" ms " / 1000.0) || ' seconds') || '000Z')"
+// A chunk's failures count within one attempt of its run: resuming the run gives a failed
+// chunk its tries afresh.
+#define MASSMIGRATION_SQLITE_FAILURES_AFTER_ONE_MORE \
+  "(CASE WHEN failed_attempt IS attempt THEN failures + 1 ELSE 1 END)"
 
 constexpr const char* kDeleteChunks = "DELETE FROM massmigration_chunk WHERE key = ?1";
 constexpr const char* kInsertChunk =
@@ -15,12 +19,14 @@ constexpr const char* kInsertChunk =
 // write lock already keeps concurrent claims apart.
 constexpr const char* kClaimChunk =
     "UPDATE massmigration_chunk SET claim = ?1, claimed_by = ?2, lease_until = "
-    "" MASSMIGRATION_SQLITE_LEASE_END("?3") " WHERE id = (SELECT c.id FROM massmigration_chunk c "
+    "" MASSMIGRATION_SQLITE_LEASE_END("?3") ", attempt = (SELECT attempt_uuid FROM "
+    "massmigration_record r WHERE r.key = massmigration_chunk.key) "
+    "WHERE id = (SELECT c.id FROM massmigration_chunk c "
     "JOIN massmigration_record r ON r.key = c.key WHERE c.done = 0 AND (c.lease_until IS NULL OR "
     "c.lease_until < " MASSMIGRATION_SQLITE_CHUNK_NOW ") AND r.is_applied = 0 AND r.has_error = 0 "
     "AND r.run_status = 'running' ORDER BY c.id LIMIT 1) "
-    "RETURNING id, key, after_key, upto_key, failures";
-constexpr const char* kAttemptOf = "SELECT attempt_uuid FROM massmigration_record WHERE key = ?1";
+    "RETURNING id, key, after_key, upto_key, "
+    "CASE WHEN failed_attempt = attempt THEN failures ELSE 0 END, attempt";
 constexpr const char* kCompleteChunk =
     "UPDATE massmigration_chunk SET done = 1, rows_done = ?3 "
     "WHERE id = ?1 AND claim = ?2 AND done = 0";
@@ -28,14 +34,23 @@ constexpr const char* kCompleteChunk =
 // other chunks go first.
 constexpr const char* kReleaseChunk =
     "UPDATE massmigration_chunk SET claim = NULL, lease_until = CASE WHEN ?3 IS NULL THEN NULL "
-    "ELSE " MASSMIGRATION_SQLITE_LEASE_END("(failures + 1) * 500") " END, "
-    "failures = failures + (?3 IS NOT NULL), last_error = coalesce(?3, last_error) "
+    "ELSE " MASSMIGRATION_SQLITE_LEASE_END(
+        MASSMIGRATION_SQLITE_FAILURES_AFTER_ONE_MORE " * 500") " END, "
+    "failures = CASE WHEN ?3 IS NULL THEN failures "
+    "ELSE " MASSMIGRATION_SQLITE_FAILURES_AFTER_ONE_MORE " END, "
+    "failed_attempt = CASE WHEN ?3 IS NULL THEN failed_attempt ELSE attempt END, "
+    "last_error = coalesce(?3, last_error) "
     "WHERE id = ?1 AND claim = ?2 AND done = 0 RETURNING failures";
 constexpr const char* kExtendClaim =
     "UPDATE massmigration_chunk SET lease_until = " MASSMIGRATION_SQLITE_LEASE_END(
         "?3") " WHERE id = ?1 AND claim = ?2 AND done = 0";
 constexpr const char* kUnfinishedChunks =
     "SELECT count(*) FROM massmigration_chunk WHERE key = ?1 AND done = 0";
+constexpr const char* kCountChunks =
+    "SELECT count(*), count(*) FILTER (WHERE done = 0), count(*) FILTER (WHERE done = 0 AND "
+    "claim IS NOT NULL AND lease_until >= " MASSMIGRATION_SQLITE_CHUNK_NOW
+    ") "
+    "FROM massmigration_chunk WHERE key = ?1";
 
 void bind_optional(Statement& statement, int index, const std::optional<std::string>& value) {
   if (value) {
@@ -58,11 +73,19 @@ CREATE TABLE IF NOT EXISTS massmigration_chunk (
   claim TEXT,
   claimed_by TEXT NOT NULL DEFAULT '',
   lease_until TEXT,
+  attempt TEXT,
   failures INTEGER NOT NULL DEFAULT 0,
+  failed_attempt TEXT,
   last_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS massmigration_chunk_open ON massmigration_chunk (done, id);
-CREATE INDEX IF NOT EXISTS massmigration_chunk_by_key ON massmigration_chunk (key, done))sql";
+CREATE INDEX IF NOT EXISTS massmigration_chunk_by_key ON massmigration_chunk (key, done);
+-- A record's chunks go with it: a run started afresh has only its own. (A trigger rather than
+-- a foreign key, which SQLite enforces only on connections that ask for it.)
+CREATE TRIGGER IF NOT EXISTS massmigration_chunks_of_deleted_record
+AFTER DELETE ON massmigration_record BEGIN
+  DELETE FROM massmigration_chunk WHERE key = old.key;
+END)sql";
 
 void replace_chunks(Connection& connection, const MigrationKey& key,
                     const std::vector<ChunkRange>& ranges) {
@@ -81,23 +104,18 @@ void replace_chunks(Connection& connection, const MigrationKey& key,
 
 std::optional<ClaimedChunk> claim_chunk(Connection& connection, std::string_view worker,
                                         std::string_view claim, std::chrono::milliseconds lease) {
-  std::optional<ClaimedChunk> claimed;
-  {
-    Statement statement = connection.statement(kClaimChunk);
-    statement.bind(1, claim).bind(2, worker).bind(3, static_cast<std::int64_t>(lease.count()));
-    if (!statement.step()) return std::nullopt;
-    claimed = ClaimedChunk{
-        .id = statement.integer(0),
-        .key = MigrationKey(statement.text(1)),
-        .range = {.after = statement.optional_text(2), .upto = statement.optional_text(3)},
-        .claim = std::string(claim),
-        .failures = static_cast<int>(statement.integer(4))};
-    while (statement.step()) {
-    }
+  Statement statement = connection.statement(kClaimChunk);
+  statement.bind(1, claim).bind(2, worker).bind(3, static_cast<std::int64_t>(lease.count()));
+  if (!statement.step()) return std::nullopt;
+  ClaimedChunk claimed{
+      .id = statement.integer(0),
+      .key = MigrationKey(statement.text(1)),
+      .attempt_uuid = statement.optional_text(5).value_or(""),
+      .range = {.after = statement.optional_text(2), .upto = statement.optional_text(3)},
+      .claim = std::string(claim),
+      .failures = static_cast<int>(statement.integer(4))};
+  while (statement.step()) {
   }
-  Statement attempt = connection.statement(kAttemptOf);
-  attempt.bind(1, claimed->key.str());
-  if (attempt.step()) claimed->attempt_uuid = attempt.text(0);
   return claimed;
 }
 
@@ -132,6 +150,15 @@ std::int64_t unfinished_chunks(Connection& connection, const MigrationKey& key) 
   statement.bind(1, key.str());
   statement.step();
   return statement.integer(0);
+}
+
+ChunkCounts count_chunks(Connection& connection, const MigrationKey& key) {
+  Statement statement = connection.statement(kCountChunks);
+  statement.bind(1, key.str());
+  statement.step();
+  return {.total = statement.integer(0),
+          .unfinished = statement.integer(1),
+          .in_flight = statement.integer(2)};
 }
 
 }  // namespace massmigration::sqlite::internal

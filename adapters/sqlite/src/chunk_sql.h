@@ -27,6 +27,7 @@ std::optional<int> release_chunk(Connection& connection, std::int64_t id, std::s
 bool extend_claim(Connection& connection, std::int64_t id, std::string_view claim,
                   std::chrono::milliseconds lease);
 std::int64_t unfinished_chunks(Connection& connection, const MigrationKey& key);
+ChunkCounts count_chunks(Connection& connection, const MigrationKey& key);
 
 }  // namespace massmigration::sqlite::internal
 

@@ -142,8 +142,9 @@ const char* const kRemoveIf =
     "DELETE FROM massmigration_record WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = ?3 "
     "AND has_error = ?4 AND run_status = ?5";
 const char* const kReadCheckpoint =
-    "SELECT checkpoint, run_status, tuned_chunk_size, tuned_pause_ms FROM massmigration_record "
-    "WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND has_error = 0 AND "
+    "SELECT checkpoint, run_status, tuned_chunk_size, tuned_pause_ms, rows_done, rows_total "
+    "FROM massmigration_record WHERE key = ?1 AND attempt_uuid = ?2 AND is_applied = 0 AND "
+    "has_error = 0 AND "
     "" MASSMIGRATION_SQLITE_LIVE;
 // Rows that arrived after the count raise the total with them: rows_done never exceeds it.
 const char* const kAdvance =

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -154,6 +155,15 @@ class SqliteSession : public RunSession {
                    [&] { return internal::unfinished_chunks(*connection_, key); });
   }
 
+  // SQLite cannot change a transaction's durability once it began: the commit is followed by
+  // a checkpoint, which first syncs the write-ahead log (with what commits before wrote).
+  void make_durable() override { sync_after_commit_ = true; }
+
+  ChunkCounts count_chunks(const MigrationKey& key) override {
+    return guarded("counting a run's chunks",
+                   [&] { return internal::count_chunks(*connection_, key); });
+  }
+
   bool replace_record_if(const MigrationRecord& record, std::string_view attempt_uuid,
                          MigrationStatus status) override {
     return guarded("updating the migration record", [&] {
@@ -180,6 +190,10 @@ class SqliteSession : public RunSession {
         recorded.status = status_after_chunk(read.text(1));
         recorded.tuning = {.chunk_size = read.optional_integer(2),
                            .pause_ms = read.optional_integer(3)};
+        recorded.rows_done = read.integer(4) + rows;
+        if (std::optional<std::int64_t> total = read.optional_integer(5)) {
+          recorded.rows_total = std::max(*total, recorded.rows_done);
+        }
       }
       Statement write = connection_->statement(kAdvance);
       write.bind(1, key.str())
@@ -196,6 +210,9 @@ class SqliteSession : public RunSession {
     guarded("committing", [&] {
       connection_->exec("COMMIT");
       open_ = false;
+      if (sync_after_commit_ && connection_->in_wal_mode()) {
+        connection_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+      }
       return 0;
     });
   }
@@ -217,7 +234,8 @@ class SqliteSession : public RunSession {
   const std::string path_;
   std::unique_ptr<Connection> connection_;
   bool open_ = false;
-  bool sound_ = true;  // may go back to the pool
+  bool sync_after_commit_ = false;  // make_durable()
+  bool sound_ = true;               // may go back to the pool
 };
 
 }  // namespace
