@@ -370,11 +370,13 @@ TEST_P(CliRun, RunQueuesForWorkersWhichRunIt) {
   EXPECT_EQ(queued.out,
             "QUEUED app:0001_first on default for workers (`worker` processes run it)\n");
   EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM massmigration_chunk"), "1");
-  Output worked = run({"worker", "--once", "--name", "cli-worker", "--database", "default"});
+  Output worked = run(
+      {"worker", "--once", "--name", "cli-worker", "--database", "default", "--database", "other"});
   EXPECT_EQ(worked.code, 0) << worked.err;
   EXPECT_EQ(worked.out,
-            "worker cli-worker: claiming chunks on default until none is left\n"
+            "worker cli-worker: claiming chunks on default, other until none is left\n"
             "worker: ran 1 chunks\n");
+  EXPECT_EQ(run({"worker", "--once", "--database", "nowhere"}).code, 2);
   EXPECT_EQ(mm::api::get_record("app:0001_first", "default")->status(),
             mm::MigrationStatus::kApplied);
   // app:0002_second fails in its worker, three times, and resumed it is queued again.

@@ -8,7 +8,7 @@
 namespace massmigration::cli::internal {
 
 Args::Args(const std::vector<std::string>& args, const std::set<std::string>& options,
-           const std::set<std::string>& flags) {
+           const std::set<std::string>& flags, const std::set<std::string>& repeatable) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (!arg.starts_with("--")) {
@@ -21,13 +21,15 @@ Args::Args(const std::vector<std::string>& args, const std::set<std::string>& op
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    if (options.contains(name)) {
+    if (options.contains(name) || repeatable.contains(name)) {
       if (!value) {
         if (i + 1 >= args.size()) throw UsageError(strings::cat("--", name, " needs a value"));
         value = args[++i];
       }
-      if (options_.contains(name)) throw UsageError(strings::cat("--", name, " given twice"));
-      options_[name] = *value;
+      if (options_.contains(name) && !repeatable.contains(name)) {
+        throw UsageError(strings::cat("--", name, " given twice"));
+      }
+      options_[name].push_back(*value);
     } else if (flags.contains(name)) {
       if (value) throw UsageError(strings::cat("--", name, " takes no value"));
       flags_.insert(name);
@@ -40,7 +42,12 @@ Args::Args(const std::vector<std::string>& args, const std::set<std::string>& op
 std::optional<std::string> Args::option(const std::string& name) const {
   auto it = options_.find(name);
   if (it == options_.end()) return std::nullopt;
-  return it->second;
+  return it->second.front();
+}
+
+std::vector<std::string> Args::values(const std::string& name) const {
+  auto it = options_.find(name);
+  return it == options_.end() ? std::vector<std::string>{} : it->second;
 }
 
 void Args::expect_positional(const std::vector<std::string>& names) const {

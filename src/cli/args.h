@@ -20,12 +20,16 @@ class UsageError : public std::runtime_error {
 
 class Args {
  public:
-  // `options` take a value; `flags` do not. Throws UsageError for anything else.
+  // `options` take a value; `flags` do not; `repeatable` options may be given more than once.
+  // Throws UsageError for anything else.
   Args(const std::vector<std::string>& args, const std::set<std::string>& options,
-       const std::set<std::string>& flags);
+       const std::set<std::string>& flags, const std::set<std::string>& repeatable = {});
 
   const std::vector<std::string>& positional() const { return positional_; }
+  // The option's value (its first, for a repeatable one).
   std::optional<std::string> option(const std::string& name) const;
+  // Every value a repeatable option was given, in order.
+  std::vector<std::string> values(const std::string& name) const;
   bool flag(const std::string& name) const { return flags_.contains(name); }
   // Throws UsageError unless there are exactly `count` positional arguments, named in `names`.
   void expect_positional(const std::vector<std::string>& names) const;
@@ -34,7 +38,7 @@ class Args {
 
  private:
   std::vector<std::string> positional_;
-  std::map<std::string, std::string> options_;
+  std::map<std::string, std::vector<std::string>> options_;
   std::set<std::string> flags_;
 };
 

@@ -72,7 +72,7 @@ constexpr BuiltIn kBuiltIns[] = {
     {"history", "history KEY [--database A] [--format table|json]",
      "the audit trail of one migration: launches, pauses, resumes, failures, ...",
      internal::history, true},
-    {"worker", "worker [--database A] [--concurrency N] [--name NAME] [--once]",
+    {"worker", "worker [--database A]... [--concurrency N] [--name NAME] [--once]",
      "claim and run chunks of runs the workers backend queued, until SIGTERM (after its "
      "chunk) or, with --once, until no chunk is left that it could claim; NAME (default "
      "host:pid) is recorded as the chunks' claimant",

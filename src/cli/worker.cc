@@ -11,11 +11,13 @@
 namespace massmigration::cli::internal {
 
 int worker(Context& ctx, const std::vector<std::string>& args) {
-  const Args parsed(args, {"database", "concurrency", "name"}, {"once"});
+  const Args parsed(args, {"concurrency", "name"}, {"once"}, {"database"});
   parsed.expect_positional({});
   api::WorkerOptions options{.once = parsed.flag("once"),
                              .name = parsed.option("name").value_or("")};
-  if (parsed.option("database")) options.aliases = selected_aliases(parsed.option("database"));
+  for (const std::string& alias : parsed.values("database")) {
+    options.aliases.push_back(selected_aliases(alias).front());  // checks that it exists
+  }
   const std::int64_t concurrency =
       parsed.option("concurrency") ? parsed.number("concurrency", 1) : 1;
   ctx.out << "worker " << (options.name.empty() ? this_process_owner() : options.name)
