@@ -3,8 +3,9 @@
 // ("--name=value", "--flag", positionals), parses to the same result. Then the whole command
 // line through cli::run, configured with an in-memory record store that is always empty, so
 // nothing touches a disk or a database: every outcome is an exit status 0, 1 or 2 with a
-// message, and no exception escapes. Inputs naming --config (which reads a file) or
-// makemassmigration (which writes files) are skipped.
+// message, and no exception escapes (`worker` too: no database here runs SQL, so it stops at
+// once). Inputs naming --config (which reads a file) or makemassmigration (which writes files)
+// are skipped.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

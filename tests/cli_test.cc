@@ -11,6 +11,7 @@
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
 #include "support/engines.h"
+#include "support/faulty_store.h"
 #include "support/record_rows.h"
 #include "support/unwritable_directory.h"
 #include "support/varying_text.h"
@@ -390,6 +391,35 @@ TEST_P(CliRun, RunQueuesForWorkersWhichRunIt) {
             "QUEUED app:0002_second on default for workers (`worker` processes run it)\n");
   EXPECT_EQ(mm::api::get_record("app:0002_second", "default")->status(),
             mm::MigrationStatus::kRunning);
+}
+
+// A worker takes chunks only from databases whose driver runs SQL: named, one that does not is
+// bad configuration (retrying would never help); unnamed, it is passed over.
+TEST_P(CliRun, AWorkerRefusesADatabaseWhoseDriverRunsNoSql) {
+  mm::test::FaultyStore::register_driver();
+  mm::Config config = dbs_.config();
+  config.databases["records_only"] = "faulty:" + config.databases.at("other");
+  mm::configure(config);
+  Output refused = run({"worker", "--once", "--database", "default", "--database", "records_only"});
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_EQ(refused.out, "worker " + mm::this_process_owner() +
+                             ": claiming chunks on default, records_only until none is left\n");
+  EXPECT_EQ(refused.err,
+            "manage: configuration error at databases.records_only: its driver runs no SQL, so it "
+            "holds no chunks for workers\n");
+  for (const char* threads : {"0", "257", "many"}) {
+    Output usage = run({"worker", "--once", "--concurrency", threads});
+    EXPECT_EQ(usage.code, 2);
+    EXPECT_NE(usage.err.find("--concurrency needs a whole number from 1 to 256, not \"" +
+                             std::string(threads) + "\""),
+              std::string::npos)
+        << usage.err;
+  }
+  Output every = run({"worker", "--once", "--concurrency", "3"});
+  EXPECT_EQ(every.code, 0) << every.err;
+  EXPECT_EQ(every.out, "worker " + mm::this_process_owner() +
+                           ": claiming chunks on every database until none is left\n"
+                           "worker: ran 0 chunks\n");
 }
 
 TEST_P(CliRun, AnInvalidRowIsUnknownThereAndMigrateAllSaysWhatToDo) {

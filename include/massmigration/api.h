@@ -165,7 +165,9 @@ struct WorkerOptions {
 // each in one transaction with its done mark and its run's progress, until stop_local_runs()
 // (SIGTERM or SIGINT in the command line: it finishes its chunk first) or, with `once`, the
 // work is out. Returns how many chunks it committed. A chunk whose work fails goes back to the
-// queue; its third failure marks its run ERRORED. Throws MigrationError for an unknown alias.
+// queue; its third failure marks its run ERRORED. Throws UnknownDatabaseAlias for an unknown
+// alias, and ConfigError for one whose driver runs no SQL (DatabaseDriver::runs_sql); without
+// aliases it takes every database whose driver does, and throws ConfigError when none does.
 std::int64_t run_worker(const WorkerOptions& options = {});
 
 // The audit trail of the migration on `alias`, oldest first.

@@ -206,6 +206,9 @@ class DatabaseDriver {
   virtual std::unique_ptr<RunSession> begin_chunk_session(const DatabaseTarget& target) const {
     return begin_session(target);
   }
+  // Whether begin_session opens transactions: a driver that overrides it says so here. Worker
+  // processes take chunks only from such databases. Default: false.
+  virtual bool runs_sql() const { return false; }
   // Whether sessions on one database commit in parallel (PostgreSQL) rather than one writer at
   // a time (SQLite): a mapper's parallel workers are used only then. Default: false.
   virtual bool supports_concurrent_writers() const { return false; }

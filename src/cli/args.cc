@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <charconv>
+#include <limits>
 
 #include "absl/strings/str_join.h"
 #include "string_building.h"
@@ -59,13 +60,16 @@ void Args::expect_positional(const std::vector<std::string>& names) const {
   }
 }
 
-std::int64_t Args::number(const std::string& name, std::int64_t least) const {
+std::int64_t Args::number(const std::string& name, std::int64_t least, std::int64_t most) const {
   const std::string text = option(name).value_or("");
   std::int64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < least) {
-    throw UsageError(strings::cat("--", name, " needs a whole number of ", least,
-                                  " or more, not \"", text, "\""));
+  if (error != std::errc() || end != text.data() + text.size() || value < least || value > most) {
+    throw UsageError(most == std::numeric_limits<std::int64_t>::max()
+                         ? strings::cat("--", name, " needs a whole number of ", least,
+                                        " or more, not \"", text, "\"")
+                         : strings::cat("--", name, " needs a whole number from ", least, " to ",
+                                        most, ", not \"", text, "\""));
   }
   return value;
 }

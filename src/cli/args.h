@@ -3,6 +3,7 @@
 #define MASSMIGRATION_SRC_CLI_ARGS_H_
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -33,8 +34,9 @@ class Args {
   bool flag(const std::string& name) const { return flags_.contains(name); }
   // Throws UsageError unless there are exactly `count` positional arguments, named in `names`.
   void expect_positional(const std::vector<std::string>& names) const;
-  // Option `name`, given, as a whole number of at least `least`; else a UsageError naming it.
-  std::int64_t number(const std::string& name, std::int64_t least) const;
+  // Option `name`, given, as a whole number from `least` to `most`; else a UsageError naming it.
+  std::int64_t number(const std::string& name, std::int64_t least,
+                      std::int64_t most = std::numeric_limits<std::int64_t>::max()) const;
 
  private:
   std::vector<std::string> positional_;

@@ -3,6 +3,7 @@
 
 #include "exception_text.h"
 #include "massmigration/api.h"
+#include "massmigration/errors.h"
 #include "massmigration/log.h"
 #include "model/installation.h"
 #include "runners/local_stop.h"
@@ -34,7 +35,18 @@ std::int64_t run_worker(const WorkerOptions& options) {
   std::vector<internal::AliasDatabase*> databases;
   for (const std::string& alias :
        options.aliases.empty() ? installation->aliases() : options.aliases) {
-    databases.push_back(&installation->require_database(alias));
+    internal::AliasDatabase& database = installation->require_database(alias);
+    if (database.runs_sql()) {
+      databases.push_back(&database);
+    } else if (!options.aliases.empty()) {
+      // Retrying would never help: nothing can queue a run there.
+      throw ConfigError("databases." + alias,
+                        "its driver runs no SQL, so it holds no chunks for workers");
+    }
+  }
+  if (databases.empty()) {
+    throw ConfigError("databases",
+                      "no database's driver runs SQL, so none holds chunks for workers");
   }
   const std::string name = options.name.empty() ? this_process_owner() : options.name;
   std::int64_t chunks = 0;

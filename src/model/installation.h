@@ -37,6 +37,7 @@ class AliasDatabase {
   std::unique_ptr<RunSession> begin_chunk_session() const {
     return driver_->begin_chunk_session(target_);
   }
+  bool runs_sql() const { return driver_->runs_sql(); }
   bool supports_concurrent_writers() const { return driver_->supports_concurrent_writers(); }
 
  private:

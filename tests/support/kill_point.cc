@@ -231,6 +231,7 @@ class StoppingDriver : public DatabaseDriver {
   std::unique_ptr<RunSession> begin_chunk_session(const DatabaseTarget& target) const override {
     return std::make_unique<StoppingSession>(real_->begin_chunk_session(target), true);
   }
+  bool runs_sql() const override { return real_->runs_sql(); }
   bool supports_concurrent_writers() const override { return real_->supports_concurrent_writers(); }
 
  private:

@@ -20,6 +20,7 @@ class PostgresDriver : public DatabaseDriver {
   std::unique_ptr<RunSession> begin_chunk_session(const DatabaseTarget& target) const override {
     return internal::begin_session(target.alias, target.url, /*durable=*/false);
   }
+  bool runs_sql() const override { return true; }
   bool supports_concurrent_writers() const override { return true; }
 };
 

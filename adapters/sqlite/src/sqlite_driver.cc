@@ -23,6 +23,7 @@ class SqliteDriver : public DatabaseDriver {
   std::unique_ptr<RunSession> begin_chunk_session(const DatabaseTarget& target) const override {
     return internal::begin_session(target.alias, parse_url(target), /*durable=*/false);
   }
+  bool runs_sql() const override { return true; }
 };
 
 }  // namespace
