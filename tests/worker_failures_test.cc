@@ -152,6 +152,53 @@ TEST_P(WorkerFailures, SigtermStopsAWorkerAfterItsChunk) {
   expect_applied_each_row_once();
 }
 
+// Paused while a worker process holds its third chunk's claim: the worker runs that chunk,
+// whose commit records PAUSED, claims no other and exits. Resumed, two other processes finish
+// the run.
+TEST_P(WorkerFailures, PausingStopsWorkerProcessesAfterTheirChunkAndOthersFinishTheResumedRun) {
+  mm::api::initiate_migration(kCounted, "default");
+  std::unique_ptr<WorkerProcess> a = worker("hold:claim-commit-after:3", "a");
+  EXPECT_EQ(read_until(*a, "held at"), "held at claim-commit-after:3");
+  EXPECT_EQ(mm::api::pause_migration(kCounted, "default"), MigrationStatus::kPausing);
+  a->say("");
+  EXPECT_EQ(ended_well(*a), "worker: ran 3 chunks");
+  const mm::MigrationRecord paused = *mm::api::get_record(kCounted, "default");
+  EXPECT_EQ(paused.status(), MigrationStatus::kPaused);
+  EXPECT_EQ(paused.rows_done, 75);
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1"), "75");
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 0"), "125");
+
+  mm::api::resume_migration(kCounted, "default");
+  std::unique_ptr<WorkerProcess> b = worker("", "b");
+  std::unique_ptr<WorkerProcess> c = worker("", "c");
+  std::int64_t committed = 0;
+  for (WorkerProcess* w : {b.get(), c.get()}) {
+    const std::string last = ended_well(*w);
+    ASSERT_EQ(last.rfind("worker: ran ", 0), 0u) << last;
+    committed += std::stoll(last.substr(12));
+  }
+  EXPECT_EQ(committed, 6);
+  expect_applied_each_row_once();
+}
+
+// Cancelled the same way: the chunk in flight commits, the run ends CANCELLED with its rows
+// counted once, and a worker started afterwards finds nothing to do.
+TEST_P(WorkerFailures, CancellingStopsWorkerProcessesAfterTheirChunk) {
+  mm::api::initiate_migration(kCounted, "default");
+  std::unique_ptr<WorkerProcess> a = worker("hold:claim-commit-after:3", "a");
+  EXPECT_EQ(read_until(*a, "held at"), "held at claim-commit-after:3");
+  EXPECT_EQ(mm::api::cancel_migration(kCounted, "default"), MigrationStatus::kCancelling);
+  a->say("");
+  EXPECT_EQ(ended_well(*a), "worker: ran 3 chunks");
+  EXPECT_EQ(ended_well(*worker("", "b")), "worker: ran 0 chunks");
+  const mm::MigrationRecord cancelled = *mm::api::get_record(kCounted, "default");
+  EXPECT_EQ(cancelled.status(), MigrationStatus::kCancelled);
+  EXPECT_EQ(cancelled.rows_done, 75);
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1"), "75");
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 0"), "125");
+  EXPECT_EQ(mm::api::migration_history(kCounted, "default").back().action, "cancelled");
+}
+
 // Four processes of four threads each, standing for four machines, race for 201 one-row
 // chunks: every chunk is committed once, and one of them applies the run.
 TEST_P(WorkerFailures, SixteenWorkersRacingForChunksCommitEachOnce) {
