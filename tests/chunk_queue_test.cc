@@ -40,11 +40,13 @@ class ChunkQueue : public ::testing::TestWithParam<Engine> {
     session->commit();
     return claimed;
   }
-  bool complete(const mm::ClaimedChunk& chunk, const std::string& token, std::int64_t rows) {
+  // The other chunks of its run not done; nullopt when the claim was lost.
+  std::optional<std::int64_t> complete(const mm::ClaimedChunk& chunk, const std::string& token,
+                                       std::int64_t rows) {
     auto session = begin();
-    const bool done = session->complete_chunk(chunk.id, token, rows);
+    const std::optional<std::int64_t> others = session->complete_chunk(chunk.id, token, rows);
     session->commit();
-    return done;
+    return others;
   }
   std::int64_t unfinished() {
     auto session = begin();
@@ -80,6 +82,16 @@ TEST_P(ChunkQueue, ClaimsComeInOrderEachOnceWithTheRunsAttempt) {
   EXPECT_EQ(unfinished(), 3);
 }
 
+// Completing a chunk says how many others of its run are left: the last one sees none.
+TEST_P(ChunkQueue, ACompletionCountsTheRunsOtherOpenChunks) {
+  std::vector<mm::ClaimedChunk> chunks;
+  for (const char* token : {"a", "b", "c"}) chunks.push_back(*claim(token));
+  EXPECT_EQ(complete(chunks[1], "b", 10), 2);
+  EXPECT_EQ(complete(chunks[0], "a", 10), 1);
+  EXPECT_EQ(complete(chunks[2], "c", 10), 0);
+  EXPECT_EQ(unfinished(), 0);
+}
+
 TEST_P(ChunkQueue, OnlyRunningRecordsGiveOutChunks) {
   ASSERT_TRUE(store_->control_run(kInitial, running_.attempt_uuid, mm::MigrationStatus::kRunning,
                                   mm::MigrationStatus::kPausing, {}));
@@ -97,15 +109,15 @@ TEST_P(ChunkQueue, ACompletionCountsOnlyWhileItsClaimHolds) {
   std::optional<mm::ClaimedChunk> again = claim("b", "w2");
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->id, first->id);
-  EXPECT_FALSE(complete(*first, "a", 100));
+  EXPECT_EQ(complete(*first, "a", 100), std::nullopt);
   {
     auto session = begin();
     EXPECT_FALSE(session->extend_claim(first->id, "a", 30s));
     EXPECT_TRUE(session->extend_claim(again->id, "b", 30s));
     session->commit();
   }
-  EXPECT_TRUE(complete(*again, "b", 100));
-  EXPECT_FALSE(complete(*again, "b", 100));  // done once
+  EXPECT_EQ(complete(*again, "b", 100), 2);             // the two others are not done
+  EXPECT_EQ(complete(*again, "b", 100), std::nullopt);  // done once
   EXPECT_EQ(unfinished(), 2);
   EXPECT_EQ(dbs_.scalar("default",
                         "SELECT rows_done || ' ' || claimed_by FROM "
@@ -158,7 +170,7 @@ TEST_P(ChunkQueue, ReplacingDropsTheOldChunksClaimsIncluded) {
     session->replace_chunks(kInitial, {{}});  // one chunk: every row
     session->commit();
   }
-  EXPECT_FALSE(complete(*old, "a", 100));
+  EXPECT_EQ(complete(*old, "a", 100), std::nullopt);
   EXPECT_EQ(unfinished(), 1);
   std::optional<mm::ClaimedChunk> whole = claim("b");
   ASSERT_TRUE(whole.has_value());

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <functional>
 #include <future>
 #include <pqxx/pqxx>
 
@@ -45,6 +46,17 @@ std::string ended_well(WorkerProcess& worker) {
   return last;
 }
 
+// The chunks the workers committed, all of which must end well.
+std::int64_t chunks_run_by(const std::vector<std::unique_ptr<WorkerProcess>>& workers) {
+  std::int64_t committed = 0;
+  for (const auto& w : workers) {
+    const std::string last = ended_well(*w);
+    if (!last.starts_with("worker: ran ")) return -1;
+    committed += std::stoll(last.substr(12));
+  }
+  return committed;
+}
+
 class WorkerFailures : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
@@ -76,6 +88,48 @@ class WorkerFailures : public ::testing::TestWithParam<Engine> {
     }
     return worker.get();
   }
+  // A worker process "a" that stops at kill point `point`, killed there.
+  void kill_worker_at(const std::string& point) {
+    std::unique_ptr<WorkerProcess> a = worker(point, "a");
+    EXPECT_EQ(read_until(*a, "stopped at"), "stopped at " + point);
+    a->signal(SIGKILL);
+    a->wait();
+  }
+  // Worker process "a", stopped (SIGSTOP) at kill point `point` of its third chunk while
+  // another worker runs the other seven; continued, it commits nothing more.
+  void stop_a_worker_while_another_finishes(const std::string& point) {
+    mm::api::initiate_migration(kCounted, "default");
+    std::unique_ptr<WorkerProcess> a = worker("hold:" + point, "a");
+    EXPECT_EQ(read_until(*a, "held at"), "held at " + point);
+    a->signal(SIGSTOP);
+    EXPECT_EQ(finish_in_this_process(), 7);
+    expect_applied_each_row_once();
+    a->signal(SIGCONT);
+    a->say("");
+    EXPECT_EQ(ended_well(*a), "worker: ran 2 chunks");
+    expect_applied_each_row_once();
+  }
+  // The worker that committed the chunk ending at key `upto`.
+  std::string claimant_of(const std::string& upto) {
+    return dbs_.scalar(
+        "default", "SELECT claimed_by FROM massmigration_chunk WHERE upto_key = '" + upto + "'");
+  }
+  // Asked to pause or cancel (`stop`) while worker process "a" holds its third chunk's claim:
+  // that chunk commits, and the worker exits, its run stopped after 75 rows.
+  void stop_while_a_worker_holds_a_claim(const std::function<MigrationStatus()>& stop,
+                                         MigrationStatus stopping, MigrationStatus stopped) {
+    mm::api::initiate_migration(kCounted, "default");
+    std::unique_ptr<WorkerProcess> a = worker("hold:claim-commit-after:3", "a");
+    EXPECT_EQ(read_until(*a, "held at"), "held at claim-commit-after:3");
+    EXPECT_EQ(stop(), stopping);
+    a->say("");
+    EXPECT_EQ(ended_well(*a), "worker: ran 3 chunks");
+    const mm::MigrationRecord record = *mm::api::get_record(kCounted, "default");
+    EXPECT_EQ(record.status(), stopped);
+    EXPECT_EQ(record.rows_done, 75);
+    EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1"), "75");
+    EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 0"), "125");
+  }
   void expect_applied_each_row_once(const char* key = kCounted) {
     EXPECT_EQ(mm::api::get_record(key, "default")->status(), MigrationStatus::kApplied);
     EXPECT_EQ(mm::test::expect_counted_once_as_recorded(dbs_, key), 200);
@@ -88,51 +142,27 @@ class WorkerFailures : public ::testing::TestWithParam<Engine> {
 // is claimed again once its lease is over.
 TEST_P(WorkerFailures, AWorkerKilledBeforeItsCommitLosesItsChunkToAnother) {
   mm::api::initiate_migration(kCounted, "default");
-  std::unique_ptr<WorkerProcess> a = worker("chunk-commit-before:3", "a");
-  EXPECT_EQ(read_until(*a, "stopped at"), "stopped at chunk-commit-before:3");
-  a->signal(SIGKILL);
-  a->wait();
+  kill_worker_at("chunk-commit-before:3");
   EXPECT_EQ(finish_in_this_process(), 7);
   expect_applied_each_row_once();
-  EXPECT_EQ(dbs_.scalar("default",
-                        "SELECT claimed_by FROM massmigration_chunk WHERE "
-                        "upto_key = '75'"),
-            "b");
+  EXPECT_EQ(claimant_of("75"), "b");
 }
 
 // Killed just after its third chunk committed: that chunk stays done, and is not run again.
 TEST_P(WorkerFailures, AWorkerKilledAfterItsCommitKeepsItsChunk) {
   mm::api::initiate_migration(kCounted, "default");
-  std::unique_ptr<WorkerProcess> a = worker("chunk-commit-after:3", "a");
-  EXPECT_EQ(read_until(*a, "stopped at"), "stopped at chunk-commit-after:3");
-  a->signal(SIGKILL);
-  a->wait();
+  kill_worker_at("chunk-commit-after:3");
   EXPECT_EQ(finish_in_this_process(), 6);
   expect_applied_each_row_once();
-  EXPECT_EQ(dbs_.scalar("default",
-                        "SELECT claimed_by FROM massmigration_chunk WHERE "
-                        "upto_key = '75'"),
-            "a");
+  EXPECT_EQ(claimant_of("75"), "a");
 }
 
 // Stopped (SIGSTOP) with a chunk claimed, past its lease: another worker claims the chunk and
 // runs the rest. Continued, the stale worker runs its chunk and commits nothing: its claim is
 // gone.
 TEST_P(WorkerFailures, AWorkerStoppedPastItsLeaseCommitsNothingWhenItWakes) {
-  mm::api::initiate_migration(kCounted, "default");
-  std::unique_ptr<WorkerProcess> a = worker("hold:claim-commit-after:3", "a");
-  EXPECT_EQ(read_until(*a, "held at"), "held at claim-commit-after:3");
-  a->signal(SIGSTOP);
-  EXPECT_EQ(finish_in_this_process(), 7);
-  expect_applied_each_row_once();
-  a->signal(SIGCONT);
-  a->say("");
-  EXPECT_EQ(ended_well(*a), "worker: ran 2 chunks");
-  expect_applied_each_row_once();
-  EXPECT_EQ(dbs_.scalar("default",
-                        "SELECT claimed_by FROM massmigration_chunk WHERE "
-                        "upto_key = '75'"),
-            "b");
+  stop_a_worker_while_another_finishes("claim-commit-after:3");
+  EXPECT_EQ(claimant_of("75"), "b");
 }
 
 // SIGTERM: the worker commits the chunk it is in, claims no other and exits 0; the run goes on
@@ -156,46 +186,22 @@ TEST_P(WorkerFailures, SigtermStopsAWorkerAfterItsChunk) {
 // whose commit records PAUSED, claims no other and exits. Resumed, two other processes finish
 // the run.
 TEST_P(WorkerFailures, PausingStopsWorkerProcessesAfterTheirChunkAndOthersFinishTheResumedRun) {
-  mm::api::initiate_migration(kCounted, "default");
-  std::unique_ptr<WorkerProcess> a = worker("hold:claim-commit-after:3", "a");
-  EXPECT_EQ(read_until(*a, "held at"), "held at claim-commit-after:3");
-  EXPECT_EQ(mm::api::pause_migration(kCounted, "default"), MigrationStatus::kPausing);
-  a->say("");
-  EXPECT_EQ(ended_well(*a), "worker: ran 3 chunks");
-  const mm::MigrationRecord paused = *mm::api::get_record(kCounted, "default");
-  EXPECT_EQ(paused.status(), MigrationStatus::kPaused);
-  EXPECT_EQ(paused.rows_done, 75);
-  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1"), "75");
-  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 0"), "125");
-
+  stop_while_a_worker_holds_a_claim([] { return mm::api::pause_migration(kCounted, "default"); },
+                                    MigrationStatus::kPausing, MigrationStatus::kPaused);
   mm::api::resume_migration(kCounted, "default");
-  std::unique_ptr<WorkerProcess> b = worker("", "b");
-  std::unique_ptr<WorkerProcess> c = worker("", "c");
-  std::int64_t committed = 0;
-  for (WorkerProcess* w : {b.get(), c.get()}) {
-    const std::string last = ended_well(*w);
-    ASSERT_EQ(last.rfind("worker: ran ", 0), 0u) << last;
-    committed += std::stoll(last.substr(12));
-  }
-  EXPECT_EQ(committed, 6);
+  std::vector<std::unique_ptr<WorkerProcess>> others;
+  for (const char* name : {"b", "c"}) others.push_back(worker("", name));
+  EXPECT_EQ(chunks_run_by(others), 6);
   expect_applied_each_row_once();
 }
 
 // Cancelled the same way: the chunk in flight commits, the run ends CANCELLED with its rows
 // counted once, and a worker started afterwards finds nothing to do.
 TEST_P(WorkerFailures, CancellingStopsWorkerProcessesAfterTheirChunk) {
-  mm::api::initiate_migration(kCounted, "default");
-  std::unique_ptr<WorkerProcess> a = worker("hold:claim-commit-after:3", "a");
-  EXPECT_EQ(read_until(*a, "held at"), "held at claim-commit-after:3");
-  EXPECT_EQ(mm::api::cancel_migration(kCounted, "default"), MigrationStatus::kCancelling);
-  a->say("");
-  EXPECT_EQ(ended_well(*a), "worker: ran 3 chunks");
+  stop_while_a_worker_holds_a_claim([] { return mm::api::cancel_migration(kCounted, "default"); },
+                                    MigrationStatus::kCancelling, MigrationStatus::kCancelled);
   EXPECT_EQ(ended_well(*worker("", "b")), "worker: ran 0 chunks");
-  const mm::MigrationRecord cancelled = *mm::api::get_record(kCounted, "default");
-  EXPECT_EQ(cancelled.status(), MigrationStatus::kCancelled);
-  EXPECT_EQ(cancelled.rows_done, 75);
-  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1"), "75");
-  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 0"), "125");
+  EXPECT_EQ(mm::api::get_record(kCounted, "default")->status(), MigrationStatus::kCancelled);
   EXPECT_EQ(mm::api::migration_history(kCounted, "default").back().action, "cancelled");
 }
 
@@ -207,13 +213,7 @@ TEST_P(WorkerFailures, SixteenWorkersRacingForChunksCommitEachOnce) {
   for (const char* name : {"machine-1", "machine-2", "machine-3", "machine-4"}) {
     workers.push_back(worker("", name, {"--concurrency", "4"}));
   }
-  std::int64_t committed = 0;
-  for (auto& w : workers) {
-    const std::string last = ended_well(*w);
-    ASSERT_EQ(last.rfind("worker: ran ", 0), 0u) << last;
-    committed += std::stoll(last.substr(12));
-  }
-  EXPECT_EQ(committed, 201);
+  EXPECT_EQ(chunks_run_by(workers), 201);
   expect_applied_each_row_once(kSingly);
   // Each chunk names the machine that committed it (how many each got is up to the race).
   EXPECT_EQ(dbs_.scalar("default",
@@ -231,16 +231,8 @@ class WorkerFailuresInTransaction : public WorkerFailures {};
 // The server ends the stopped worker's session once it has been idle in its transaction for a
 // lease, so that its locks go; continued, its commit fails and it goes on with nothing left.
 TEST_P(WorkerFailuresInTransaction, AWorkerStoppedInsideItsTransactionDoesNotBlockTheOthers) {
-  mm::api::initiate_migration(kCounted, "default");
-  std::unique_ptr<WorkerProcess> a = worker("hold:chunk-commit-before:3", "a");
-  EXPECT_EQ(read_until(*a, "held at"), "held at chunk-commit-before:3");
-  a->signal(SIGSTOP);
-  EXPECT_EQ(finish_in_this_process(), 7);
-  expect_applied_each_row_once();
-  a->signal(SIGCONT);
-  a->say("");
-  EXPECT_EQ(ended_well(*a), "worker: ran 2 chunks");
-  expect_applied_each_row_once();
+  stop_a_worker_while_another_finishes("chunk-commit-before:3");
+  EXPECT_EQ(claimant_of("75"), "b");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, WorkerFailuresInTransaction, ::testing::Values(Engine::kPostgres),

@@ -159,6 +159,26 @@ TEST_P(Workers, LaunchingQueuesTheRecordWithItsChunksAndRunsNothing) {
   EXPECT_THROW(mm::api::initiate_migration(kCounted, "default"), mm::MigrationAlreadyStarted);
 }
 
+// A filtered selection is split by its own rows, and counted as the split found them: its
+// full chunks' rows and the last one's.
+TEST_P(Workers, AFilteredSelectionIsSplitAndCountedByItsRows) {
+  constexpr char kEveryThird[] = "map:0009_counted_every_third";
+  mm::api::initiate_migration(kEveryThird, "default");
+  EXPECT_EQ(record(kEveryThird).rows_total, 66);
+  EXPECT_EQ(dbs_.scalar("default",
+                        "SELECT coalesce(after_key, '-') || '..' || coalesce(upto_key, '-') FROM "
+                        "massmigration_chunk ORDER BY id DESC"),
+            "150..-");  // the 50th row divisible by three
+  EXPECT_EQ(chunks("count(*)"), "3");
+  EXPECT_EQ(mm::api::run_worker({.once = true}), 3);
+  const mm::MigrationRecord applied = record(kEveryThird);
+  EXPECT_EQ(applied.status(), MigrationStatus::kApplied);
+  EXPECT_EQ(applied.rows_done, 66);
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1 AND id % 3 = 0"),
+            "66");
+  EXPECT_EQ(dbs_.scalar("default", "SELECT sum(times) FROM counted"), "66");
+}
+
 TEST_P(Workers, AWorkerRunsEveryChunkOnceAndTheLastOneAppliesTheRun) {
   mm::api::initiate_migration(kCounted, "default");
   EXPECT_EQ(mm::api::run_worker({.once = true, .name = "worker-1"}), 9);

@@ -147,10 +147,12 @@ class RunSession : public SqlSession {
   // Concurrent claims never get the same chunk while its claim lives.
   virtual std::optional<ClaimedChunk> claim_chunk(std::string_view worker, std::string_view claim,
                                                   std::chrono::milliseconds lease);
-  // While `claim` still holds chunk `id`: marks it done with `rows` rows and true, else false
-  // (its lease ran out and another worker claimed it, or the run was started afresh). The
-  // chunk row stays locked until this transaction ends.
-  virtual bool complete_chunk(std::int64_t id, std::string_view claim, std::int64_t rows);
+  // While `claim` still holds chunk `id`: marks it done with `rows` rows and returns how many
+  // other chunks of its run are not done, as a statement starting now sees them; nullopt when
+  // the claim was lost (its lease ran out and another worker claimed it, or the run was started
+  // afresh). The chunk row stays locked until this transaction ends.
+  virtual std::optional<std::int64_t> complete_chunk(std::int64_t id, std::string_view claim,
+                                                     std::int64_t rows);
   // While `claim` still holds chunk `id`: gives it up for another claim, at once, or with an
   // `error` counted as a failure, half a second per failure so far from now; returns its
   // failures so far in the attempt of the run it was claimed for (a resumed run's chunks try

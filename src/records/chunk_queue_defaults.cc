@@ -24,7 +24,10 @@ std::optional<ClaimedChunk> RunSession::claim_chunk(std::string_view, std::strin
   no_chunk_queue();
 }
 
-bool RunSession::complete_chunk(std::int64_t, std::string_view, std::int64_t) { no_chunk_queue(); }
+std::optional<std::int64_t> RunSession::complete_chunk(std::int64_t, std::string_view,
+                                                       std::int64_t) {
+  no_chunk_queue();
+}
 
 std::optional<int> RunSession::release_chunk(std::int64_t, std::string_view,
                                              const std::optional<std::string>&) {

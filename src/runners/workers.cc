@@ -27,19 +27,34 @@ const MapperMigration& as_mapper(const Migration& migration) {
   return static_cast<const MapperMigration&>(migration);
 }
 
-// Ranges of plan.chunk_size rows, in key order; the last one open, for rows added later.
-std::vector<ChunkRange> mapper_chunks(RunSession& session, const MapperPlan& plan) {
+struct MapperChunks {
+  std::vector<ChunkRange> ranges;
+  std::int64_t rows = 0;
+};
+
+// Ranges of plan.chunk_size rows, in key order; the last one open, for rows added later. The
+// rows are counted as the split finds them, the full chunks' and the last one's, rather than
+// all over again.
+MapperChunks mapper_chunks(RunSession& session, const MapperPlan& plan) {
   const std::vector<SqlRow> bounds =
       session.query(chunk_bounds_sql(plan.query, plan.chunk_size), plan.query.filter_params);
-  std::vector<ChunkRange> ranges;
+  MapperChunks chunks;
   std::optional<std::string> after;
   for (const SqlRow& row : bounds) {
     std::string upto = sql_value_text(row.at(0));
-    ranges.push_back({.after = after, .upto = upto});
+    chunks.ranges.push_back({.after = after, .upto = upto});
     after = std::move(upto);
   }
-  ranges.push_back({.after = after});
-  return ranges;
+  chunks.ranges.push_back({.after = after});
+  // Fewer than a chunk's rows are left after the last bound; ORDER BY and LIMIT keep the count
+  // to the key's index.
+  const ChunkQuery last = range_query(plan, chunk_select(plan.query, {}), chunks.ranges.back());
+  const std::vector<SqlRow> tail = session.query(
+      strings::cat("SELECT count(*) FROM (", last.sql, " LIMIT ", plan.chunk_size, ") AS mm_tail"),
+      last.params);
+  chunks.rows = static_cast<std::int64_t>(bounds.size()) * plan.chunk_size +
+                std::get<std::int64_t>(tail.at(0).at(0));
+  return chunks;
 }
 
 // The chunk's work in `session`; returns the rows it processed. Throws what the work throws,
@@ -80,14 +95,16 @@ std::int64_t run_work(const Migration& migration, const ClaimedChunk& chunk,
   return static_cast<std::int64_t>(rows.size());
 }
 
-void record_run_event(AliasDatabase& database, const ClaimedChunk& chunk, const std::string& worker,
-                      std::string action, std::string detail) {
-  record_cache().invalidate(database.alias(), chunk.key);
-  record_event(database.store(), {.key = chunk.key,
+// After a write to the record: guards of this process read it afresh, and the trail says it.
+void record_run_event(AliasDatabase& database, const MigrationKey& key,
+                      const std::string& attempt_uuid, const std::string& actor, std::string action,
+                      std::string detail) {
+  record_cache().invalidate(database.alias(), key);
+  record_event(database.store(), {.key = key,
                                   .alias = database.alias(),
-                                  .attempt_uuid = chunk.attempt_uuid,
+                                  .attempt_uuid = attempt_uuid,
                                   .action = std::move(action),
-                                  .actor = worker,
+                                  .actor = actor,
                                   .detail = std::move(detail)});
 }
 
@@ -119,12 +136,16 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
   // trusted with them.
   session->end_if_idle_for(lease);
   const std::int64_t rows = run_work(migration, chunk, database.alias(), *session);
-  if (!session->complete_chunk(chunk.id, chunk.claim, rows)) return ChunkEnd::kClaimLost;
-  // Workers runs keep no checkpoint: their chunks say what is done.
+  // Workers runs keep no checkpoint: their chunks say what is done. The record row is locked
+  // by this transaction from here, so the chunks that other workers committed before are
+  // all seen by what follows, and at most one worker sees no other chunk open.
   const std::optional<RecordedChunk> recorded = advance_progress(
       *session, chunk.key, chunk.attempt_uuid, rows,
       [](const std::optional<std::string>& current) { return current.value_or(""); });
   if (!recorded) return ChunkEnd::kRunStopped;
+  const std::optional<std::int64_t> others_open =
+      session->complete_chunk(chunk.id, chunk.claim, rows);
+  if (!others_open) return ChunkEnd::kClaimLost;  // rolls the progress back with the work
   MigrationProgress progress{.key = chunk.key,
                              .alias = database.alias(),
                              .rows_done = recorded->rows_done,
@@ -133,19 +154,19 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
                              .finished = recorded->status != MigrationStatus::kRunning};
   if (recorded->status != MigrationStatus::kRunning) {
     session->commit();
-    record_run_event(database, chunk, worker,
+    record_run_event(database, chunk.key, chunk.attempt_uuid, worker,
                      recorded->status == MigrationStatus::kPaused ? "paused" : "cancelled",
                      "after a chunk");
     report_progress(progress);
     return ChunkEnd::kCommitted;
   }
-  if (session->unfinished_chunks(chunk.key) > 0) {
+  if (*others_open > 0) {
     session->commit();
     report_progress(progress);
     return ChunkEnd::kCommitted;
   }
-  // The last open chunk. The record row is locked by this transaction since advance_progress,
-  // so what another connection reads of it is what it held just before.
+  // The last open chunk. What another connection reads of the record row, locked by this
+  // transaction, is what it held just before.
   std::optional<MigrationRecord> before = database.store().get(chunk.key);
   if (!before || before->attempt_uuid != chunk.attempt_uuid) return ChunkEnd::kRunStopped;
   MigrationRecord applied = *before;
@@ -157,7 +178,8 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
   // Guards trust APPLIED at once: it must not be lost to a crash.
   session->make_durable();
   session->commit();
-  record_run_event(database, chunk, worker, "finish", strings::cat(applied.rows_done, " rows"));
+  record_run_event(database, chunk.key, chunk.attempt_uuid, worker, "finish",
+                   strings::cat(applied.rows_done, " rows"));
   progress.finished = true;
   report_progress(progress);
   return ChunkEnd::kCommitted;
@@ -187,7 +209,7 @@ void count_failure(AliasDatabase& database, const ClaimedChunk& chunk, const std
   errored.has_error = true;
   errored.last_error = error;
   if (fail_record(database.store(), errored)) {
-    record_run_event(database, chunk, worker, "fail",
+    record_run_event(database, chunk.key, chunk.attempt_uuid, worker, "fail",
                      strings::cat(error, " (its chunk failed ", *failures, " times)"));
   }
 }
@@ -228,9 +250,9 @@ void enqueue_run(const Installation& installation, AliasDatabase& database,
   if (migration.type() == MigrationType::kMapper) {
     const MapperPlan plan =
         plan_mapper(as_mapper(migration), database.alias(), migration.backend_params());
-    running.rows_total = std::get<std::int64_t>(
-        session->query(count_sql(plan.query), plan.query.filter_params).at(0).at(0));
-    ranges = mapper_chunks(*session, plan);
+    MapperChunks chunks = mapper_chunks(*session, plan);
+    running.rows_total = chunks.rows;
+    ranges = std::move(chunks.ranges);
   }
   if (!session->insert_record_if_absent(running)) {
     session.reset();
@@ -241,14 +263,8 @@ void enqueue_run(const Installation& installation, AliasDatabase& database,
   }
   session->replace_chunks(running.key, ranges);
   session->commit();
-  record_cache().invalidate(database.alias(), running.key);
-  record_event(database.store(),
-               {.key = running.key,
-                .alias = database.alias(),
-                .attempt_uuid = running.attempt_uuid,
-                .action = "launch",
-                .actor = running.owner,
-                .detail = strings::cat("queued as ", ranges.size(), " chunks for workers")});
+  record_run_event(database, running.key, running.attempt_uuid, running.owner, "launch",
+                   strings::cat("queued as ", ranges.size(), " chunks for workers"));
 }
 
 bool is_queued_run(AliasDatabase& database, const MigrationKey& key) {
@@ -264,14 +280,8 @@ void requeue_resumed_run(AliasDatabase& database, const MigrationRecord& resumed
   applied.applied_at = now_timestamp();
   if (!finish_record(*session, applied)) return;  // stopped or replaced meanwhile
   session->commit();
-  record_cache().invalidate(database.alias(), resumed.key);
-  record_event(database.store(),
-               {.key = resumed.key,
-                .alias = database.alias(),
-                .attempt_uuid = resumed.attempt_uuid,
-                .action = "finish",
-                .actor = resumed.owner,
-                .detail = strings::cat(resumed.rows_done, " rows (every chunk was done)")});
+  record_run_event(database, resumed.key, resumed.attempt_uuid, resumed.owner, "finish",
+                   strings::cat(resumed.rows_done, " rows (every chunk was done)"));
 }
 
 ChunkOutcome work_one_chunk(const Installation& installation, AliasDatabase& database,

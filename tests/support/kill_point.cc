@@ -151,7 +151,8 @@ class StoppingSession : public RunSession {
     claimed_ = claimed.has_value();
     return claimed;
   }
-  bool complete_chunk(std::int64_t id, std::string_view claim, std::int64_t rows) override {
+  std::optional<std::int64_t> complete_chunk(std::int64_t id, std::string_view claim,
+                                             std::int64_t rows) override {
     chunk_ = true;
     return real_->complete_chunk(id, claim, rows);
   }

@@ -51,9 +51,18 @@ class CountedSingly : public Counted {
   mm::BackendParams backend_params() const override { return {{"chunk_size", "1"}}; }
 };
 
+// Rows with a key divisible by three: 66 of counted's 200, in two full chunks and 16 rows.
+class CountedEveryThird : public Counted {
+ public:
+  mm::MapperQuery query(const std::string&) const override {
+    return {.table = "counted", .filter = "id % 3 = $1", .filter_params = {std::int64_t{0}}};
+  }
+};
+
 }  // namespace
 
 MASSMIGRATION_REGISTER(Resumable, "map", "0001_resumable");
 MASSMIGRATION_REGISTER(Counted, "map", "0002_counted");
 MASSMIGRATION_REGISTER(CountedInParallel, "map", "0003_counted_parallel");
 MASSMIGRATION_REGISTER(CountedSingly, "map", "0004_counted_singly");
+MASSMIGRATION_REGISTER(CountedEveryThird, "map", "0009_counted_every_third");

@@ -46,9 +46,12 @@ const char* const kClaimChunk =
     "FROM next WHERE c.id = next.id "
     "RETURNING c.id, c.key, c.after_key, c.upto_key, "
     "CASE WHEN c.failed_attempt = c.attempt THEN c.failures ELSE 0 END, c.attempt";
+// The count sees the table as the statement found it, this chunk not yet done.
 const char* const kCompleteChunk =
-    "UPDATE massmigration_chunk SET done = TRUE, rows_done = $3::bigint "
-    "WHERE id = $1::bigint AND claim = $2 AND NOT done";
+    "WITH completed AS (UPDATE massmigration_chunk SET done = TRUE, rows_done = $3::bigint "
+    "WHERE id = $1::bigint AND claim = $2 AND NOT done RETURNING key) "
+    "SELECT (SELECT count(*) FROM massmigration_chunk c WHERE c.key = completed.key AND NOT "
+    "c.done AND c.id <> $1::bigint) FROM completed";
 // A failed chunk waits half a second per failure before it is claimed again, so that the
 // other chunks go first.
 const char* const kReleaseChunk =

@@ -191,11 +191,14 @@ class PostgresSession : public RunSession {
     });
   }
 
-  bool complete_chunk(std::int64_t id, std::string_view claim, std::int64_t rows) override {
+  std::optional<std::int64_t> complete_chunk(std::int64_t id, std::string_view claim,
+                                             std::int64_t rows) override {
     wait_for_sent();
-    return guarded("recording a chunk done", [&] {
-      return run(kCompleteChunk, std::array<SqlValue, 3>{id, std::string(claim), rows})
-                 .affected_rows() == 1;
+    return guarded("recording a chunk done", [&]() -> std::optional<std::int64_t> {
+      const pqxx::result others =
+          run(kCompleteChunk, std::array<SqlValue, 3>{id, std::string(claim), rows});
+      if (others.empty()) return std::nullopt;
+      return others[0][0].as<std::int64_t>();
     });
   }
 

@@ -44,6 +44,9 @@ constexpr const char* kReleaseChunk =
 constexpr const char* kExtendClaim =
     "UPDATE massmigration_chunk SET lease_until = " MASSMIGRATION_SQLITE_LEASE_END(
         "?3") " WHERE id = ?1 AND claim = ?2 AND done = 0";
+constexpr const char* kOtherUnfinishedChunks =
+    "SELECT count(*) FROM massmigration_chunk WHERE done = 0 AND key = (SELECT key FROM "
+    "massmigration_chunk WHERE id = ?1)";
 constexpr const char* kUnfinishedChunks =
     "SELECT count(*) FROM massmigration_chunk WHERE key = ?1 AND done = 0";
 constexpr const char* kCountChunks =
@@ -119,11 +122,15 @@ std::optional<ClaimedChunk> claim_chunk(Connection& connection, std::string_view
   return claimed;
 }
 
-bool complete_chunk(Connection& connection, std::int64_t id, std::string_view claim,
-                    std::int64_t rows) {
+std::optional<std::int64_t> complete_chunk(Connection& connection, std::int64_t id,
+                                           std::string_view claim, std::int64_t rows) {
   Statement statement = connection.statement(kCompleteChunk);
   statement.bind(1, id).bind(2, claim).bind(3, rows).step();
-  return connection.changes() == 1;
+  if (connection.changes() != 1) return std::nullopt;
+  Statement others = connection.statement(kOtherUnfinishedChunks);
+  others.bind(1, id);
+  others.step();
+  return others.integer(0);
 }
 
 std::optional<int> release_chunk(Connection& connection, std::int64_t id, std::string_view claim,

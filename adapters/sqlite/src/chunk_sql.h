@@ -20,8 +20,8 @@ void replace_chunks(Connection& connection, const MigrationKey& key,
                     const std::vector<ChunkRange>& ranges);
 std::optional<ClaimedChunk> claim_chunk(Connection& connection, std::string_view worker,
                                         std::string_view claim, std::chrono::milliseconds lease);
-bool complete_chunk(Connection& connection, std::int64_t id, std::string_view claim,
-                    std::int64_t rows);
+std::optional<std::int64_t> complete_chunk(Connection& connection, std::int64_t id,
+                                           std::string_view claim, std::int64_t rows);
 std::optional<int> release_chunk(Connection& connection, std::int64_t id, std::string_view claim,
                                  const std::optional<std::string>& error);
 bool extend_claim(Connection& connection, std::int64_t id, std::string_view claim,

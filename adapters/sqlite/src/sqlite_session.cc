@@ -133,7 +133,8 @@ class SqliteSession : public RunSession {
                    [&] { return internal::claim_chunk(*connection_, worker, claim, lease); });
   }
 
-  bool complete_chunk(std::int64_t id, std::string_view claim, std::int64_t rows) override {
+  std::optional<std::int64_t> complete_chunk(std::int64_t id, std::string_view claim,
+                                             std::int64_t rows) override {
     return guarded("recording a chunk done",
                    [&] { return internal::complete_chunk(*connection_, id, claim, rows); });
   }
