@@ -165,8 +165,8 @@ TEST_P(WorkerFailures, AWorkerStoppedPastItsLeaseCommitsNothingWhenItWakes) {
   EXPECT_EQ(claimant_of("75"), "b");
 }
 
-// SIGTERM: the worker commits the chunk it is in, claims no other and exits 0; the run goes on
-// with the other workers.
+// SIGTERM: the worker commits the chunk it is in, claims no other (gives back the one it
+// claimed with that commit) and exits 0; the run goes on with the other workers.
 TEST_P(WorkerFailures, SigtermStopsAWorkerAfterItsChunk) {
   mm::api::initiate_migration(kCounted, "default");
   std::unique_ptr<WorkerProcess> a = worker("hold:chunk-commit-before:3", "a");
@@ -175,6 +175,11 @@ TEST_P(WorkerFailures, SigtermStopsAWorkerAfterItsChunk) {
   read_until(*a, ": terminated: ");  // the worker's loop has been told
   a->say("");
   EXPECT_EQ(ended_well(*a), "worker: ran 3 chunks (stopped as asked)");
+  // It gave back the chunk it claimed with its last commit: nobody waits out that lease.
+  EXPECT_EQ(dbs_.scalar("default",
+                        "SELECT count(*) FROM massmigration_chunk WHERE claim IS NOT NULL AND "
+                        "NOT done"),
+            "0");
   const mm::MigrationRecord running = *mm::api::get_record(kCounted, "default");
   EXPECT_EQ(running.status(), MigrationStatus::kRunning);
   EXPECT_EQ(running.rows_done, 75);

@@ -345,36 +345,38 @@ TEST_P(WorkersInFlight, CancellingARunStopsItAfterItsChunkInFlight) {
   EXPECT_THROW(mm::api::resume_migration(kPoisoned, "default"), mm::ActionNotAllowed);
 }
 
-// Between two chunks of a live worker, a pause holds back the next claim and the worker stops
-// the run; resumed, it goes on from there.
-TEST_P(Workers, PausingBetweenChunksStopsTheRunWhereItIs) {
+// Between two chunks of a live worker, which claimed its next chunk with the commit of the one
+// before, a pause holds back every other claim: that chunk runs, and its commit stops the run.
+// Resumed, the run goes on from there.
+TEST_P(Workers, PausingBetweenChunksStopsTheRunAfterTheChunkClaimed) {
   std::promise<void> release = hold_after_chunk(2);
   mm::api::initiate_migration(kCounted, "default");
   std::future<std::int64_t> worker = start_worker("worker-1");
   ASSERT_TRUE(entered());
+  EXPECT_EQ(chunks("count(*) FILTER (WHERE NOT done AND claim IS NOT NULL)"), "1");
   EXPECT_EQ(mm::api::pause_migration(kCounted, "default"), MigrationStatus::kPausing);
   release.set_value();
-  EXPECT_EQ(chunks_run(worker), 2);
+  EXPECT_EQ(chunks_run(worker), 3);
   EXPECT_EQ(record().status(), MigrationStatus::kPaused);
-  EXPECT_EQ(record().rows_done, 50);
-  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1"), "50");
+  EXPECT_EQ(record().rows_done, 75);
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1"), "75");
   mm::api::resume_migration(kCounted, "default");
   worker = start_worker();
-  EXPECT_EQ(chunks_run(worker), 7);
+  EXPECT_EQ(chunks_run(worker), 6);
   EXPECT_EQ(record().status(), MigrationStatus::kApplied);
   EXPECT_EQ(mm::test::expect_counted_once_as_recorded(dbs_, kCounted), 200);
 }
 
-TEST_P(Workers, CancellingBetweenChunksStopsTheRunWhereItIs) {
+TEST_P(Workers, CancellingBetweenChunksStopsTheRunAfterTheChunkClaimed) {
   std::promise<void> release = hold_after_chunk(2);
   mm::api::initiate_migration(kCounted, "default");
   std::future<std::int64_t> worker = start_worker();
   ASSERT_TRUE(entered());
   EXPECT_EQ(mm::api::cancel_migration(kCounted, "default"), MigrationStatus::kCancelling);
   release.set_value();
-  EXPECT_EQ(chunks_run(worker), 2);
+  EXPECT_EQ(chunks_run(worker), 3);
   EXPECT_EQ(record().status(), MigrationStatus::kCancelled);
-  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1"), "50");
+  EXPECT_EQ(dbs_.scalar("default", "SELECT count(*) FROM counted WHERE times = 1"), "75");
 }
 
 // A run asked to stop while no worker holds a chunk of it has no commit coming that would

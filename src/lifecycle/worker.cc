@@ -55,13 +55,16 @@ std::int64_t run_worker(const WorkerOptions& options) {
     bool failed = false;
     for (internal::AliasDatabase* database : databases) {
       try {
+        std::optional<ClaimedChunk> next;  // claimed by the chunk before
         while (!internal::local_stop_requested()) {
           const internal::ChunkOutcome outcome =
-              internal::work_one_chunk(*installation, *database, name);
+              internal::work_one_chunk(*installation, *database, name, next);
           if (outcome == internal::ChunkOutcome::kNoneToClaim) break;
           worked = true;
           if (outcome == internal::ChunkOutcome::kCommitted) ++chunks;
         }
+        // Asked to stop with a chunk claimed: the other workers need not wait out its lease.
+        if (next) internal::give_back(*database, *next);
       } catch (const std::exception& e) {
         failed = true;
         log(LogLevel::kWarning, strings::cat("worker ", name, ": database ", database->alias(),

@@ -5,6 +5,7 @@
 #include "runners/workers.h"
 
 #include <iterator>
+#include <utility>
 
 #include "exception_text.h"
 #include "massmigration/errors.h"
@@ -14,6 +15,7 @@
 #include "records/audit.h"
 #include "records/transitions.h"
 #include "runners/heartbeat.h"
+#include "runners/local_stop.h"
 #include "runners/mapper_checkpoint.h"
 #include "runners/mapper_sql.h"
 #include "runners/progress_internal.h"
@@ -116,9 +118,11 @@ enum class ChunkEnd {
 };
 
 // Runs the claimed chunk in one transaction and commits it with its done mark and the run's
-// progress, and APPLIED when it was the run's last open chunk.
+// progress, and APPLIED when it was the run's last open chunk. While the run goes on, the same
+// transaction claims the worker's next chunk into `next`, rather than one of its own.
 ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const ClaimedChunk& chunk,
-                     const std::string& worker, std::chrono::milliseconds lease) {
+                     const std::string& worker, std::chrono::milliseconds lease,
+                     std::optional<ClaimedChunk>& next) {
   // While the work runs, its claim and its run's record show it alive, from sessions of their
   // own: the chunk's row is not locked before complete_chunk, so neither waits for the work.
   Heartbeat heartbeat(
@@ -161,7 +165,10 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
     return ChunkEnd::kCommitted;
   }
   if (*others_open > 0) {
+    std::optional<ClaimedChunk> claimed;
+    if (!local_stop_requested()) claimed = session->claim_chunk(worker, new_attempt_uuid(), lease);
     session->commit();
+    next = std::move(claimed);
     report_progress(progress);
     return ChunkEnd::kCommitted;
   }
@@ -183,13 +190,6 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
   progress.finished = true;
   report_progress(progress);
   return ChunkEnd::kCommitted;
-}
-
-// Gives the chunk of a stopped run back to the queue, for when the run is resumed.
-void give_back(AliasDatabase& database, const ClaimedChunk& chunk) {
-  std::unique_ptr<RunSession> session = database.begin_chunk_session();
-  session->release_chunk(chunk.id, chunk.claim, std::nullopt);
-  session->commit();
 }
 
 // The chunk failed: it goes back to the queue with the failure counted, and the run is marked
@@ -284,10 +284,16 @@ void requeue_resumed_run(AliasDatabase& database, const MigrationRecord& resumed
                    strings::cat(resumed.rows_done, " rows (every chunk was done)"));
 }
 
+void give_back(AliasDatabase& database, const ClaimedChunk& chunk) {
+  std::unique_ptr<RunSession> session = database.begin_chunk_session();
+  session->release_chunk(chunk.id, chunk.claim, std::nullopt);
+  session->commit();
+}
+
 ChunkOutcome work_one_chunk(const Installation& installation, AliasDatabase& database,
-                            const std::string& worker) {
-  std::optional<ClaimedChunk> chunk;
-  {
+                            const std::string& worker, std::optional<ClaimedChunk>& next) {
+  std::optional<ClaimedChunk> chunk = std::exchange(next, std::nullopt);
+  if (!chunk) {
     // Need not wait for the disk either: a claim lost to a crash leaves the chunk to another
     // claim, and this worker's commit of it then fails its fence.
     std::unique_ptr<RunSession> session = database.begin_chunk_session();
@@ -306,7 +312,8 @@ ChunkOutcome work_one_chunk(const Installation& installation, AliasDatabase& dat
                          "program");
   } else {
     try {
-      switch (run_claimed(database, *migration, *chunk, worker, installation.config().run_lease)) {
+      switch (run_claimed(database, *migration, *chunk, worker, installation.config().run_lease,
+                          next)) {
         case ChunkEnd::kCommitted:
           return ChunkOutcome::kCommitted;
         case ChunkEnd::kRunStopped:

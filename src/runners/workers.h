@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "massmigration/backend.h"
@@ -44,11 +45,18 @@ enum class ChunkOutcome {
   kNotCommitted,  // its work failed, its claim ran out or its run stopped meanwhile
 };
 
-// Claims one chunk on `database` and runs it as `worker`. A failure of the chunk's work is
-// counted on the chunk, and marks the run ERRORED at the kMaxChunkFailures-th; it is not
-// thrown. Throws DatabaseError when the database fails or the connection is lost.
+// Runs one chunk on `database` as `worker`: `next`, taken from there, else one it claims. A
+// chunk that commits while its run goes on claims the worker's next one in its transaction and
+// leaves it in `next`, which saves a transaction a chunk (not when this process was asked to
+// stop: give_back what is left there then). A failure of the chunk's work is counted on the
+// chunk, and marks the run ERRORED at the kMaxChunkFailures-th; it is not thrown. Throws
+// DatabaseError when the database fails or the connection is lost.
 ChunkOutcome work_one_chunk(const Installation& installation, AliasDatabase& database,
-                            const std::string& worker);
+                            const std::string& worker, std::optional<ClaimedChunk>& next);
+
+// Gives a claimed chunk back to the queue at once: for when its run stopped, or its worker is
+// stopping before it ran it.
+void give_back(AliasDatabase& database, const ClaimedChunk& chunk);
 
 }  // namespace massmigration::internal
 

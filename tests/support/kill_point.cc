@@ -136,8 +136,8 @@ class StoppingSession : public RunSession {
   }
   std::any native_handle() override { return real_->native_handle(); }
 
-  // The chunk queue; a worker's chunk is the transaction that completes one, not one that
-  // claims, extends or gives up a claim (in chunk sessions too).
+  // The chunk queue; a worker's chunk is the transaction that completes one (and may claim the
+  // next), not one that only claims, extends or gives up a claim (in chunk sessions too).
   bool insert_record_if_absent(const MigrationRecord& record) override {
     return real_->insert_record_if_absent(record);
   }
@@ -146,14 +146,14 @@ class StoppingSession : public RunSession {
   }
   std::optional<ClaimedChunk> claim_chunk(std::string_view worker, std::string_view claim,
                                           std::chrono::milliseconds lease) override {
-    chunk_ = false;
+    chunk_ = completed_;
     std::optional<ClaimedChunk> claimed = real_->claim_chunk(worker, claim, lease);
     claimed_ = claimed.has_value();
     return claimed;
   }
   std::optional<std::int64_t> complete_chunk(std::int64_t id, std::string_view claim,
                                              std::int64_t rows) override {
-    chunk_ = true;
+    chunk_ = completed_ = true;
     return real_->complete_chunk(id, claim, rows);
   }
   std::optional<int> release_chunk(std::int64_t id, std::string_view claim,
@@ -177,7 +177,8 @@ class StoppingSession : public RunSession {
   std::unique_ptr<RunSession> real_;
   bool chunk_;
   bool splitting_ = false;
-  bool claimed_ = false;  // a worker's claim of a chunk
+  bool claimed_ = false;    // a worker's claim of a chunk
+  bool completed_ = false;  // a worker's chunk done
 };
 
 // Record writes take turns with commits and stop once a kill point is reached; reads pass.
