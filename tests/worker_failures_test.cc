@@ -172,7 +172,9 @@ TEST_P(WorkerFailures, SigtermStopsAWorkerAfterItsChunk) {
   std::unique_ptr<WorkerProcess> a = worker("hold:chunk-commit-before:3", "a");
   EXPECT_EQ(read_until(*a, "held at"), "held at chunk-commit-before:3");
   a->signal(SIGTERM);
-  read_until(*a, ": terminated: ");  // the worker's loop has been told
+  EXPECT_EQ(read_until(*a, ": terminated: "),  // the worker's loop has been told
+            "mapper_worker: terminated: the worker commits the chunk it is in and stops; its "
+            "runs go on with the other workers (a second signal stops at once)");
   a->say("");
   EXPECT_EQ(ended_well(*a), "worker: ran 3 chunks (stopped as asked)");
   // It gave back the chunk it claimed with its last commit: nobody waits out that lease.

@@ -217,9 +217,10 @@ int run_on(const std::string& program, const std::vector<std::string>& all_args,
 }
 
 // SIGTERM and SIGINT stop the runs of this command after their current chunk, recorded PAUSED
-// (resume continues them); a second one ends the process at once. The signals are taken by a
-// thread of their own, so that the runs see a plain request rather than an interrupted call.
-void stop_runs_on_signals(const std::string& program) {
+// (resume continues them), or a worker after its chunk; a second one ends the process at once.
+// The signals are taken by a thread of their own, so that the runs see a plain request rather
+// than an interrupted call. `what_stops` says which, for the message.
+void stop_runs_on_signals(const std::string& program, const std::string& what_stops) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -234,13 +235,12 @@ void stop_runs_on_signals(const std::string& program) {
     sigaddset(&inherited, SIGINT);
     pthread_sigmask(SIG_UNBLOCK, &inherited, nullptr);
   });
-  std::thread([signals, program] {
+  std::thread([signals, program, what_stops] {
     int received = 0;
     if (sigwait(&signals, &received) != 0) return;
     api::stop_local_runs();  // before saying so: what follows the message sees it
-    std::cerr << program << ": " << (received == SIGINT ? "interrupted" : "terminated")
-              << ": runs stop after their current chunk and are recorded PAUSED (a second "
-                 "signal stops at once)\n";
+    std::cerr << program << ": " << (received == SIGINT ? "interrupted" : "terminated") << ": "
+              << what_stops << " (a second signal stops at once)\n";
     if (sigwait(&signals, &received) != 0) return;
     std::signal(received, SIG_DFL);
     pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
@@ -258,7 +258,13 @@ int run(const std::string& program, const std::vector<std::string>& args, std::i
 int main(int argc, char** argv, const Options& options) {
   std::string program = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "manage";
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-  stop_runs_on_signals(program);
+  // A worker's runs are not this process's: they go on with the other workers.
+  const std::optional<GlobalArgs> global = take_config_option(args);
+  const bool worker = global && !global->args.empty() && global->args.front() == "worker";
+  stop_runs_on_signals(program,
+                       worker ? "the worker commits the chunk it is in and stops; its runs "
+                                "go on with the other workers"
+                              : "runs stop after their current chunk and are recorded PAUSED");
   return run_on(program, args, std::cin, std::cout, std::cerr, options, isatty(STDOUT_FILENO) != 0);
 }
 
