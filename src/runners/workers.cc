@@ -117,6 +117,31 @@ enum class ChunkEnd {
   kRunStopped,  // its run was paused, cancelled, replaced or deleted: nothing committed
 };
 
+// The run's last open chunk, done in `session` with `recorded` progress: commits it with the run
+// APPLIED.
+ChunkEnd apply_with_last_chunk(AliasDatabase& database, RunSession& session,
+                               const ClaimedChunk& chunk, const RecordedChunk& recorded,
+                               const std::string& worker, MigrationProgress progress) {
+  // What another connection reads of the record row, locked by this transaction, is what it
+  // held just before.
+  std::optional<MigrationRecord> before = database.store().get(chunk.key);
+  if (!before || before->attempt_uuid != chunk.attempt_uuid) return ChunkEnd::kRunStopped;
+  MigrationRecord applied = *before;
+  applied.rows_done = recorded.rows_done;
+  applied.rows_total = recorded.rows_total;
+  applied.is_applied = true;
+  applied.applied_at = now_timestamp();
+  if (!finish_record(session, applied)) return ChunkEnd::kRunStopped;
+  // Guards trust APPLIED at once: it must not be lost to a crash.
+  session.make_durable();
+  session.commit();
+  record_run_event(database, chunk.key, chunk.attempt_uuid, worker, "finish",
+                   strings::cat(applied.rows_done, " rows"));
+  progress.finished = true;
+  report_progress(progress);
+  return ChunkEnd::kCommitted;
+}
+
 // Runs the claimed chunk in one transaction and commits it with its done mark and the run's
 // progress, and APPLIED when it was the run's last open chunk. While the run goes on, the same
 // transaction claims the worker's next chunk into `next`, rather than one of its own.
@@ -172,24 +197,7 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
     report_progress(progress);
     return ChunkEnd::kCommitted;
   }
-  // The last open chunk. What another connection reads of the record row, locked by this
-  // transaction, is what it held just before.
-  std::optional<MigrationRecord> before = database.store().get(chunk.key);
-  if (!before || before->attempt_uuid != chunk.attempt_uuid) return ChunkEnd::kRunStopped;
-  MigrationRecord applied = *before;
-  applied.rows_done = recorded->rows_done;
-  applied.rows_total = recorded->rows_total;
-  applied.is_applied = true;
-  applied.applied_at = now_timestamp();
-  if (!finish_record(*session, applied)) return ChunkEnd::kRunStopped;
-  // Guards trust APPLIED at once: it must not be lost to a crash.
-  session->make_durable();
-  session->commit();
-  record_run_event(database, chunk.key, chunk.attempt_uuid, worker, "finish",
-                   strings::cat(applied.rows_done, " rows"));
-  progress.finished = true;
-  report_progress(progress);
-  return ChunkEnd::kCommitted;
+  return apply_with_last_chunk(database, *session, chunk, *recorded, worker, progress);
 }
 
 // The chunk failed: it goes back to the queue with the failure counted, and the run is marked
