@@ -345,6 +345,39 @@ TEST_P(WorkersInFlight, CancellingARunStopsItAfterItsChunkInFlight) {
   EXPECT_THROW(mm::api::resume_migration(kPoisoned, "default"), mm::ActionNotAllowed);
 }
 
+// A worker claims its next chunk in the transaction that commits the one before. When that
+// claim fails (a trigger refuses the first such claim here), the chunk rolls back with it but
+// is not counted as failed: it is given back, and the worker tries again as after any failure
+// of its database.
+TEST_P(WorkersInFlight, AFailedClaimOfTheNextChunkIsNoFailureOfTheChunkBefore) {
+  begin().reset();  // the chunk table, for the trigger
+  dbs_.execute("default", R"sql(
+CREATE SEQUENCE claims_ahead;
+CREATE FUNCTION refuse_first_claim_ahead() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- A claim in a transaction that has marked a chunk done: a claim ahead.
+  IF NEW.claim IS NOT NULL AND NEW.claim IS DISTINCT FROM OLD.claim THEN
+    IF EXISTS (SELECT 1 FROM massmigration_chunk
+               WHERE done AND xmin::text = txid_current()::text) THEN
+      IF nextval('claims_ahead') = 1 THEN
+        RAISE EXCEPTION 'claim ahead refused';
+      END IF;
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_first_claim_ahead BEFORE UPDATE ON massmigration_chunk
+  FOR EACH ROW EXECUTE FUNCTION refuse_first_claim_ahead();
+)sql");
+  mm::api::initiate_migration(kCounted, "default");
+  EXPECT_EQ(mm::api::run_worker({.once = true}), 9);
+  EXPECT_EQ(record().status(), MigrationStatus::kApplied);
+  EXPECT_EQ(mm::test::expect_counted_once_as_recorded(dbs_, kCounted), 200);
+  EXPECT_EQ(chunks("sum(failures)"), "0");
+  EXPECT_EQ(chunks("count(*) FILTER (WHERE last_error <> '')"), "0");
+  EXPECT_GT(std::stoll(dbs_.scalar("default", "SELECT last_value FROM claims_ahead")), 1);
+}
+
 // Between two chunks of a live worker, which claimed its next chunk with the commit of the one
 // before, a pause holds back every other claim: that chunk runs, and its commit stops the run.
 // Resumed, the run goes on from there.

@@ -58,15 +58,20 @@ ChunkQuery chunk_query(const MapperPlan& plan, const std::string& select,
 namespace massmigration::internal {
 
 std::string chunk_bounds_sql(const MapperQuery& query, std::int64_t chunk_size) {
-  // Each key from the one before, skipping chunk_size - 1 entries of the key's index: half the
-  // work of numbering every row with a window function.
   const std::string pk = quoted(query.primary_key);
-  const std::string from = strings::cat(" FROM ", quoted_table(query.table), " WHERE ");
-  const std::string filter = query.filter.empty() ? "" : strings::cat("(", query.filter, ") AND ");
-  const std::string next = strings::cat(" ORDER BY ", pk, " LIMIT 1 OFFSET ", chunk_size - 1, ")");
-  return strings::cat("WITH RECURSIVE mm_bounds(mm_key) AS (SELECT (SELECT ", pk, from, filter,
-                      "TRUE", next, " UNION ALL SELECT (SELECT ", pk, from, filter, pk,
-                      " > mm_bounds.mm_key", next,
+  if (!query.filter.empty()) {
+    // One pass numbering the selected rows: a filter another index serves could make each step
+    // below sort what it selects again.
+    return strings::cat("SELECT ", pk, " FROM (SELECT ", pk, ", row_number() OVER (ORDER BY ", pk,
+                        ") AS mm_position FROM ", quoted_table(query.table), where_clause(query),
+                        ") AS mm_keys WHERE mm_position % ", chunk_size, " = 0 ORDER BY ", pk);
+  }
+  // Each key from the one before, skipping chunk_size - 1 entries of the key's index: half the
+  // work of numbering every row.
+  const std::string next = strings::cat("(SELECT ", pk, " FROM ", quoted_table(query.table));
+  const std::string step = strings::cat(" ORDER BY ", pk, " LIMIT 1 OFFSET ", chunk_size - 1, ")");
+  return strings::cat("WITH RECURSIVE mm_bounds(mm_key) AS (SELECT ", next, step,
+                      " UNION ALL SELECT ", next, " WHERE ", pk, " > mm_bounds.mm_key", step,
                       " FROM mm_bounds WHERE mm_key IS NOT NULL) SELECT mm_key FROM mm_bounds "
                       "WHERE mm_key IS NOT NULL ORDER BY mm_key");
 }

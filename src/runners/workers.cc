@@ -4,7 +4,9 @@
 // fences (advance_progress), so a chunk that two workers run takes effect once.
 #include "runners/workers.h"
 
+#include <exception>
 #include <iterator>
+#include <stdexcept>
 #include <utility>
 
 #include "exception_text.h"
@@ -110,6 +112,23 @@ void record_run_event(AliasDatabase& database, const MigrationKey& key,
                                   .detail = std::move(detail)});
 }
 
+// Claiming a worker's next chunk failed, which rolled back the chunk it was to commit with: a
+// failure of the database (thrown as `cause`), not of that chunk.
+struct ClaimAheadFailure : std::runtime_error {
+  explicit ClaimAheadFailure(std::exception_ptr failure)
+      : std::runtime_error("claiming the next chunk failed"), cause(std::move(failure)) {}
+  std::exception_ptr cause;
+};
+
+std::optional<ClaimedChunk> claim_ahead(RunSession& session, const std::string& worker,
+                                        std::chrono::milliseconds lease) {
+  try {
+    return session.claim_chunk(worker, new_attempt_uuid(), lease);
+  } catch (const DatabaseError&) {
+    throw ClaimAheadFailure(std::current_exception());
+  }
+}
+
 // How a claimed chunk ended.
 enum class ChunkEnd {
   kCommitted,   // done, with the run's progress (and APPLIED after the last one)
@@ -191,7 +210,7 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
   }
   if (*others_open > 0) {
     std::optional<ClaimedChunk> claimed;
-    if (!local_stop_requested()) claimed = session->claim_chunk(worker, new_attempt_uuid(), lease);
+    if (!local_stop_requested()) claimed = claim_ahead(*session, worker, lease);
     session->commit();
     next = std::move(claimed);
     report_progress(progress);
@@ -332,6 +351,9 @@ ChunkOutcome work_one_chunk(const Installation& installation, AliasDatabase& dat
       }
     } catch (const ChunkFailure& e) {
       error = e.what();  // names the row and what it threw
+    } catch (const ClaimAheadFailure& e) {
+      give_back(database, *chunk);  // to be claimed again at once, no failure counted
+      std::rethrow_exception(e.cause);
     } catch (const DatabaseError& e) {
       // A lost connection is not the chunk's failure: the worker tries again later, and the
       // chunk, its claim run out, is claimed again.
