@@ -3,12 +3,11 @@
 // and progress, after a check that the attempt is still current.
 #include <algorithm>
 #include <cmath>
-#include <iterator>
-#include <span>
 
 #include "records/audit.h"
 #include "records/transitions.h"
 #include "runners/local_stop.h"
+#include "runners/mapper_rows.h"
 #include "runners/mapper_run.h"
 #include "runners/progress_internal.h"
 #include "string_building.h"
@@ -44,7 +43,7 @@ bool MapperRun::run_chunk(const ChunkQuery& query, const std::optional<OwnRange>
   // From when the chunk holds its transaction until its commit, for adjust(): neither waiting
   // for another writer nor the progress listener's time counts.
   const auto began = std::chrono::steady_clock::now();
-  std::vector<MapperRow> rows = fetch_chunk(*session, query);
+  std::vector<MapperRow> rows = fetch_mapper_rows(*session, query, columns_, chunk_size_);
   if (rows.empty()) return false;
   OperationContext ctx(key_, alias_, state_.params, *session);
   apply_batch(rows, ctx);
@@ -168,24 +167,12 @@ bool MapperRun::asked_to_stop() {
   });
 }
 
-std::vector<MapperRow> MapperRun::fetch_chunk(SqlSession& session, const ChunkQuery& query) {
-  std::vector<MapperRow> rows;
-  rows.reserve(std::min<std::int64_t>(chunk_size_, 1 << 16));
-  session.query_each(query.sql, query.params, [&](std::span<SqlValue> values) {
-    rows.emplace_back(
-        std::move(values.front()), &columns_,
-        SqlRow(std::make_move_iterator(values.begin() + 1), std::make_move_iterator(values.end())));
-  });
-  return rows;
-}
-
 void MapperRun::apply_batch(std::vector<MapperRow>& rows, OperationContext& ctx) {
   try {
     mapper_.batch_operation(rows, ctx);
     ctx.wait_for_sent();  // what an overriding batch_operation sent is part of the chunk
   } catch (const MapperRowError& e) {
-    throw ChunkFailure(
-        strings::cat("row ", plan_.query.primary_key, "=", e.key_text(), ": ", e.error()));
+    throw row_failure(plan_.query.primary_key, e);
   } catch (...) {
     std::string error = describe_current_exception();
     // What the chunk sent may have failed before whatever was thrown: report the first.

@@ -73,7 +73,6 @@ class MapperRun {
   // The record asks this attempt to pause or cancel (then recorded, between chunks), or no
   // longer belongs to it: the run stops.
   bool asked_to_stop();
-  std::vector<MapperRow> fetch_chunk(SqlSession& session, const ChunkQuery& query);
   // The mapper's batch_operation; its failure becomes a ChunkFailure naming the row or chunk.
   void apply_batch(std::vector<MapperRow>& rows, OperationContext& ctx);
 

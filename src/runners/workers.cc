@@ -5,7 +5,6 @@
 #include "runners/workers.h"
 
 #include <exception>
-#include <iterator>
 #include <stdexcept>
 #include <utility>
 
@@ -19,6 +18,7 @@
 #include "runners/heartbeat.h"
 #include "runners/local_stop.h"
 #include "runners/mapper_checkpoint.h"
+#include "runners/mapper_rows.h"
 #include "runners/mapper_sql.h"
 #include "runners/progress_internal.h"
 #include "runners/record_cache.h"
@@ -75,12 +75,8 @@ std::int64_t run_work(const Migration& migration, const ClaimedChunk& chunk,
   const MapperPlan plan = plan_mapper(mapper, alias, migration.backend_params());
   const ChunkQuery query =
       range_query(plan, chunk_select(plan.query, plan.query.columns), chunk.range);
-  std::vector<MapperRow> rows;
-  session.query_each(query.sql, query.params, [&](std::span<SqlValue> values) {
-    rows.emplace_back(
-        std::move(values.front()), &plan.query.columns,
-        SqlRow(std::make_move_iterator(values.begin() + 1), std::make_move_iterator(values.end())));
-  });
+  std::vector<MapperRow> rows =
+      fetch_mapper_rows(session, query, plan.query.columns, plan.chunk_size);
   try {
     mapper.batch_operation(rows, ctx);
     ctx.wait_for_sent();
@@ -93,8 +89,7 @@ std::int64_t run_work(const Migration& migration, const ClaimedChunk& chunk,
     } catch (const DatabaseError& probe) {
       if (probe.connection_lost()) throw;
     }
-    throw ChunkFailure(
-        strings::cat("row ", plan.query.primary_key, "=", e.key_text(), ": ", e.error()));
+    throw row_failure(plan.query.primary_key, e);
   }
   return static_cast<std::int64_t>(rows.size());
 }
