@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake ninja-build pkg-config
   libabsl-dev libsqlite3-dev libtomlplusplus-dev libcpp-httplib-dev libpqxx-dev libpq-dev
   postgresql-15
   libgtest-dev libgmock-dev libbenchmark-dev
