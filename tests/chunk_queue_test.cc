@@ -1,5 +1,6 @@
 // The chunk queue of the workers backend (RunSession::replace_chunks, claim_chunk,
-// complete_chunk, release_chunk, extend_claim, unfinished_chunks), on every engine.
+// complete_chunk, complete_and_claim_next, release_chunk, extend_claim, unfinished_chunks), on
+// every engine.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -90,6 +91,66 @@ TEST_P(ChunkQueue, ACompletionCountsTheRunsOtherOpenChunks) {
   EXPECT_EQ(complete(chunks[0], "a", 10), 1);
   EXPECT_EQ(complete(chunks[2], "c", 10), 0);
   EXPECT_EQ(unfinished(), 0);
+}
+
+// A worker's next chunk is claimed by the commit of the one before, never that one, and only
+// while its run has other chunks open: the last one's commit applies the run, and a chunk
+// claimed then would wait out its lease.
+TEST_P(ChunkQueue, ACompletionClaimsTheWorkersNextChunkWhileItsRunGoesOn) {
+  const mm::MigrationRecord other{.key = kBackfill,
+                                  .attempt_uuid = mm::new_attempt_uuid(),
+                                  .initiated_at = mm::now_timestamp()};
+  ASSERT_TRUE(store_->insert_if_absent(other));
+  const std::vector<mm::ChunkRange> two = {{.upto = "5"}, {.after = "5"}};
+  {
+    auto session = begin();
+    session->replace_chunks(kBackfill, two);
+    session->commit();
+  }
+  auto complete_and_claim = [&](const mm::ClaimedChunk& chunk, const std::string& token,
+                                const std::string& next_token) {
+    auto session = begin();
+    std::optional<mm::CompletedChunk> completed = session->complete_and_claim_next(
+        chunk.id, token, 10, {.worker = "w1", .claim = next_token, .lease = 30s});
+    session->commit();
+    return completed;
+  };
+  auto claimed_as = [&](const std::string& token) {
+    return dbs_.scalar("default",
+                       "SELECT count(*) FROM massmigration_chunk WHERE claim = '" + token + "'");
+  };
+  const mm::ClaimedChunk first = *claim("a");
+  std::optional<mm::CompletedChunk> completed = complete_and_claim(first, "a", "b");
+  ASSERT_TRUE(completed.has_value());
+  EXPECT_EQ(completed->others_open, 2);
+  ASSERT_TRUE(completed->next.has_value());
+  const mm::ClaimedChunk second = *completed->next;
+  EXPECT_EQ(second.key, kInitial);
+  EXPECT_EQ(second.range, kThreeRanges[1]);
+  EXPECT_EQ(second.attempt_uuid, running_.attempt_uuid);
+  EXPECT_EQ(second.claim, "b");
+  EXPECT_EQ(second.failures, 0);
+  // A lost claim completes nothing and claims nothing.
+  EXPECT_FALSE(complete_and_claim(first, "a", "x").has_value());
+  EXPECT_EQ(claimed_as("x"), "0");
+  const mm::ClaimedChunk third = *claim("c");
+  EXPECT_EQ(third.range, kThreeRanges[2]);
+  // The run's other open chunk is held: the next is another run's.
+  completed = complete_and_claim(second, "b", "d");
+  ASSERT_TRUE(completed.has_value());
+  EXPECT_EQ(completed->others_open, 1);
+  ASSERT_TRUE(completed->next.has_value());
+  EXPECT_EQ(completed->next->key, kBackfill);
+  EXPECT_EQ(completed->next->range, two[0]);
+  // The run's last chunk claims nothing, though another run's chunk is open.
+  completed = complete_and_claim(third, "c", "e");
+  ASSERT_TRUE(completed.has_value());
+  EXPECT_EQ(completed->others_open, 0);
+  EXPECT_FALSE(completed->next.has_value());
+  EXPECT_EQ(claimed_as("e"), "0");
+  std::optional<mm::ClaimedChunk> open = claim("f");
+  ASSERT_TRUE(open.has_value());
+  EXPECT_EQ(open->range, two[1]);
 }
 
 TEST_P(ChunkQueue, OnlyRunningRecordsGiveOutChunks) {
@@ -205,5 +266,61 @@ TEST_P(ChunkQueue, ConcurrentWorkersClaimEveryChunkExactlyOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ChunkQueue, mm::test::kEngines, mm::test::engine_name);
+
+// PostgreSQL: a chunk session's connection keeps the idle limit it was given from one chunk to
+// the next (a round trip saved per chunk), takes it again after a rollback, and lends neither
+// it nor its commits that need not wait for the disk to other sessions.
+class PostgresChunkSessions : public ChunkQueue {
+ protected:
+  std::unique_ptr<mm::RunSession> begin_chunk() {
+    const std::string url = dbs_.url("default");
+    return mm::find_database_driver(mm::url_scheme(url))
+        ->begin_chunk_session({.alias = "default", .url = url, .base_directory = "/"});
+  }
+  static std::string show(mm::RunSession& session, const std::string& setting) {
+    return mm::sql_value_text(session.query("SHOW " + setting, {}).at(0).at(0));
+  }
+};
+
+TEST_P(PostgresChunkSessions, KeepTheirSettingsToThemselves) {
+  const std::string idle = "idle_in_transaction_session_timeout";
+  {
+    auto session = begin_chunk();
+    session->end_if_idle_for(7s);
+    EXPECT_EQ(show(*session, idle), "7s");
+    EXPECT_EQ(show(*session, "synchronous_commit"), "off");
+    session->commit();
+  }
+  {
+    auto session = begin_chunk();
+    EXPECT_EQ(show(*session, idle), "7s");
+    session->end_if_idle_for(9s);
+    EXPECT_EQ(show(*session, idle), "9s");
+  }  // rolled back: 7 s again
+  {
+    auto session = begin_chunk();
+    EXPECT_EQ(show(*session, idle), "7s");
+    session->end_if_idle_for(9s);
+    EXPECT_EQ(show(*session, idle), "9s");
+    session->make_durable();
+    EXPECT_EQ(show(*session, "synchronous_commit"), "on");
+    session->commit();
+  }
+  {
+    auto session = begin_chunk();
+    EXPECT_EQ(show(*session, idle), "9s");
+    EXPECT_EQ(show(*session, "synchronous_commit"), "off");
+  }
+  auto durable = begin();
+  EXPECT_EQ(show(*durable, idle), "0");
+  EXPECT_EQ(show(*durable, "synchronous_commit"), "on");
+  durable->end_if_idle_for(5s);
+  EXPECT_EQ(show(*durable, idle), "5s");
+  durable->commit();
+  EXPECT_EQ(show(*begin(), idle), "0");  // for its transaction only
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, PostgresChunkSessions, ::testing::Values(Engine::kPostgres),
+                         mm::test::engine_name);
 
 }  // namespace

@@ -14,12 +14,16 @@
 // command line so without stopping (e.g. "worker --once"); "cli-1s" with a run lease of one
 // second, and "cli-1s:POINT" also stops at kill point POINT (e.g. a worker's
 // "chunk-commit-before:3", or "hold:chunk-commit-before:3").
+//
+// "mapper_worker URL heartbeats KEY ATTEMPT" writes the heartbeat of that record over and
+// over, without pause, and says "beating" after the first.
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,10 +63,24 @@ void pause_after_chunk(int chunk) {
   });
 }
 
+int write_heartbeats(const std::string& url, const mm::MigrationKey& key,
+                     const std::string& attempt_uuid) {
+  std::unique_ptr<mm::RecordStore> store =
+      mm::find_database_driver(mm::url_scheme(url))
+          ->open_record_store({.alias = "default", .url = url, .base_directory = "/"});
+  if (!store->heartbeat(key, attempt_uuid)) return 1;
+  std::printf("beating\n");
+  std::fflush(stdout);
+  for (;;) store->heartbeat(key, attempt_uuid);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string_view mode = argc >= 3 ? argv[2] : "";
+  if (mode == "heartbeats" && argc == 5) {
+    return write_heartbeats(argv[1], mm::MigrationKey(argv[3]), argv[4]);
+  }
   constexpr std::string_view kShortLease = "cli-1s";
   if (mode == "step-cli" || mode == "cli" || mode.starts_with(kShortLease)) {
     dup2(STDOUT_FILENO, STDERR_FILENO);

@@ -443,6 +443,38 @@ TEST_P(RunControl, TheChunkSizeFollowsTheTargetDurationByAtMostATwentiethEitherW
 
 INSTANTIATE_TEST_SUITE_P(Engines, RunControl, mm::test::kEngines, mm::test::engine_name);
 
+// PostgreSQL: a process stopped (SIGSTOP) while it writes a record holds no lock on it, so its
+// run stays under control: each record write is one statement and a transaction of its own,
+// which the server finishes without the client. Had a write spanned three round trips (BEGIN,
+// the statement, COMMIT), one of thirty stops of a process writing heartbeats without pause
+// would nearly surely land between the statement and its commit. (A SQLite process stopped
+// inside a write keeps the file's lock: no server finishes the write for it.)
+class PostgresRunControl : public RunControl {};
+
+TEST_P(PostgresRunControl, AProcessStoppedWhileWritingItsHeartbeatBlocksNoControl) {
+  std::unique_ptr<mm::RecordStore> store = dbs_.open_store("default");
+  const mm::MigrationRecord running{
+      .key = kCounted, .attempt_uuid = mm::new_attempt_uuid(), .initiated_at = mm::now_timestamp()};
+  ASSERT_TRUE(store->insert_if_absent(running));
+  WorkerProcess beating(
+      {dbs_.url("default"), "heartbeats", std::string(kCounted), running.attempt_uuid});
+  ASSERT_EQ(beating.first_line(), "beating");
+  for (int stop = 0; stop < 30; ++stop) {
+    beating.signal(SIGSTOP);
+    // Behind a lock the stopped process held, these would give up after the lock timeout.
+    ASSERT_TRUE(store->control_run(kCounted, running.attempt_uuid, MigrationStatus::kRunning,
+                                   MigrationStatus::kPausing, {}))
+        << stop;
+    ASSERT_TRUE(store->control_run(kCounted, running.attempt_uuid, MigrationStatus::kPausing,
+                                   MigrationStatus::kRunning, {}))
+        << stop;
+    beating.signal(SIGCONT);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, PostgresRunControl, ::testing::Values(Engine::kPostgres),
+                         mm::test::engine_name);
+
 // SQLite has one writer at a time: by default a run leaves the file free for other writers.
 class SqliteSharing : public ::testing::Test {
  protected:

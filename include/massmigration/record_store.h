@@ -64,6 +64,20 @@ struct ClaimedChunk {
   int failures = 0;  // how often its work failed before, in this attempt of its run
 };
 
+// Who claims a worker's next chunk, and for how long (RunSession::complete_and_claim_next).
+struct NextClaim {
+  std::string worker;
+  std::string claim;
+  std::chrono::milliseconds lease{};
+};
+
+// A chunk marked done, and the worker's next chunk when it asked for one
+// (RunSession::complete_and_claim_next).
+struct CompletedChunk {
+  std::int64_t others_open = 0;  // other chunks of its run not done
+  std::optional<ClaimedChunk> next{};
+};
+
 class RecordStore {
  public:
   virtual ~RecordStore() = default;
@@ -153,6 +167,14 @@ class RunSession : public SqlSession {
   // afresh). The chunk row stays locked until this transaction ends.
   virtual std::optional<std::int64_t> complete_chunk(std::int64_t id, std::string_view claim,
                                                      std::int64_t rows);
+  // complete_chunk, and then, when other chunks of the run are open, claim_chunk for `next`
+  // (never chunk `id`), in this transaction: a worker's next chunk is claimed by the commit
+  // of the one before. nullopt, claiming nothing, when the claim of chunk `id` was lost. The
+  // default calls the two; a driver may do both in one round trip.
+  virtual std::optional<CompletedChunk> complete_and_claim_next(std::int64_t id,
+                                                                std::string_view claim,
+                                                                std::int64_t rows,
+                                                                const NextClaim& next);
   // While `claim` still holds chunk `id`: gives it up for another claim, at once, or with an
   // `error` counted as a failure, half a second per failure so far from now; returns its
   // failures so far in the attempt of the run it was claimed for (a resumed run's chunks try

@@ -1,4 +1,5 @@
-// RunSession's chunk queue for drivers that keep none: every call says so.
+// RunSession's chunk queue for drivers that keep none: every call says so. And what a driver
+// with one may leave to the calls it has.
 #include "massmigration/errors.h"
 #include "massmigration/record_store.h"
 
@@ -27,6 +28,17 @@ std::optional<ClaimedChunk> RunSession::claim_chunk(std::string_view, std::strin
 std::optional<std::int64_t> RunSession::complete_chunk(std::int64_t, std::string_view,
                                                        std::int64_t) {
   no_chunk_queue();
+}
+
+std::optional<CompletedChunk> RunSession::complete_and_claim_next(std::int64_t id,
+                                                                  std::string_view claim,
+                                                                  std::int64_t rows,
+                                                                  const NextClaim& next) {
+  const std::optional<std::int64_t> others_open = complete_chunk(id, claim, rows);
+  if (!others_open) return std::nullopt;
+  CompletedChunk completed{.others_open = *others_open};
+  if (*others_open > 0) completed.next = claim_chunk(next.worker, next.claim, next.lease);
+  return completed;
 }
 
 std::optional<int> RunSession::release_chunk(std::int64_t, std::string_view,

@@ -107,20 +107,30 @@ void record_run_event(AliasDatabase& database, const MigrationKey& key,
                                   .detail = std::move(detail)});
 }
 
-// Claiming a worker's next chunk failed, which rolled back the chunk it was to commit with: a
-// failure of the database (thrown as `cause`), not of that chunk.
-struct ClaimAheadFailure : std::runtime_error {
-  explicit ClaimAheadFailure(std::exception_ptr failure)
-      : std::runtime_error("claiming the next chunk failed"), cause(std::move(failure)) {}
+// Recording a chunk done (and claiming the worker's next one with it) failed after its work
+// succeeded, which rolled the work back: a failure of the database (thrown as `cause`), not of
+// the chunk.
+struct CompletionFailure : std::runtime_error {
+  CompletionFailure(std::exception_ptr failure, bool lost)
+      : std::runtime_error("recording a chunk done failed"),
+        cause(std::move(failure)),
+        connection_lost(lost) {}
   std::exception_ptr cause;
+  bool connection_lost;
 };
 
-std::optional<ClaimedChunk> claim_ahead(RunSession& session, const std::string& worker,
-                                        std::chrono::milliseconds lease) {
+// Marks `chunk` done with `rows` rows in `session`, and claims the worker's next chunk with it
+// when `next` is set; nullopt when the chunk's claim was lost.
+std::optional<CompletedChunk> complete(RunSession& session, const ClaimedChunk& chunk,
+                                       std::int64_t rows, const std::optional<NextClaim>& next) {
   try {
-    return session.claim_chunk(worker, new_attempt_uuid(), lease);
-  } catch (const DatabaseError&) {
-    throw ClaimAheadFailure(std::current_exception());
+    if (next) return session.complete_and_claim_next(chunk.id, chunk.claim, rows, *next);
+    const std::optional<std::int64_t> others_open =
+        session.complete_chunk(chunk.id, chunk.claim, rows);
+    if (!others_open) return std::nullopt;
+    return CompletedChunk{.others_open = *others_open};
+  } catch (const DatabaseError& e) {
+    throw CompletionFailure(std::current_exception(), e.connection_lost());
   }
 }
 
@@ -186,16 +196,20 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
       *session, chunk.key, chunk.attempt_uuid, rows,
       [](const std::optional<std::string>& current) { return current.value_or(""); });
   if (!recorded) return ChunkEnd::kRunStopped;
-  const std::optional<std::int64_t> others_open =
-      session->complete_chunk(chunk.id, chunk.claim, rows);
-  if (!others_open) return ChunkEnd::kClaimLost;  // rolls the progress back with the work
+  const bool running = recorded->status == MigrationStatus::kRunning;
+  std::optional<NextClaim> claim_next;
+  if (running && !local_stop_requested()) {
+    claim_next = NextClaim{.worker = worker, .claim = new_attempt_uuid(), .lease = lease};
+  }
+  std::optional<CompletedChunk> completed = complete(*session, chunk, rows, claim_next);
+  if (!completed) return ChunkEnd::kClaimLost;  // rolls the progress back with the work
   MigrationProgress progress{.key = chunk.key,
                              .alias = database.alias(),
                              .rows_done = recorded->rows_done,
                              .rows_total = recorded->rows_total,
                              .rows_this_attempt = rows,
-                             .finished = recorded->status != MigrationStatus::kRunning};
-  if (recorded->status != MigrationStatus::kRunning) {
+                             .finished = !running};
+  if (!running) {
     session->commit();
     record_run_event(database, chunk.key, chunk.attempt_uuid, worker,
                      recorded->status == MigrationStatus::kPaused ? "paused" : "cancelled",
@@ -203,11 +217,9 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
     report_progress(progress);
     return ChunkEnd::kCommitted;
   }
-  if (*others_open > 0) {
-    std::optional<ClaimedChunk> claimed;
-    if (!local_stop_requested()) claimed = claim_ahead(*session, worker, lease);
+  if (completed->others_open > 0) {
     session->commit();
-    next = std::move(claimed);
+    next = std::move(completed->next);
     report_progress(progress);
     return ChunkEnd::kCommitted;
   }
@@ -346,8 +358,10 @@ ChunkOutcome work_one_chunk(const Installation& installation, AliasDatabase& dat
       }
     } catch (const ChunkFailure& e) {
       error = e.what();  // names the row and what it threw
-    } catch (const ClaimAheadFailure& e) {
-      give_back(database, *chunk);  // to be claimed again at once, no failure counted
+    } catch (const CompletionFailure& e) {
+      // No failure counted. Given back to be claimed again at once; with the connection lost,
+      // by its lease.
+      if (!e.connection_lost) give_back(database, *chunk);
       std::rethrow_exception(e.cause);
     } catch (const DatabaseError& e) {
       // A lost connection is not the chunk's failure: the worker tries again later, and the

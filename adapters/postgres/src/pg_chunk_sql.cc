@@ -32,26 +32,41 @@ CREATE INDEX IF NOT EXISTS massmigration_chunk_by_key ON massmigration_chunk (ke
 const char* const kDeleteChunks = "DELETE FROM massmigration_chunk WHERE key = $1";
 const char* const kInsertChunk =
     "INSERT INTO massmigration_chunk (key, after_key, upto_key) VALUES ($1, $2, $3)";
-// SKIP LOCKED: concurrent claims pass over a chunk another claim is taking, instead of waiting
-// for it and then finding it taken. The record row is read, not locked.
+// The first open chunk, in order, that no live claim holds and whose run's record is RUNNING
+// (read, not locked), as `next`, for the claim that follows: `condition` narrows it. SKIP
+// LOCKED: concurrent claims pass over a chunk another claim is taking, instead of waiting for
+// it and then finding it taken.
+#define MASSMIGRATION_PG_NEXT_CLAIMABLE(condition)                                  \
+  "next AS (SELECT c.id FROM massmigration_chunk c JOIN massmigration_record r ON " \
+  "r.key = c.key WHERE NOT c.done AND (c.lease_until IS NULL OR c.lease_until < "   \
+  "clock_timestamp()) AND NOT r.is_applied AND NOT r.has_error AND r.run_status = " \
+  "'running' " condition " ORDER BY c.id LIMIT 1 FOR UPDATE OF c SKIP LOCKED)"
+// Claims chunk `next`; returns what ClaimedChunk holds but the claim.
+#define MASSMIGRATION_PG_CLAIM_NEXT(claim, worker, lease) \
+  "UPDATE massmigration_chunk c SET claim = " claim ", claimed_by = " worker ", lease_until = " \
+  "" MASSMIGRATION_PG_LEASE_END(lease) ", "                                                    \
+  "attempt = (SELECT attempt_uuid FROM massmigration_record r WHERE r.key = c.key) "          \
+  "FROM next WHERE c.id = next.id "                                                            \
+  "RETURNING c.id, c.key, c.after_key, c.upto_key, "                                           \
+  "CASE WHEN c.failed_attempt = c.attempt THEN c.failures ELSE 0 END AS failures, c.attempt"
+
 const char* const kClaimChunk =
-    "WITH next AS (SELECT c.id FROM massmigration_chunk c JOIN massmigration_record r ON "
-    "r.key = c.key WHERE NOT c.done AND (c.lease_until IS NULL OR c.lease_until < "
-    "clock_timestamp()) "
-    "AND NOT r.is_applied AND NOT r.has_error AND r.run_status = 'running' ORDER BY c.id "
-    "LIMIT 1 FOR UPDATE OF c SKIP LOCKED) "
-    "UPDATE massmigration_chunk c SET claim = $1, claimed_by = $2, lease_until = "
-    "" MASSMIGRATION_PG_LEASE_END("$3") ", "
-    "attempt = (SELECT attempt_uuid FROM massmigration_record r WHERE r.key = c.key) "
-    "FROM next WHERE c.id = next.id "
-    "RETURNING c.id, c.key, c.after_key, c.upto_key, "
-    "CASE WHEN c.failed_attempt = c.attempt THEN c.failures ELSE 0 END, c.attempt";
+    "WITH " MASSMIGRATION_PG_NEXT_CLAIMABLE("") " " MASSMIGRATION_PG_CLAIM_NEXT("$1", "$2", "$3");
 // The count sees the table as the statement found it, this chunk not yet done.
-const char* const kCompleteChunk =
-    "WITH completed AS (UPDATE massmigration_chunk SET done = TRUE, rows_done = $3::bigint "
-    "WHERE id = $1::bigint AND claim = $2 AND NOT done RETURNING key) "
-    "SELECT (SELECT count(*) FROM massmigration_chunk c WHERE c.key = completed.key AND NOT "
-    "c.done AND c.id <> $1::bigint) FROM completed";
+#define MASSMIGRATION_PG_COMPLETE                                                              \
+  "completed AS (UPDATE massmigration_chunk SET done = TRUE, rows_done = $3::bigint "          \
+  "WHERE id = $1::bigint AND claim = $2 AND NOT done RETURNING key), "                         \
+  "others AS (SELECT (SELECT count(*) FROM massmigration_chunk c WHERE c.key = completed.key " \
+  "AND NOT c.done AND c.id <> $1::bigint) AS open FROM completed)"
+const char* const kCompleteChunk = "WITH " MASSMIGRATION_PG_COMPLETE " SELECT open FROM others";
+// One statement, one round trip. The claim reads what `others` found, so the completion runs
+// first.
+const char* const kCompleteChunkClaimNext =
+    "WITH " MASSMIGRATION_PG_COMPLETE ", " MASSMIGRATION_PG_NEXT_CLAIMABLE(
+        "AND c.id <> $1::bigint AND EXISTS (SELECT 1 FROM others WHERE open > 0)") ", "
+    "claimed AS (" MASSMIGRATION_PG_CLAIM_NEXT("$4", "$5", "$6") ") "
+    "SELECT others.open, claimed.id, claimed.key, claimed.after_key, claimed.upto_key, "
+    "claimed.failures, claimed.attempt FROM others LEFT JOIN claimed ON TRUE";
 // A failed chunk waits half a second per failure before it is claimed again, so that the
 // other chunks go first.
 const char* const kReleaseChunk =

@@ -63,14 +63,22 @@ Params params_of(std::span<const SqlValue> values) {
   return params;
 }
 
-// A connection kept between sessions, with the statements prepared on it.
+// A connection kept between sessions, with the statements prepared on it. Chunk sessions (not
+// `durable`) have connections of their own, whose settings are made once for every chunk,
+// rather than a round trip per chunk: commits that need not wait for the disk, and the idle
+// limit of end_if_idle_for.
 struct PooledConnection {
-  explicit PooledConnection(const std::string& url) : connection(connection_string(url)) {
+  PooledConnection(const std::string& url, bool durable) : connection(connection_string(url)) {
     ensure_schema(connection);
+    // The server's log is written in order, so a later durable commit waits for these too.
+    // (libpqxx sets what set_variable set again on a connection it restores.)
+    if (!durable) connection.set_variable("synchronous_commit", "off");
   }
   pqxx::connection connection;
   std::map<std::string, std::string, std::less<>> prepared;  // SQL -> statement name
   PipelineStatements pipelined;  // prepared by StatementPipeline, beside libpqxx's
+  // idle_in_transaction_session_timeout (ms) as a committed SET left it, if any did.
+  std::optional<std::int64_t> idle_limit_ms;
 };
 
 // libpqxx 6.4 has no public way to a transaction's libpq connection, which pipelining needs;
@@ -86,30 +94,48 @@ massmigration::internal::IdlePool<PooledConnection>& pool() {
   return *p;
 }
 
-std::unique_ptr<PooledConnection> take_connection(const std::string& url) {
+// Where in the pool the connections for `url` of durable or chunk sessions are.
+std::string pool_key(const std::string& url, bool durable) {
+  return durable ? url : url + "\n(chunk sessions)";
+}
+
+std::unique_ptr<PooledConnection> take_connection(const std::string& url, bool durable) {
   // One the server closed (a restart) would fail its first statement: it is dropped.
-  std::unique_ptr<PooledConnection> pooled =
-      pool().take(url, [](const PooledConnection& c) { return still_idle(c.connection); });
-  return pooled ? std::move(pooled) : std::make_unique<PooledConnection>(url);
+  std::unique_ptr<PooledConnection> pooled = pool().take(
+      pool_key(url, durable), [](const PooledConnection& c) { return still_idle(c.connection); });
+  return pooled ? std::move(pooled) : std::make_unique<PooledConnection>(url, durable);
+}
+
+// A chunk claimed by a statement that returned, from column `first` on, the chunk's id, key,
+// after and upto keys, failures and attempt.
+ClaimedChunk claimed_chunk(const pqxx::row& row, pqxx::row::size_type first,
+                           std::string_view claim) {
+  auto text = [&](pqxx::row::size_type column) -> std::optional<std::string> {
+    if (row[first + column].is_null()) return std::nullopt;
+    return std::string(row[first + column].c_str());
+  };
+  return ClaimedChunk{.id = row[first].as<std::int64_t>(),
+                      .key = MigrationKey(row[first + 1].c_str()),
+                      .attempt_uuid = text(5).value_or(""),
+                      .range = {.after = text(2), .upto = text(3)},
+                      .claim = std::string(claim),
+                      .failures = row[first + 4].as<int>()};
 }
 
 // A migration's transaction on a connection of its own.
 class PostgresSession : public RunSession {
  public:
   PostgresSession(std::string alias, const std::string& url, bool durable)
-      : alias_(std::move(alias)), url_(url) {
+      : alias_(std::move(alias)), url_(url), durable_(durable) {
     guarded("starting a transaction", [&] {
-      pooled_ = take_connection(url_);
+      pooled_ = take_connection(url_, durable_);
       try {
         work_ = std::make_unique<pqxx::work>(pooled_->connection);
       } catch (const pqxx::broken_connection&) {
         // An idle connection the server dropped (a restart): connect afresh, once.
-        pooled_ = std::make_unique<PooledConnection>(url_);
+        pooled_ = std::make_unique<PooledConnection>(url_, durable_);
         work_ = std::make_unique<pqxx::work>(pooled_->connection);
       }
-      // For this transaction only; the server's log is written in order, so a later durable
-      // commit waits for this one's too.
-      if (!durable) work_->exec("SET LOCAL synchronous_commit TO off");
       return 0;
     });
   }
@@ -120,7 +146,7 @@ class PostgresSession : public RunSession {
     if (pipeline_ && !pipeline_->idle() && pipeline_->wait()) sound_ = false;
     // pqxx::work rolls back an uncommitted transaction when destroyed, and never throws.
     work_.reset();
-    if (pooled_ && sound_) pool().give_back(url_, std::move(pooled_));
+    if (pooled_ && sound_) pool().give_back(pool_key(url_, durable_), std::move(pooled_));
   }
 
   std::int64_t execute(std::string_view sql, std::span<const SqlValue> values) override {
@@ -161,12 +187,14 @@ class PostgresSession : public RunSession {
     wait_for_sent();
     guarded("replacing the run's chunks", [&] {
       run(kDeleteChunks, std::array<SqlValue, 1>{key.str()});
-      for (const ChunkRange& range : ranges) {
-        run(kInsertChunk, std::array<SqlValue, 3>{key.str(), optional_value(range.after),
-                                                  optional_value(range.upto)});
-      }
       return 0;
     });
+    // Pipelined: a round trip for them all, not one a chunk.
+    for (const ChunkRange& range : ranges) {
+      send(kInsertChunk, std::array<SqlValue, 3>{key.str(), optional_value(range.after),
+                                                 optional_value(range.upto)});
+    }
+    wait_for_sent();
   }
 
   std::optional<ClaimedChunk> claim_chunk(std::string_view worker, std::string_view claim,
@@ -177,17 +205,24 @@ class PostgresSession : public RunSession {
                                            static_cast<std::int64_t>(lease.count())};
       pqxx::result claimed = run(kClaimChunk, values);
       if (claimed.empty()) return std::nullopt;
-      const pqxx::row row = claimed[0];
-      auto text = [&](int column) -> std::optional<std::string> {
-        if (row[column].is_null()) return std::nullopt;
-        return std::string(row[column].c_str());
-      };
-      return ClaimedChunk{.id = row[0].as<std::int64_t>(),
-                          .key = MigrationKey(row[1].c_str()),
-                          .attempt_uuid = text(5).value_or(""),
-                          .range = {.after = text(2), .upto = text(3)},
-                          .claim = std::string(claim),
-                          .failures = row[4].as<int>()};
+      return claimed_chunk(claimed[0], 0, claim);
+    });
+  }
+
+  std::optional<CompletedChunk> complete_and_claim_next(std::int64_t id, std::string_view claim,
+                                                        std::int64_t rows,
+                                                        const NextClaim& next) override {
+    wait_for_sent();
+    return guarded("recording a chunk done", [&]() -> std::optional<CompletedChunk> {
+      const std::array<SqlValue, 6> values{
+          id,         std::string(claim), rows,
+          next.claim, next.worker,        static_cast<std::int64_t>(next.lease.count())};
+      const pqxx::result completed = run(kCompleteChunkClaimNext, values);
+      if (completed.empty()) return std::nullopt;
+      const pqxx::row row = completed[0];
+      CompletedChunk done{.others_open = row[0].as<std::int64_t>()};
+      if (!row[1].is_null()) done.next = claimed_chunk(row, 1, next.claim);
+      return done;
     });
   }
 
@@ -238,12 +273,19 @@ class PostgresSession : public RunSession {
 
   void end_if_idle_for(std::chrono::milliseconds idle) override {
     wait_for_sent();
+    const std::int64_t ms = std::max<std::int64_t>(idle.count(), 1);
+    // A chunk connection keeps the limit once this transaction commits (see commit()); another
+    // sets it for this transaction only.
+    if (!durable_ && pooled_->idle_limit_ms == ms) return;
     guarded("limiting the session's idle time", [&] {
-      return work_
-          ->exec("SET LOCAL idle_in_transaction_session_timeout = " +
-                 std::to_string(std::max<std::int64_t>(idle.count(), 1)))
-          .affected_rows();
+      if (durable_) {
+        work_->exec(strings::cat("SET LOCAL idle_in_transaction_session_timeout = ", ms));
+      } else {
+        work_->set_variable("idle_in_transaction_session_timeout", std::to_string(ms));
+      }
+      return 0;
     });
+    if (!durable_) idle_limit_ms_set_ = ms;
   }
 
   ChunkCounts count_chunks(const MigrationKey& key) override {
@@ -312,6 +354,8 @@ class PostgresSession : public RunSession {
       work_->commit();
       return 0;
     });
+    // A SET without LOCAL lasts past a commit, and only then.
+    if (idle_limit_ms_set_) pooled_->idle_limit_ms = idle_limit_ms_set_;
   }
 
   std::any native_handle() override {
@@ -382,6 +426,8 @@ class PostgresSession : public RunSession {
 
   const std::string alias_;
   const std::string url_;
+  const bool durable_;
+  std::optional<std::int64_t> idle_limit_ms_set_;  // by end_if_idle_for, on a chunk connection
   std::unique_ptr<PooledConnection> pooled_;
   std::unique_ptr<pqxx::work> work_;
   std::optional<StatementPipeline> pipeline_;  // once something is sent
