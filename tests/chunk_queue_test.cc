@@ -29,11 +29,7 @@ class ChunkQueue : public ::testing::TestWithParam<Engine> {
     session->replace_chunks(kInitial, kThreeRanges);
     session->commit();
   }
-  std::unique_ptr<mm::RunSession> begin() {
-    const std::string url = dbs_.url("default");
-    return mm::find_database_driver(mm::url_scheme(url))
-        ->begin_session({.alias = "default", .url = url, .base_directory = "/"});
-  }
+  std::unique_ptr<mm::RunSession> begin() { return dbs_.open_session("default"); }
   // One claim in a transaction of its own, as a worker makes it.
   std::optional<mm::ClaimedChunk> claim(const std::string& token, std::string worker = "w1") {
     auto session = begin();
@@ -272,11 +268,7 @@ INSTANTIATE_TEST_SUITE_P(Engines, ChunkQueue, mm::test::kEngines, mm::test::engi
 // it nor its commits that need not wait for the disk to other sessions.
 class PostgresChunkSessions : public ChunkQueue {
  protected:
-  std::unique_ptr<mm::RunSession> begin_chunk() {
-    const std::string url = dbs_.url("default");
-    return mm::find_database_driver(mm::url_scheme(url))
-        ->begin_chunk_session({.alias = "default", .url = url, .base_directory = "/"});
-  }
+  std::unique_ptr<mm::RunSession> begin_chunk() { return dbs_.open_chunk_session("default"); }
   static std::string show(mm::RunSession& session, const std::string& setting) {
     return mm::sql_value_text(session.query("SHOW " + setting, {}).at(0).at(0));
   }

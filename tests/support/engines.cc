@@ -143,4 +143,10 @@ std::unique_ptr<RunSession> TestDatabases::open_session(const std::string& alias
       ->begin_session({alias, target_url, std::filesystem::current_path()});
 }
 
+std::unique_ptr<RunSession> TestDatabases::open_chunk_session(const std::string& alias) const {
+  const std::string target_url = url(alias);
+  return find_database_driver(url_scheme(target_url))
+      ->begin_chunk_session({alias, target_url, std::filesystem::current_path()});
+}
+
 }  // namespace massmigration::test

@@ -55,6 +55,8 @@ class TestDatabases {
   std::unique_ptr<RecordStore> open_store(const std::string& alias) const;
   // A migration's transaction on the alias's database, through the engine's driver.
   std::unique_ptr<RunSession> open_session(const std::string& alias) const;
+  // The same as a chunk's of a mapper or worker (DatabaseDriver::begin_chunk_session).
+  std::unique_ptr<RunSession> open_chunk_session(const std::string& alias) const;
 
  private:
   Engine engine_;
