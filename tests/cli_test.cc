@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "cli/context.h"
-#include "cli/json.h"
+#include "common/json_text.h"
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
 #include "support/engines.h"
@@ -92,7 +92,7 @@ TEST_P(CliRun, JsonEscapesWhatItQuotes) {
 ]
 )json");
   const std::string owner = mm::this_process_owner();
-  EXPECT_NE(r.out.find("\"owner\": " + mm::cli::internal::json_string(owner)), std::string::npos)
+  EXPECT_NE(r.out.find("\"owner\": " + mm::internal::json_string(owner)), std::string::npos)
       << r.out;
 }
 
@@ -113,11 +113,11 @@ TEST(StoppedText, SaysHowAPausedOrCancelledRunMayGoOn) {
 }
 
 TEST(JsonString, EscapesWhatJsonRequiresAndKeepsWellFormedUtf8) {
-  EXPECT_EQ(mm::cli::internal::json_string("a\"b\\c/d\n\r\t\b\f\x01\x1f\x7f"),
+  EXPECT_EQ(mm::internal::json_string("a\"b\\c/d\n\r\t\b\f\x01\x1f\x7f"),
             R"("a\"b\\c/d\n\r\t\u0008\u000c\u0001\u001f)"
             "\x7f\"");
-  EXPECT_EQ(mm::cli::internal::json_string(std::string("nul\0byte", 8)), R"("nul\u0000byte")");
-  EXPECT_EQ(mm::cli::internal::json_string("é → 🙂 \u07ff \uffff \U0010FFFF"),
+  EXPECT_EQ(mm::internal::json_string(std::string("nul\0byte", 8)), R"("nul\u0000byte")");
+  EXPECT_EQ(mm::internal::json_string("é → 🙂 \u07ff \uffff \U0010FFFF"),
             "\"é → 🙂 \u07ff \uffff \U0010FFFF\"");
 }
 
@@ -134,10 +134,10 @@ TEST(JsonString, ReplacesEachByteThatIsNotUtf8) {
        }) {
     std::string expected = "\"";
     for (char c : bad) expected += c == '(' ? std::string("(") : std::string("\\ufffd");
-    EXPECT_EQ(mm::cli::internal::json_string(bad), expected + "\"")
+    EXPECT_EQ(mm::internal::json_string(bad), expected + "\"")
         << ::testing::PrintToString(bad);
   }
-  EXPECT_EQ(mm::cli::internal::json_string("Latin-1 caf\xe9!"), R"("Latin-1 caf\ufffd!")");
+  EXPECT_EQ(mm::internal::json_string("Latin-1 caf\xe9!"), R"("Latin-1 caf\ufffd!")");
 }
 
 TEST_P(CliRun, CheckReportsAnSqliteDirectoryThatIsNotWritable) {
@@ -477,7 +477,7 @@ TEST_P(CliRun, AForeignRowIsWarnedAboutOnceAndAffectsNothingElse) {
       "key \"legacy-key\" is invalid: the key is not a migration key (";
   EXPECT_EQ(shown.err.rfind(warning, 0), 0u) << shown.err;
   EXPECT_EQ(shown.err.find(warning, 1), std::string::npos) << shown.err;  // once
-  EXPECT_NE(shown.err.find("); no registered migration has that key, so it is ignored\n"),
+  EXPECT_NE(shown.err.find("); no registered migration has that key; it is ignored\n"),
             std::string::npos)
       << shown.err;
 

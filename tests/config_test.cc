@@ -106,6 +106,43 @@ TEST(ConfigToml, ReadsTheRunLeaseAndThePauseBetweenChunks) {
       << e.what;
 }
 
+TEST(ConfigToml, ConsoleLoginIsReadWithItsHash) {
+  const mm::Config config = mm::Config::from_toml_string(
+      "[console]\nusername = \"admin\"\npassword_hash = "
+      "\"$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA\"\n"
+      "secure_cookie = true\n");
+  ASSERT_TRUE(config.console.has_value());
+  EXPECT_EQ(config.console->username, "admin");
+  EXPECT_EQ(config.console->password_hash, "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA");
+  EXPECT_TRUE(config.console->secure_cookie);
+  EXPECT_FALSE(mm::Config::from_toml_string("[runs]\nlease_seconds = 3\n").console.has_value());
+}
+
+TEST(ConfigToml, ConsoleEntriesThatAreWrongNameTheirLine) {
+  // A password written where its hash belongs is refused, so it is not left lying in a file
+  // that looks as if it held none.
+  Caught e = config_error([] {
+    mm::Config::from_toml_string("[console]\nusername = \"admin\"\npassword_hash = \"hunter2\"\n",
+                                 "app.toml");
+  });
+  EXPECT_EQ(e.entry, "app.toml:3 [console] password_hash");
+  EXPECT_NE(e.what.find("expected an argon2id hash"), std::string::npos) << e.what;
+  e = config_error(
+      [] { mm::Config::from_toml_string("[console]\nusername = \"admin\"\n", "app.toml"); });
+  EXPECT_EQ(e.entry, "app.toml:1 [console]");
+  EXPECT_NE(e.what.find("missing password_hash"), std::string::npos) << e.what;
+  e = config_error(
+      [] { mm::Config::from_toml_string("[console]\nsecure_cookie = \"yes\"\n", "app.toml"); });
+  EXPECT_EQ(e.entry, "app.toml:2 [console] secure_cookie");
+  EXPECT_NE(e.what.find("expected true or false, found a string"), std::string::npos) << e.what;
+  e = config_error(
+      [] { mm::Config::from_toml_string("[console]\nuser = \"admin\"\n", "app.toml"); });
+  EXPECT_EQ(e.entry, "app.toml:2 [console] user");
+  EXPECT_NE(e.what.find("unknown entry (expected username, password_hash or secure_cookie)"),
+            std::string::npos)
+      << e.what;
+}
+
 TEST(ConfigToml, SyntaxErrorNamesSourceAndLine) {
   Caught e = config_error([] {
     mm::Config::from_toml_string("[databases]\ndefault = \"sqlite:///x.db\"\nbroken = \n",

@@ -16,6 +16,7 @@ set(public_backend runners)
 set(public_progress runners)
 set(public_enforcement guards)
 set(public_api lifecycle)
+set(public_status lifecycle)
 set(public_testing lifecycle)
 set(public_cli cli)
 

@@ -41,6 +41,8 @@ struct LaunchOptions {
   // migration keeps its own, which alone has its method. "inline" runs the migration before
   // the launch returns, as the command line does.
   std::optional<std::string> backend;
+  // Who launches it, for the audit trail (a console user); empty: the run's owner.
+  std::string actor{};
 };
 
 // Launches the migration on `alias` and returns the new attempt's UUID. In order:
@@ -90,15 +92,24 @@ RecordListing list_records(std::string_view alias);
 // configure() was never called.
 std::vector<std::string> migration_aliases(const MigrationKey& key);
 
+// Who asks for a fake, pause, cancel or tune, for the audit trail.
+struct ControlOptions {
+  // A console user, say; empty: this process, "host H pid N".
+  std::string actor{};
+};
+
 // Marks the migration applied without running it (was_faked = true). Throws CannotRunOnDB
 // when the migration may not run on `alias`, MigrationAlreadyStarted while it is RUNNING;
-// an APPLIED record is left as it is.
-void fake_migration(const MigrationKey& key, std::string_view alias);
+// an APPLIED record is left as it is. Guards in this process see it applied at once.
+void fake_migration(const MigrationKey& key, std::string_view alias,
+                    const ControlOptions& options = {});
 
 struct DeleteOptions {
   // Deletes a RUNNING or invalid record too. A run still going on is not stopped by this: a
   // fresh run would redo its work. For a run known to be dead that cannot be resumed.
   bool force = false;
+  // Who deletes it, for the audit trail (a console user); empty: this process.
+  std::string actor{};
 };
 
 // Deletes the record so the migration can run again; true when there was one. Refuses, and
@@ -113,10 +124,6 @@ bool delete_record(const MigrationKey& key, std::string_view alias, DeleteOption
 // Run control. Each changes only the run's status and tuning in its record, so a chunk
 // committing meanwhile loses nothing, and writes its event by options.actor. A live run reads
 // the change when its current chunk commits, in whichever process or machine runs it.
-struct ControlOptions {
-  // Who asks, for the audit trail (a console user); empty: this process, "host H pid N".
-  std::string actor;
-};
 
 // Asks the run to stop after its current chunk and record PAUSED (resume continues it from its
 // checkpoint). Returns the status after: PAUSING while the run finishes its chunk, PAUSED when

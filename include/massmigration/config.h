@@ -16,6 +16,10 @@
 //   [runs]
 //   lease_seconds = 30
 //   pause_between_chunks_ms = 0  # unset: SQLite shares the file in slices
+//   [console]                  # the user of `manage serve`
+//   username = "admin"
+//   password_hash = "$argon2id$v=19$..."  # from `manage console-password`
+//   secure_cookie = true       # behind a TLS-terminating proxy
 //
 // SQLite URLs: "sqlite:///absolute/path.db", or "sqlite:relative/path.db", resolved against
 // the directory of the TOML file it came from, or against the current directory at
@@ -35,6 +39,16 @@
 #include <string_view>
 
 namespace massmigration {
+
+// The web console's own login (`manage serve`): one user, its password kept only as an
+// argon2id hash.
+struct ConsoleLogin {
+  std::string username;
+  std::string password_hash;  // "$argon2id$v=19$m=...,t=...,p=...$salt$hash"
+  // Mark the session cookie Secure: the browser sends it over HTTPS only. For a console
+  // behind a proxy that terminates TLS.
+  bool secure_cookie = false;
+};
 
 struct Config {
   std::map<std::string, std::string> databases;  // alias -> URL
@@ -60,6 +74,8 @@ struct Config {
   // by /1.2 per chunk). That costs a mapper whose time all goes into writing about a third of
   // its speed; 0 turns it off.
   std::optional<std::chrono::milliseconds> pause_between_chunks{};
+  // TOML [console]: who may log in to `manage serve`; unset, it refuses to start.
+  std::optional<ConsoleLogin> console{};
   // Where relative database paths are resolved; empty means the current directory.
   std::filesystem::path base_directory;
   // Where each entry was read, for error messages: "databases.default" -> "app.toml:3".

@@ -19,5 +19,6 @@
 #include "massmigration/record_store.h"
 #include "massmigration/registry.h"
 #include "massmigration/sql.h"
+#include "massmigration/status.h"
 
 #endif  // MASSMIGRATION_MASSMIGRATION_H_

@@ -13,6 +13,7 @@
 #include "massmigration/cli.h"
 #include "massmigration/migration.h"
 #include "massmigration/record.h"
+#include "massmigration/status.h"
 
 namespace massmigration::cli::internal {
 
@@ -29,20 +30,12 @@ struct Context {
   bool terminal = false;  // out is a terminal: progress bars redraw in place
 };
 
-// The records of one alias by key, or why they could not be read.
-struct AliasRecords {
-  std::map<std::string, MigrationRecord> by_key;
-  // Registered migrations whose row is invalid (UNKNOWN): key -> what is wrong with it.
-  std::map<std::string, std::string> invalid;
-  std::optional<std::string> error;
-  std::chrono::milliseconds lease{};  // the configured run lease, which tells STALLED
-  // The status shown: NOT_RUN without a record, STALLED for a run silent past the lease,
-  // UNKNOWN for an invalid row.
-  MigrationStatus status(const MigrationKey& key) const;
-};
-// Reads them; a row no registered migration has (a foreign key, or a migration removed from
-// the program) is warned about on ctx.err, once, and changes nothing else.
-AliasRecords read_records(Context& ctx, const std::string& alias);
+// The records of one alias (read_database_records); a row no registered migration has (a
+// foreign key, or a migration removed from the program) is warned about on ctx.err, once, and
+// changes nothing else.
+DatabaseRecords read_records(Context& ctx, const std::string& alias);
+// Prints a report's warnings about ignored rows on ctx.err.
+void warn_ignored(Context& ctx, const DatabaseRecords& records);
 
 // How a run that stopped before the end (PAUSED or CANCELLED) left it, and what to do:
 // "after N rows (resume KEY --database A continues it)", or for a cancelled one "after N rows
@@ -87,6 +80,8 @@ int history(Context& ctx, const std::vector<std::string>& args);
 int worker(Context& ctx, const std::vector<std::string>& args);
 int makemassmigration(Context& ctx, const std::vector<std::string>& args);
 int check_command(Context& ctx, const std::vector<std::string>& args);
+int serve(Context& ctx, const std::vector<std::string>& args);
+int console_password(Context& ctx, const std::vector<std::string>& args);
 
 // migrate_all's work, shared with migrator.
 struct MigrateOptions {

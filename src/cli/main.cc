@@ -77,6 +77,14 @@ constexpr BuiltIn kBuiltIns[] = {
      "chunk) or, with --once, until no chunk is left that it could claim; NAME (default "
      "host:pid) is recorded as the chunks' claimant",
      internal::worker, true},
+    {"serve", "serve [--listen HOST:PORT] [--public-probes]",
+     "the web console (default 127.0.0.1:8000, port 0: any free one), with the [console] "
+     "user; --public-probes lets /healthz and /metrics answer without a user",
+     internal::serve, true},
+    {"console-password", "console-password",
+     "read a password on standard input and print its argon2id hash, for [console] "
+     "password_hash",
+     internal::console_password, false},
     {"makemassmigration", "makemassmigration APP NAME [--template simple|mapper|custom]",
      "write APP/massmigrations/NNNN_NAME.cc, numbered after the app's last migration",
      internal::makemassmigration, false},

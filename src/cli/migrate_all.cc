@@ -39,7 +39,7 @@ std::string run_by(const MigrationRecord& record) {
 // Reports a migration its record settles (applied, running elsewhere, failed, invalid); false
 // for one to run: not run yet, or an ERRORED mapper, which launching again resumes.
 bool settled_by_record(Context& ctx, const Migration& m, const std::string& alias,
-                       const AliasRecords& records, Tally& tally) {
+                       const DatabaseRecords& records, Tally& tally) {
   const std::string key = m.key().str();
   switch (records.status(m.key())) {
     case MigrationStatus::kApplied:
@@ -135,7 +135,7 @@ Tally migrate_alias(Context& ctx, const std::string& alias,
                     const std::vector<const Migration*>& migrations,
                     const MigrateOptions& options) {
   Tally tally;
-  AliasRecords records = read_records(ctx, alias);
+  DatabaseRecords records = read_records(ctx, alias);
   if (records.error) {
     ctx.out << "  FAILED   cannot read the records: " << *records.error << "\n";
     ++tally.failed;

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "context.h"
-#include "json.h"
+#include "json_text.h"
 #include "massmigration/api.h"
 #include "massmigration/errors.h"
 #include "progress_display.h"
@@ -12,6 +12,8 @@
 
 namespace massmigration::cli::internal {
 namespace {
+
+using massmigration::internal::json_string;
 
 // Runs `action`; a refusal or a database that cannot answer is reported as a failure.
 template <typename Fn>

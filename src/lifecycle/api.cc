@@ -19,12 +19,12 @@ namespace massmigration::api {
 
 std::string initiate_migration(const MigrationKey& key, std::string_view alias,
                                const LaunchOptions& options) {
-  return internal::launch(key, alias, options.backend);
+  return internal::launch(key, alias, options.backend, options.actor);
 }
 
 std::string resume_migration(const MigrationKey& key, std::string_view alias,
                              const LaunchOptions& options) {
-  return internal::resume(key, alias, options.backend);
+  return internal::resume(key, alias, options.backend, options.actor);
 }
 
 bool migration_was_started(const MigrationKey& key, std::string_view alias) {
@@ -68,7 +68,8 @@ std::vector<std::string> migration_aliases(const MigrationKey& key) {
   return internal::require_installation()->effective_aliases(migration);
 }
 
-void fake_migration(const MigrationKey& key, std::string_view alias) {
+void fake_migration(const MigrationKey& key, std::string_view alias,
+                    const ControlOptions& options) {
   const Migration& migration = get_migration(key);
   std::shared_ptr<const internal::Installation> installation = internal::require_installation();
   internal::AliasDatabase& database = installation->require_database(alias);
@@ -76,8 +77,12 @@ void fake_migration(const MigrationKey& key, std::string_view alias) {
   if (std::find(allowed.begin(), allowed.end(), alias) == allowed.end()) {
     throw CannotRunOnDB(key.str(), std::string(alias), std::move(allowed));
   }
-  internal::fake_record(database.store(), key, alias, installation->config().run_lease);
+  internal::fake_record(database.store(), key, alias, installation->config().run_lease,
+                        options.actor);
   internal::record_cache().invalidate(std::string(alias), key);
+  // Guards of this process that were just refused see the fake at once, not after the
+  // recheck interval.
+  reset_guard_cache();
 }
 
 namespace {
@@ -104,7 +109,7 @@ bool delete_record(const MigrationKey& key, std::string_view alias, DeleteOption
   RecordStore& store = installation->require_database(alias).store();
   const std::chrono::milliseconds lease = installation->config().run_lease;
   const std::string overridden = options.force ? overridden_refusal(store, key, alias, lease) : "";
-  bool removed = internal::delete_record(store, key, alias, options.force, lease);
+  bool removed = internal::delete_record(store, key, alias, options.force, lease, options.actor);
   internal::record_cache().invalidate(std::string(alias), key);
   reset_guard_cache();
   if (removed && !overridden.empty()) {

@@ -92,7 +92,8 @@ void check_mapper(const Target& target) {
 // A run goes on where it was started: a queued run's open chunks wait in its database for
 // workers, whatever backend the resume names (an in-process runner would start it over); a
 // run started in a process has no chunks for workers to take.
-std::string resume_checked(Target& target, std::shared_ptr<Backend> backend) {
+std::string resume_checked(Target& target, std::shared_ptr<Backend> backend,
+                           const std::string& actor) {
   const MigrationKey& key = target.migration->key();
   const bool queued = is_queued_run(*target.database, key);
   if (!queued && backend->queues_in_database()) {
@@ -101,7 +102,7 @@ std::string resume_checked(Target& target, std::shared_ptr<Backend> backend) {
                        "on another backend (e.g. \"inline\")");
   }
   MigrationRecord resumed = resume_record(target.database->store(), key, target.database->alias(),
-                                          target.installation->config().run_lease);
+                                          target.installation->config().run_lease, actor);
   record_cache().invalidate(target.database->alias(), key);
   const std::string attempt = resumed.attempt_uuid;
   if (queued) {
@@ -115,7 +116,7 @@ std::string resume_checked(Target& target, std::shared_ptr<Backend> backend) {
 }  // namespace
 
 std::string launch(const MigrationKey& key, std::string_view alias,
-                   const std::optional<std::string>& backend_name) {
+                   const std::optional<std::string>& backend_name, const std::string& actor) {
   Target target = checked_target(key, alias);
   RecordStore& store = target.database->store();
   std::optional<MigrationRecord> existing = store.get(key);
@@ -131,7 +132,7 @@ std::string launch(const MigrationKey& key, std::string_view alias,
   std::shared_ptr<Backend> backend =
       checked_backend(*target.migration, target.installation->config(), backend_name);
   check_mapper(target);
-  if (resume) return resume_checked(target, std::move(backend));
+  if (resume) return resume_checked(target, std::move(backend), actor);
 
   MigrationRecord running{.key = key,
                           .attempt_uuid = new_attempt_uuid(),
@@ -139,23 +140,24 @@ std::string launch(const MigrationKey& key, std::string_view alias,
                           .owner = this_process_owner()};
   if (backend->queues_in_database()) {
     const std::string attempt = running.attempt_uuid;
-    enqueue_run(*target.installation, *target.database, *target.migration, std::move(running));
+    enqueue_run(*target.installation, *target.database, *target.migration, std::move(running),
+                actor);
     return attempt;
   }
   // The race between launches is decided here.
-  start_record(store, running, alias, target.installation->config().run_lease);
+  start_record(store, running, alias, target.installation->config().run_lease, actor);
   const std::string attempt = running.attempt_uuid;
   submit(target, std::move(backend), std::move(running));
   return attempt;
 }
 
 std::string resume(const MigrationKey& key, std::string_view alias,
-                   const std::optional<std::string>& backend_name) {
+                   const std::optional<std::string>& backend_name, const std::string& actor) {
   Target target = checked_target(key, alias);
   std::shared_ptr<Backend> backend =
       checked_backend(*target.migration, target.installation->config(), backend_name);
   check_mapper(target);
-  return resume_checked(target, std::move(backend));
+  return resume_checked(target, std::move(backend), actor);
 }
 
 bool can_start(const MigrationKey& key, std::string_view alias) {

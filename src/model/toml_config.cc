@@ -106,6 +106,52 @@ void read_durations(const toml::table& root, std::string_view source, std::strin
   }
 }
 
+// [console]: username and password_hash, both strings and both needed; secure_cookie, a
+// boolean. The hash's format is checked here, the password only when someone logs in.
+std::optional<ConsoleLogin> read_console(const toml::table& root, std::string_view source) {
+  const toml::node* node = root.get("console");
+  if (!node) return std::nullopt;
+  const toml::table* table = node->as_table();
+  if (!table) throw ConfigError(where(source, node->source(), "[console]"), "expected a table");
+  ConsoleLogin login;
+  for (const auto& [name, value] : *table) {
+    const std::string entry = where(source, value.source(), strings::cat("[console] ", name.str()));
+    if (name == "secure_cookie") {
+      if (!value.is_boolean()) {
+        throw ConfigError(entry,
+                          strings::cat("expected true or false, found ", type_name(value.type())));
+      }
+      login.secure_cookie = value.as_boolean()->get();
+      continue;
+    }
+    if (name != "username" && name != "password_hash") {
+      throw ConfigError(entry, "unknown entry (expected username, password_hash or secure_cookie)");
+    }
+    if (!value.is_string()) {
+      throw ConfigError(entry, strings::cat("expected a string, found ", type_name(value.type())));
+    }
+    const std::string& text = value.as_string()->get();
+    if (name == "username") {
+      if (text.empty()) throw ConfigError(entry, "expected a user name, found \"\"");
+      login.username = text;
+    } else {
+      if (!text.starts_with("$argon2id$")) {
+        throw ConfigError(entry,
+                          "expected an argon2id hash (\"$argon2id$...\", printed by `manage "
+                          "console-password`), never the password itself");
+      }
+      login.password_hash = text;
+    }
+  }
+  for (std::string_view needed : {"username", "password_hash"}) {
+    if (!table->contains(needed)) {
+      throw ConfigError(where(source, node->source(), "[console]"),
+                        strings::cat("missing ", needed));
+    }
+  }
+  return login;
+}
+
 Config parse(std::string_view text, std::string_view source) {
   toml::table root;
   try {
@@ -117,10 +163,10 @@ Config parse(std::string_view text, std::string_view source) {
   }
   for (const auto& [name, value] : root) {
     if (name != "databases" && name != "routing" && name != "backend" && name != "records" &&
-        name != "guards" && name != "runs") {
+        name != "guards" && name != "runs" && name != "console") {
       throw ConfigError(where(source, value.source(), name.str()),
                         "unknown entry (expected [databases], [routing], [backend], [records], "
-                        "[guards] or [runs])");
+                        "[guards], [runs] or [console])");
     }
   }
   Config config;
@@ -144,6 +190,7 @@ Config parse(std::string_view text, std::string_view source) {
   read_durations(root, source, "runs",
                  {{"lease_seconds", &config.run_lease}, {"pause_between_chunks_ms", &pause}});
   if (pause != std::chrono::milliseconds::min()) config.pause_between_chunks = pause;
+  config.console = read_console(root, source);
   return config;
 }
 

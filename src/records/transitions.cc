@@ -121,7 +121,7 @@ std::string state_hint(const MigrationRecord& record, std::string_view alias,
 }
 
 void start_record(RecordStore& store, const MigrationRecord& running, std::string_view alias,
-                  std::chrono::milliseconds lease) {
+                  std::chrono::milliseconds lease, const std::string& actor) {
   // NOT_RUN is the only status a start may leave; the insert itself decides races.
   require_transition(MigrationStatus::kNotRun, RecordEvent::kStart, running.status());
   if (!store.insert_if_absent(running)) {
@@ -134,7 +134,7 @@ void start_record(RecordStore& store, const MigrationRecord& running, std::strin
                        .alias = std::string(alias),
                        .attempt_uuid = running.attempt_uuid,
                        .action = "launch",
-                       .actor = running.owner});
+                       .actor = actor.empty() ? running.owner : actor});
 }
 
 bool finish_record(RecordStore& store, const MigrationRecord& applied) {

@@ -124,7 +124,7 @@ std::string state_hint(const MigrationRecord& record, std::string_view alias,
 // Start: creates `running` (status RUNNING). Throws MigrationAlreadyStarted when a record
 // exists.
 void start_record(RecordStore& store, const MigrationRecord& running, std::string_view alias,
-                  std::chrono::milliseconds lease);
+                  std::chrono::milliseconds lease, const std::string& actor = {});
 
 // Finish or fail `outcome`'s attempt: only from RUNNING with the same attempt. False when the
 // attempt is stale (deleted or replaced meanwhile).

@@ -274,7 +274,7 @@ void WorkersBackend::submit(MigrationRun run) {
 }
 
 void enqueue_run(const Installation& installation, AliasDatabase& database,
-                 const Migration& migration, MigrationRecord running) {
+                 const Migration& migration, MigrationRecord running, const std::string& actor) {
   if (migration.type() == MigrationType::kCustom) {
     throw BackendError(migration.key().str(), "workers",
                        "it runs simple and mapper migrations, not custom ones");
@@ -297,7 +297,8 @@ void enqueue_run(const Installation& installation, AliasDatabase& database,
   }
   session->replace_chunks(running.key, ranges);
   session->commit();
-  record_run_event(database, running.key, running.attempt_uuid, running.owner, "launch",
+  record_run_event(database, running.key, running.attempt_uuid,
+                   actor.empty() ? running.owner : actor, "launch",
                    strings::cat("queued as ", ranges.size(), " chunks for workers"));
 }
 

@@ -27,9 +27,11 @@ class WorkersBackend : public Backend {
 
 // Creates `running` (RUNNING) and its chunks, one transaction on `database`: a mapper's
 // selection in chunks of its chunk size, a simple migration as one chunk. Throws
-// MigrationAlreadyStarted when the migration has a record there.
+// MigrationAlreadyStarted when the migration has a record there. The trail's launch is by
+// `actor`, else by the run's owner.
 void enqueue_run(const Installation& installation, AliasDatabase& database,
-                 const Migration& migration, MigrationRecord running);
+                 const Migration& migration, MigrationRecord running,
+                 const std::string& actor = {});
 
 // Whether the run of `key` on `database` was queued for workers: its chunks are there.
 bool is_queued_run(AliasDatabase& database, const MigrationKey& key);

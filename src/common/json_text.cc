@@ -1,8 +1,8 @@
-#include "json.h"
+#include "json_text.h"
 
 #include "absl/strings/str_format.h"
 
-namespace massmigration::cli::internal {
+namespace massmigration::internal {
 namespace {
 
 // The length of the well-formed UTF-8 sequence starting at text[at] (RFC 3629: no overlong
@@ -77,4 +77,4 @@ std::string json_string(std::string_view text) {
   return out;
 }
 
-}  // namespace massmigration::cli::internal
+}  // namespace massmigration::internal

@@ -1,0 +1,89 @@
+// The web console (target massmigration::web): every migration on every database in a
+// browser, with run control and the audit trail, mounted into an application's own server.
+//
+//   httplib::Server server;
+//   mm::web::ConsoleOptions options;
+//   options.authorize = [](const httplib::Request& request) -> std::optional<std::string> {
+//     if (auto user = my_app::staff_user(request)) return user->name;  // the app's own login
+//     return std::nullopt;
+//   };
+//   options.login_url = "/accounts/login";
+//   mm::web::mount(server, options);  // the console is at /massmigrations/
+//
+// `manage serve` mounts it with the built-in login instead (options.login, from [console]).
+//
+// Routes under options.prefix: GET / (every migration × database), GET /migrations/KEY (one
+// migration, its records and audit trail), GET and POST /migrations/KEY/ALIAS/ACTION (run,
+// resume, pause, cancel, fake, delete; GET shows what it will do, POST does it), GET/POST
+// /login, POST /logout, GET /api/status (the showmigrations JSON), GET /healthz, GET
+// /metrics, GET /static/... (the page's script and style sheet).
+//
+// What it promises:
+// - Nothing without a user: a page answers 303 to the login page, the API 401.
+// - A POST changes something only with the session's csrf_token form field and an Origin (or,
+//   without one, a Referer) of this server's own host; otherwise 403 and nothing changes. GET
+//   changes nothing.
+// - Every value in a page is HTML-escaped; pages run no inline script (Content-Security-Policy
+//   default-src 'self'), may not be framed, and are not sniffed.
+// - Keys and aliases in URLs are checked before anything is looked up: unknown ones are 404.
+// - An action the status does not allow is 422 with the reason, and changes nothing. Every
+//   action goes through the API (api.h) and is written to the audit trail with the user's
+//   name as its actor.
+//
+// Thread safety: the handlers may run on any number of httplib's threads at once.
+#ifndef MASSMIGRATION_WEB_H_
+#define MASSMIGRATION_WEB_H_
+
+#include <httplib.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "massmigration/config.h"
+
+namespace massmigration::web {
+
+struct ConsoleOptions {
+  // Where the console lives on the server: no trailing slash, "" for the root.
+  std::string prefix = "/massmigrations";
+  // Who makes the request, by the application's own authentication: the user's name (shown,
+  // and written to the audit trail), or nullopt for nobody. When set, it alone decides, and
+  // the built-in login is off.
+  std::function<std::optional<std::string>(const httplib::Request&)> authorize{};
+  // Where a page sends a request without a user (303): with `authorize`, the application's
+  // login page (empty: 401 instead); with `login`, always PREFIX/login.
+  std::string login_url{};
+  // The built-in login: one user and its argon2id password hash ([console] of the
+  // configuration). Used when `authorize` is not set.
+  std::optional<ConsoleLogin> login{};
+  // How long a session of the built-in login lasts.
+  std::chrono::seconds session_lifetime = std::chrono::hours(8);
+  // How often the index page asks for fresh status while runs are live.
+  std::chrono::milliseconds refresh_interval = std::chrono::milliseconds(2500);
+  // Failed logins from one address before further attempts are refused (429) for
+  // `login_lockout`.
+  int login_attempts = 5;
+  std::chrono::seconds login_lockout = std::chrono::minutes(5);
+  // /healthz and /metrics answer without a user: for a readiness probe or a metrics scraper
+  // that cannot log in, where the network itself keeps strangers out.
+  bool public_probes = false;
+};
+
+// Adds the console's routes to `server`. Throws std::invalid_argument when `options` has
+// neither `authorize` nor `login`, or a prefix that does not start with '/' or ends with one.
+// The handlers read the configuration installed with configure() when they run.
+void mount(httplib::Server& server, const ConsoleOptions& options);
+
+// An argon2id hash of `password` with a fresh random salt, in the encoded form
+// "$argon2id$v=19$m=...,t=...,p=...$SALT$HASH" that ConsoleLogin::password_hash holds.
+std::string hash_password(std::string_view password);
+// Whether `password` matches `encoded_hash` (hash_password's form). A malformed hash
+// matches nothing.
+bool verify_password(std::string_view password, const std::string& encoded_hash);
+
+}  // namespace massmigration::web
+
+#endif  // MASSMIGRATION_WEB_H_

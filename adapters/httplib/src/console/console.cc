@@ -1,0 +1,146 @@
+#include "console/console.h"
+
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "string_building.h"
+
+namespace massmigration::web::internal {
+namespace {
+
+constexpr char kCookieName[] = "massmigration_session";
+
+// The value of cookie `name` in the request's Cookie headers; empty when there is none.
+std::string cookie_value(const httplib::Request& request, std::string_view name) {
+  const size_t count = request.get_header_value_count("Cookie");
+  for (size_t i = 0; i < count; ++i) {
+    const std::string header = request.get_header_value("Cookie", i);
+    for (absl::string_view pair : absl::StrSplit(header, ';')) {
+      pair = absl::StripAsciiWhitespace(pair);
+      if (absl::ConsumePrefix(&pair, strings::piece(name)) && absl::ConsumePrefix(&pair, "=")) {
+        return std::string(pair);
+      }
+    }
+  }
+  return {};
+}
+
+// `url` starts with the origin of the host the request was sent to, or is it.
+bool names_own_origin(std::string_view url, const std::string& host) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    const std::string origin = strings::cat(scheme, host);
+    if (url == origin || url.starts_with(origin + "/")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void add_security_headers(httplib::Response& response) {
+  response.set_header("Content-Security-Policy",
+                      "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+                      "base-uri 'none'");
+  response.set_header("X-Content-Type-Options", "nosniff");
+  response.set_header("X-Frame-Options", "DENY");
+  response.set_header("Referrer-Policy", "same-origin");
+  response.set_header("Cache-Control", "no-store");
+}
+
+Console::Console(ConsoleOptions options)
+    : options_(std::move(options)),
+      sessions_(options_.session_lifetime),
+      throttle_(options_.login_attempts, options_.login_lockout) {}
+
+bool Console::same_origin(const httplib::Request& request) {
+  const std::string host = request.get_header_value("Host");
+  if (host.empty()) return false;
+  if (request.has_header("Origin")) {
+    const std::string origin = request.get_header_value("Origin");
+    return names_own_origin(origin, host) &&
+           origin.find('/', origin.find("//") + 2) == std::string::npos;
+  }
+  return names_own_origin(request.get_header_value("Referer"), host);
+}
+
+std::optional<Session> Console::cookie_session(const httplib::Request& request) {
+  const std::string id = cookie_value(request, kCookieName);
+  if (id.empty()) return std::nullopt;
+  return sessions_.find(id);
+}
+
+std::string Console::session_cookie(const std::string& id) const {
+  const std::string path = options_.prefix.empty() ? "/" : options_.prefix;
+  const bool secure = options_.login && options_.login->secure_cookie;
+  return strings::cat(kCookieName, "=", id, "; Path=", path, "; HttpOnly; SameSite=Strict",
+                      secure ? "; Secure" : "", id.empty() ? "; Max-Age=0" : "");
+}
+
+void Console::html(httplib::Response& response, int status, const std::string& html) {
+  response.status = status;
+  response.set_content(html, "text/html; charset=utf-8");
+}
+
+void Console::refuse(httplib::Response& response, int status, const std::string& heading,
+                     const std::string& message) {
+  html(response, status, problem_page(frame(std::nullopt), heading, message));
+}
+
+std::optional<Visitor> Console::visitor(const httplib::Request& request,
+                                        httplib::Response& response, bool api) {
+  std::optional<Session> session = cookie_session(request);
+  std::optional<std::string> user;
+  if (options_.authorize) {
+    user = options_.authorize(request);
+    // The console's own session carries the CSRF token; it belongs to one user.
+    if (user && (!session || session->user != *user)) {
+      session = sessions_.create(*user);
+      response.set_header("Set-Cookie", session_cookie(session->id));
+    }
+  } else if (session) {
+    user = session->user;
+  }
+  if (user && session) return Visitor{*user, *session};
+  const std::string login = options_.authorize ? options_.login_url : options_.prefix + "/login";
+  if (api || login.empty()) {
+    response.status = 401;
+    response.set_content(api ? "{\"error\": \"log in first\"}\n" : "Log in first.\n",
+                         api ? "application/json" : "text/plain; charset=utf-8");
+  } else {
+    response.set_redirect(login, 303);
+  }
+  return std::nullopt;
+}
+
+std::optional<Visitor> Console::trusted_visitor(const httplib::Request& request,
+                                                httplib::Response& response) {
+  if (!same_origin(request)) {
+    refuse(response, 403, "Refused",
+           "This request did not come from a page of this console (its Origin or Referer "
+           "names another site, or nothing); nothing was changed.");
+    return std::nullopt;
+  }
+  std::optional<Session> before = cookie_session(request);
+  std::optional<Visitor> who = visitor(request, response, false);
+  if (!who) return std::nullopt;
+  // A session made just now (see visitor) has a token the form could not have carried.
+  const bool token_ok = before && before->id == who->session.id &&
+                        same_secret(request.get_param_value("csrf_token"), who->session.csrf_token);
+  if (!token_ok) {
+    refuse(response, 403, "Refused",
+           "This form's security token is missing or out of date (reload the page and try "
+           "again); nothing was changed.");
+    return std::nullopt;
+  }
+  return who;
+}
+
+PageFrame Console::frame(const std::optional<Visitor>& visitor) {
+  PageFrame frame{.prefix = options_.prefix, .refresh_interval = options_.refresh_interval};
+  if (visitor) {
+    frame.user = visitor->user;
+    frame.csrf_token = visitor->session.csrf_token;
+    frame.notice = sessions_.take_notice(visitor->session.id);
+  }
+  return frame;
+}
+
+}  // namespace massmigration::web::internal
