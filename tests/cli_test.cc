@@ -2,6 +2,8 @@
 #include "massmigration/cli.h"
 
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -134,8 +136,7 @@ TEST(JsonString, ReplacesEachByteThatIsNotUtf8) {
        }) {
     std::string expected = "\"";
     for (char c : bad) expected += c == '(' ? std::string("(") : std::string("\\ufffd");
-    EXPECT_EQ(mm::internal::json_string(bad), expected + "\"")
-        << ::testing::PrintToString(bad);
+    EXPECT_EQ(mm::internal::json_string(bad), expected + "\"") << ::testing::PrintToString(bad);
   }
   EXPECT_EQ(mm::internal::json_string("Latin-1 caf\xe9!"), R"("Latin-1 caf\ufffd!")");
 }
@@ -354,6 +355,14 @@ TEST_P(CliRun, FinishRunsAndHistoryListsWhatHappened) {
   EXPECT_EQ(history.code, 0) << history.err;
   EXPECT_NE(history.out.find("\"action\": \"launch\""), std::string::npos) << history.out;
   EXPECT_NE(history.out.find("\"action\": \"fail\""), std::string::npos) << history.out;
+  // Launched from the command line: by the OS user, on this host.
+  const std::vector<mm::MigrationEvent> trail =
+      mm::api::migration_history(mm::MigrationKey("app:0001_first"), "default");
+  ASSERT_FALSE(trail.empty());
+  EXPECT_EQ(trail.front().action, "launch");
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  EXPECT_EQ(trail.front().actor, std::string(getpwuid(geteuid())->pw_name) + "@" + host);
   Output table = run({"history", "app:0001_first", "--database", "default"});
   EXPECT_NE(table.out.find("default    launch"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("default    finish"), std::string::npos) << table.out;

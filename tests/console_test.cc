@@ -38,6 +38,19 @@ class ScriptInDescription : public mm::SimpleMigration {
 };
 MASSMIGRATION_REGISTER(ScriptInDescription, "xss", "0001_script");
 
+constexpr char kTouch[] = "metrics:0001_touch";
+
+// A mapper whose chunks change nothing: chunks to count.
+class Touch : public mm::MapperMigration {
+ public:
+  std::optional<std::vector<std::string>> allowed_db_aliases() const override {
+    return {{"default"}};
+  }
+  mm::MapperQuery query(const std::string&) const override { return {.table = "touch"}; }
+  void batch_operation(const std::vector<mm::MapperRow>&, mm::OperationContext&) override {}
+};
+MASSMIGRATION_REGISTER(Touch, "metrics", "0001_touch");
+
 constexpr char kPassword[] = "correct horse battery staple";
 
 // Hashing is slow on purpose: once for the whole program.
@@ -430,6 +443,37 @@ TEST_P(Console, MetricsGiveEachStatusAndTheRowsOfMappers) {
       << res->body;
   EXPECT_NE(res->body.find(R"(massmigration_database_up{database="shop_db"} 1)"),
             std::string::npos);
+}
+
+TEST_P(Console, MetricsCountThisProcesssRefusalsChunksAndClaims) {
+  const Session s = session();
+  auto metrics = [&] { return get("/massmigrations/metrics", s.cookie)->body; };
+  auto value = [](const std::string& text, const std::string& series) {
+    const size_t at = text.find("\n" + series + " ");
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size() + 2));
+  };
+  const std::string before = metrics();
+  const std::string refusals =
+      R"(massmigration_guard_refusals_total{key="shop:0002_backfill_slugs"})";
+  const double refused = std::max(0.0, value(before, refusals));
+  const double chunks = value(before, "massmigration_chunk_duration_seconds_count");
+  ASSERT_GE(chunks, 0) << before;
+  EXPECT_GE(value(before, "massmigration_worker_claims_total"), 0) << before;
+  {
+    mm::testing::ScopedEnforcement enforce;  // guards check even in a test program
+    EXPECT_THROW(mm::requires_migration(kBackfill)([] {})(), mm::RequiredMigrationNotApplied);
+    EXPECT_THROW(mm::requires_migration(kBackfill)([] {})(), mm::RequiredMigrationNotApplied);
+  }
+  dbs_->execute("default", "CREATE TABLE touch (id INTEGER PRIMARY KEY)");
+  dbs_->execute("default", "INSERT INTO touch (id) VALUES (1), (2), (3)");
+  mm::api::initiate_migration(mm::MigrationKey(kTouch), "default", {.backend = "inline"});
+  ASSERT_EQ(status(kTouch, "default"), mm::MigrationStatus::kApplied);
+  const std::string after = metrics();
+  EXPECT_EQ(value(after, refusals), refused + 2) << after;
+  EXPECT_GE(value(after, "massmigration_chunk_duration_seconds_count"), chunks + 1) << after;
+  EXPECT_NE(after.find(R"(massmigration_chunk_duration_seconds_bucket{le="+Inf"})"),
+            std::string::npos)
+      << after;
 }
 
 TEST_P(Console, PublicProbesAnswerWithoutAUserAndNothingElseDoes) {

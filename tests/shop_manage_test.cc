@@ -1,8 +1,11 @@
 // The shop example's management program, run as a user runs it: a spawned process in a fresh
 // directory, judged by exit status, output and what its SQLite files hold afterwards.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 
+#include <csignal>
 #include <fstream>
 #include <regex>
 
@@ -10,6 +13,7 @@
 #include "support/engines.h"
 #include "support/process.h"
 #include "support/varying_text.h"
+#include "support/worker_process.h"
 
 namespace mm = massmigration;
 using mm::test::ProcessResult;
@@ -537,6 +541,51 @@ TEST_F(ShopManage, MakemassmigrationRefusesNamesItWouldMisreadBeforeWritingAnyth
   EXPECT_TRUE(std::filesystem::exists(dir() / "shop/massmigrations" /
                                       ("0006_" + std::string(246, 'x') + ".cc")));
 }
+
+#ifdef MASSMIGRATION_TEST_CONSOLE
+// `serve`: the console on its own, with the [console] user whose hash console-password made,
+// on a port the system chose, until SIGTERM.
+TEST_F(ShopManage, ServeRunsTheConsoleForTheConfiguredUserUntilSigterm) {
+  ProcessResult hashed = manage({"console-password"}, {}, "s3cret\n");
+  ASSERT_EQ(hashed.exit_code, 0) << hashed.err;
+  const std::string hash = hashed.out.substr(0, hashed.out.find('\n'));
+  std::ofstream(dir() / "massmigration.toml", std::ios::app)
+      << "\n[console]\nusername = \"admin\"\npassword_hash = \"" << hash << "\"\n";
+  mm::test::WorkerProcess serve(
+      {"--config", (dir() / "massmigration.toml").string(), "serve", "--listen", "127.0.0.1:0"},
+      g_manage);
+  std::smatch match;
+  const std::string first = serve.first_line();
+  ASSERT_TRUE(std::regex_search(
+      first, match,
+      std::regex(
+          R"(^massmigration console on http://127\.0\.0\.1:(\d+)/massmigrations/ \(user admin)")))
+      << first;
+  httplib::Client client("127.0.0.1", std::stoi(match[1].str()));
+  EXPECT_EQ(client.Get("/massmigrations/")->status, 303);
+  httplib::Result login =
+      client.Post("/massmigrations/login", {{"Origin", "http://127.0.0.1:" + match[1].str()}},
+                  httplib::Params{{"username", "admin"}, {"password", "s3cret"}});
+  ASSERT_EQ(login->status, 303);
+  const std::string cookie = login->get_header_value("Set-Cookie");
+  httplib::Result index =
+      client.Get("/massmigrations/", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  ASSERT_EQ(index->status, 200);
+  EXPECT_NE(index->body.find("shop:0005_order_tax"), std::string::npos);
+  serve.signal(SIGTERM);
+  const int status = serve.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+TEST_F(ShopManage, ServeWithoutAConsoleUserSaysWhatToAdd) {
+  ProcessResult refused = manage({"serve", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("serve needs a [console] section with username and password_hash"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(manage({"serve", "--listen", "localhost"}).exit_code, 2);
+}
+#endif
 
 }  // namespace
 

@@ -150,6 +150,8 @@ struct FinishOptions {
   std::optional<std::chrono::milliseconds> timeout{};
   // Called with the record while waiting for a run elsewhere, about every second.
   std::function<void(const MigrationRecord&)> on_wait{};
+  // Who asks, for the audit trail of a launch or resume it makes; empty: the run's owner.
+  std::string actor{};
 };
 
 // Makes sure the migration ends APPLIED on `alias`, for a deploy step: runs it inline when not

@@ -12,6 +12,7 @@
 #include "massmigration/key.h"
 #include "massmigration/log.h"
 #include "massmigration/mapper.h"
+#include "massmigration/metrics.h"
 #include "massmigration/migration.h"
 #include "massmigration/operation_context.h"
 #include "massmigration/progress.h"

@@ -1,5 +1,8 @@
 #include "context.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_join.h"
@@ -21,6 +24,15 @@ DatabaseRecords read_records(Context& ctx, const std::string& alias) {
   DatabaseRecords records = read_database_records(alias);
   warn_ignored(ctx, records);
   return records;
+}
+
+std::string operator_name() {
+  std::string user;
+  if (const passwd* entry = getpwuid(geteuid())) user = entry->pw_name;
+  if (user.empty()) user = strings::cat("uid ", geteuid());
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return strings::cat(user, "@", host[0] ? host : "(unknown)");
 }
 
 std::vector<std::string> selected_aliases(const std::optional<std::string>& only) {

@@ -43,6 +43,10 @@ void warn_ignored(Context& ctx, const DatabaseRecords& records);
 // while being cancelled.
 std::string stopped_text(const MigrationRecord& record, const std::string& alias);
 
+// Who acts from the command line, for the audit trail: "USER@HOST" (the OS user this process
+// runs as).
+std::string operator_name();
+
 // A registered migration's key; a malformed or unknown one is a UsageError.
 MigrationKey parse_key(const std::string& text);
 // One migration on one database, from "KEY --database A".

@@ -94,9 +94,9 @@ void launch(Context& ctx, const Migration& m, const std::string& alias,
   const auto started = std::chrono::steady_clock::now();
   try {
     if (options.fake) {
-      api::fake_migration(m.key(), alias);
+      api::fake_migration(m.key(), alias, {.actor = operator_name()});
     } else {
-      api::initiate_migration(m.key(), alias, {.backend = "inline"});
+      api::initiate_migration(m.key(), alias, {.backend = "inline", .actor = operator_name()});
     }
   } catch (const MigrationError& e) {
     ctx.out << "  FAILED   " << key << ": " << e.what() << "\n";

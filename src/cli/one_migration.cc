@@ -17,12 +17,14 @@ int run_and_report(Context& ctx, const Target& target, bool resume) {
     ProgressDisplay display(ctx.out, ctx.terminal);
     if (resume) {
       // A queued run is resumed for the workers whatever the backend named; any other here.
-      api::resume_migration(target.key, target.alias, {.backend = "inline"});
+      api::resume_migration(target.key, target.alias,
+                            {.backend = "inline", .actor = operator_name()});
     } else {
       queued = api::queues_for_workers(target.key);
       api::initiate_migration(
           target.key, target.alias,
-          {.backend = queued ? std::nullopt : std::optional<std::string>("inline")});
+          {.backend = queued ? std::nullopt : std::optional<std::string>("inline"),
+           .actor = operator_name()});
     }
   } catch (const MigrationError& e) {
     ctx.err << ctx.program << ": " << e.what() << "\n";
@@ -88,7 +90,7 @@ int fake_one(Context& ctx, const std::vector<std::string>& args) {
               << " (record kept)\n";
       return kOk;
     }
-    api::fake_migration(target.key, target.alias);
+    api::fake_migration(target.key, target.alias, {.actor = operator_name()});
   } catch (const MigrationError& e) {
     ctx.err << ctx.program << ": " << e.what() << "\n";
     return kFailed;
@@ -103,7 +105,8 @@ int delete_one(Context& ctx, const std::vector<std::string>& args) {
   const bool force = parsed.flag("force");
   try {
     const std::string forced_over = force ? overridden(target) : "";
-    bool removed = api::delete_record(target.key, target.alias, {.force = force});
+    bool removed =
+        api::delete_record(target.key, target.alias, {.force = force, .actor = operator_name()});
     ctx.out << (removed ? "DELETED the record of " : "NO RECORD to delete for ") << target.key.str()
             << " on " << target.alias;
     if (removed && !forced_over.empty()) {

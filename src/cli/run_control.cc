@@ -29,8 +29,9 @@ int reported(Context& ctx, Fn action) {
 int control(Context& ctx, const std::vector<std::string>& args, bool cancel) {
   const Target target = parse_target(args);
   return reported(ctx, [&] {
-    const MigrationStatus status = cancel ? api::cancel_migration(target.key, target.alias)
-                                          : api::pause_migration(target.key, target.alias);
+    const api::ControlOptions options{.actor = operator_name()};
+    const MigrationStatus status = cancel ? api::cancel_migration(target.key, target.alias, options)
+                                          : api::pause_migration(target.key, target.alias, options);
     ctx.out << to_string(status) << " " << target.key.str() << " on " << target.alias;
     if (status == MigrationStatus::kPausing || status == MigrationStatus::kCancelling) {
       ctx.out << " (its run stops after its current chunk)";
@@ -79,7 +80,8 @@ int tune_one(Context& ctx, const std::vector<std::string>& args) {
     throw UsageError("nothing to change: give --chunk-size N, --pause-ms M or both");
   }
   return reported(ctx, [&] {
-    const MigrationStatus status = api::tune_migration(target.key, target.alias, tuning);
+    const MigrationStatus status =
+        api::tune_migration(target.key, target.alias, tuning, {.actor = operator_name()});
     ctx.out << "TUNED " << target.key.str() << " on " << target.alias << " (" << to_string(status);
     if (tuning.chunk_size) ctx.out << "; chunk size " << *tuning.chunk_size;
     if (tuning.pause_ms) ctx.out << "; pause " << *tuning.pause_ms << " ms";
@@ -95,13 +97,17 @@ int finish_one(Context& ctx, const std::vector<std::string>& args) {
   return reported(ctx, [&] {
     ProgressDisplay display(ctx.out, ctx.terminal);
     api::finish_migration(target.key, target.alias,
-                          {.timeout = timeout, .on_wait = [&](const MigrationRecord& record) {
-                             ctx.out << "WAITING for " << target.key.str() << " on " << target.alias
+                          {.timeout = timeout,
+                           .on_wait =
+                               [&](const MigrationRecord& record) {
+                                 ctx.out
+                                     << "WAITING for " << target.key.str() << " on " << target.alias
                                      << " (" << to_string(record.status()) << ", "
                                      << (record.owner.empty() ? "an unnamed process" : record.owner)
                                      << ", " << progress_text(record) << ")\n";
-                             ctx.out.flush();
-                           }});
+                                 ctx.out.flush();
+                               },
+                           .actor = operator_name()});
     ctx.out << "APPLIED " << target.key.str() << " on " << target.alias << "\n";
     return kOk;
   });

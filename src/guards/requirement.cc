@@ -6,6 +6,7 @@
 #include "guards/test_mode.h"
 #include "massmigration/errors.h"
 #include "massmigration/registry.h"
+#include "process_counters.h"
 #include "string_building.h"
 
 namespace massmigration::internal {
@@ -116,6 +117,7 @@ void Requirement::ensure_applied_slow() {
   std::shared_ptr<const Resolved> resolved = resolve(std::move(installation));
   Outcome outcome = check(*resolved, epoch);
   if (outcome.applied()) return;
+  count_guard_refusal(resolved->key.str());
   throw RequiredMigrationNotApplied(resolved->key.str(), std::move(outcome.missing), guarded_,
                                     std::move(outcome.cause));
 }

@@ -53,9 +53,9 @@ void finish_migration(const MigrationKey& key, std::string_view alias,
         }
         try {
           if (status == MigrationStatus::kNotRun) {
-            internal::launch(key, alias, "inline");
+            internal::launch(key, alias, "inline", options.actor);
           } else {
-            internal::resume(key, alias, "inline");
+            internal::resume(key, alias, "inline", options.actor);
           }
           ran = true;
         } catch (const MigrationAlreadyStarted&) {

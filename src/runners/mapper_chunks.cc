@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "process_counters.h"
 #include "records/audit.h"
 #include "records/transitions.h"
 #include "runners/local_stop.h"
@@ -60,6 +61,7 @@ bool MapperRun::run_chunk(const ChunkQuery& query, const std::optional<OwnRange>
   }
   session->commit();
   const auto took = std::chrono::steady_clock::now() - began;
+  count_chunk(took);
   state_.heartbeat->written();  // advance_progress wrote it
   checkpoint = last;
   const std::int64_t done = rows_done_.fetch_add(count) + count;

@@ -13,6 +13,7 @@
 #include "massmigration/log.h"
 #include "massmigration/registry.h"
 #include "model/mapper_plan.h"
+#include "process_counters.h"
 #include "records/audit.h"
 #include "records/transitions.h"
 #include "runners/heartbeat.h"
@@ -220,6 +221,7 @@ ChunkEnd run_claimed(AliasDatabase& database, const Migration& migration, const 
   if (completed->others_open > 0) {
     session->commit();
     next = std::move(completed->next);
+    if (next) count_worker_claim();
     report_progress(progress);
     return ChunkEnd::kCommitted;
   }
@@ -334,6 +336,7 @@ ChunkOutcome work_one_chunk(const Installation& installation, AliasDatabase& dat
     std::unique_ptr<RunSession> session = database.begin_chunk_session();
     chunk = session->claim_chunk(worker, new_attempt_uuid(), installation.config().run_lease);
     session->commit();
+    if (chunk) count_worker_claim();
   }
   if (!chunk) {
     stop_runs_without_work_in_flight(database, worker);
@@ -347,9 +350,11 @@ ChunkOutcome work_one_chunk(const Installation& installation, AliasDatabase& dat
                          "program");
   } else {
     try {
+      const auto began = std::chrono::steady_clock::now();
       switch (run_claimed(database, *migration, *chunk, worker, installation.config().run_lease,
                           next)) {
         case ChunkEnd::kCommitted:
+          count_chunk(std::chrono::steady_clock::now() - began);
           return ChunkOutcome::kCommitted;
         case ChunkEnd::kRunStopped:
           give_back(database, *chunk);

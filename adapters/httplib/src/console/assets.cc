@@ -49,16 +49,36 @@ const std::string_view kConsoleScript = R"JS('use strict';
     cell.querySelector('.eta').textContent = eta;
   }
 
+  // A detail page's records and buttons depend on the status: when one changes, they are
+  // fetched anew and swapped in (markup the server escaped), without reloading the page.
+  function refreshSections() {
+    fetch(location.href, {credentials: 'same-origin'})
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(); })
+      .then(function (html) {
+        const fresh = new DOMParser().parseFromString(html, 'text/html');
+        const now = fresh.querySelectorAll('section.database');
+        document.querySelectorAll('section.database').forEach(function (section, i) {
+          if (now[i]) section.replaceWith(document.importNode(now[i], true));
+        });
+        const trail = fresh.querySelector('table.trail');
+        const shown = document.querySelector('table.trail');
+        if (trail && shown) shown.replaceWith(document.importNode(trail, true));
+      })
+      .catch(function () {});
+  }
+
   function apply(migrations) {
     const now = Date.now();
     const counts = new Map();
     let live = false;
+    let changed = false;
     for (const migration of migrations) {
       for (const [alias, status] of Object.entries(migration.databases)) {
         counts.set(status, (counts.get(status) || 0) + 1);
         if (liveStatuses.has(status)) live = true;
         const selector = '.cell[data-key="' + CSS.escape(migration.key) + '"][data-alias="' + CSS.escape(alias) + '"]';
         for (const cell of document.querySelectorAll(selector)) {
+          changed = changed || cell.querySelector('.badge').textContent !== status;
           updateCell(cell, status, migration.progress && migration.progress[alias],
                      migration.details && migration.details[alias], now);
         }
@@ -67,6 +87,7 @@ const std::string_view kConsoleScript = R"JS('use strict';
     for (const count of document.querySelectorAll('.count[data-status]')) {
       count.textContent = String(counts.get(count.dataset.status) || 0);
     }
+    if (changed && document.querySelector('section.database')) refreshSections();
     return live;
   }
 
@@ -87,11 +108,15 @@ const std::string_view kConsoleScript = R"JS('use strict';
 })();
 )JS";
 
+const std::string_view kFavicon =
+    R"SVG(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2330"/><path d="M3 11h10M3 8h7M3 5h4" stroke="#8fb1ff" stroke-width="2"/></svg>)SVG";
+
 const std::string_view kConsoleStyle = R"CSS(:root {
   --ink: #1d2330; --muted: #5b6475; --line: #d9dee7; --paper: #ffffff; --wash: #f4f6fa;
   --accent: #2452c7;
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: var(--wash); }
 header.top { display: flex; align-items: center; gap: 1rem; padding: .6rem 1.5rem; background: var(--ink); color: #fff; }
 header.top .brand { color: #fff; font-weight: 600; text-decoration: none; margin-right: auto; }

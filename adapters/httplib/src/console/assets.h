@@ -8,6 +8,7 @@ namespace massmigration::web::internal {
 
 extern const std::string_view kConsoleScript;
 extern const std::string_view kConsoleStyle;
+extern const std::string_view kFavicon;
 
 }  // namespace massmigration::web::internal
 

@@ -314,6 +314,7 @@ void mount(httplib::Server& server, const ConsoleOptions& options) {
   };
   server.Get(p + "/static/console.js", asset(internal::kConsoleScript, "text/javascript"));
   server.Get(p + "/static/console.css", asset(internal::kConsoleStyle, "text/css"));
+  server.Get(p + "/static/favicon.svg", asset(internal::kFavicon, "image/svg+xml"));
 }
 
 }  // namespace massmigration::web

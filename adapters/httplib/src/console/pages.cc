@@ -42,6 +42,17 @@ std::string eta_text(std::chrono::seconds left) {
   return strings::cat("ETA ", s, "s");
 }
 
+// ", N rows/s": how fast this attempt went from its start to its last heartbeat; empty before
+// it has done a row.
+std::string rate_text(const MigrationRecord& record) {
+  if (!record.heartbeat_at) return {};
+  const Timestamp start = record.attempt_started_at.value_or(record.initiated_at);
+  const double seconds = std::chrono::duration<double>(*record.heartbeat_at - start).count();
+  const std::int64_t rows = record.rows_done - record.rows_done_at_start;
+  if (seconds <= 0 || rows <= 0) return {};
+  return strings::cat(", ", static_cast<std::int64_t>(rows / seconds + 0.5), " rows/s");
+}
+
 // The cell of one migration on one database (MASSMIGRATION_CONSOLE_CELL in templates.cc).
 data cell_data(const Migration& migration, const DatabaseRecords& database,
                const std::string& status) {
@@ -63,6 +74,7 @@ data cell_data(const Migration& migration, const DatabaseRecords& database,
                                                 total > 0 ? done * 100 / total : 100, "%)")
                                  : strings::cat(done, " rows");
   }
+  if (progress && is_live(status)) strings::append(figures, rate_text(*record));
   cell.set("figures", figures);
   const auto left = record ? record->time_left(database.lease) : std::nullopt;
   cell.set("eta", left ? eta_text(*left) : std::string());
@@ -187,10 +199,12 @@ std::string index_page(const PageFrame& frame, const StatusReport& report,
                        const std::vector<std::string>& all_aliases) {
   std::map<std::string, int, std::less<>> counts;
   bool live = false;
-  data rows(data::type::list);
+  mustache::mustache row_template{std::string(kIndexRowTemplate)};
+  std::string rows_html;
   for (size_t m = 0; m < report.migrations.size(); ++m) {
     const Migration& migration = *report.migrations[m];
     data row;
+    row.set("prefix", frame.prefix);
     row.set("key", migration.key().str());
     row.set("description", migration.description());
     data cells(data::type::list);
@@ -201,7 +215,7 @@ std::string index_page(const PageFrame& frame, const StatusReport& report,
       cells.push_back(cell_data(migration, report.databases[d], status));
     }
     row.set("cells", cells);
-    rows.push_back(row);
+    rows_html += row_template.render(row);
   }
   data count_list(data::type::list);
   for (std::string_view status : kCountedStatuses) {
@@ -221,7 +235,8 @@ std::string index_page(const PageFrame& frame, const StatusReport& report,
     errors.push_back(error);
   }
   data values;
-  values.set("rows", rows);
+  values.set("rows_html", rows_html);
+  values.set("has_rows", !report.migrations.empty());
   values.set("aliases", string_list(aliases_of(report)));
   values.set("counts", count_list);
   values.set("database_errors", errors);

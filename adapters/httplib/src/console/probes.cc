@@ -3,8 +3,11 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <vector>
+
+#include "massmigration/metrics.h"
 
 namespace massmigration::web::internal {
 namespace {
@@ -13,11 +16,49 @@ bool degrades(const std::string& status) {
   return status == "STALLED" || status == "ERRORED" || status == "UNKNOWN";
 }
 
-prometheus::MetricFamily family(std::string name, std::string help) {
-  return {.name = std::move(name),
-          .help = std::move(help),
-          .type = prometheus::MetricType::Gauge,
-          .metric = {}};
+prometheus::MetricFamily family(std::string name, std::string help,
+                                prometheus::MetricType type = prometheus::MetricType::Gauge) {
+  return {.name = std::move(name), .help = std::move(help), .type = type, .metric = {}};
+}
+
+// This process's counters (process_metrics()): guard refusals per key, chunk durations, worker
+// claims.
+std::vector<prometheus::MetricFamily> process_families() {
+  const ProcessMetrics counted = process_metrics();
+  prometheus::MetricFamily refusals =
+      family("massmigration_guard_refusals_total",
+             "Calls this process's guards refused because a migration was not applied",
+             prometheus::MetricType::Counter);
+  for (const auto& [key, count] : counted.guard_refusals) {
+    prometheus::ClientMetric metric;
+    metric.label = {{"key", key}};
+    metric.counter.value = static_cast<double>(count);
+    refusals.metric.push_back(std::move(metric));
+  }
+  prometheus::MetricFamily chunks =
+      family("massmigration_chunk_duration_seconds",
+             "Committed chunks of this process's mapper runs and workers, by duration",
+             prometheus::MetricType::Histogram);
+  prometheus::ClientMetric histogram;
+  histogram.histogram.sample_count = static_cast<std::uint64_t>(counted.chunks);
+  histogram.histogram.sample_sum = counted.chunk_seconds;
+  for (size_t i = 0; i < counted.chunk_bucket_bounds.size(); ++i) {
+    histogram.histogram.bucket.push_back(
+        {.cumulative_count = static_cast<std::uint64_t>(counted.chunk_bucket_counts[i]),
+         .upper_bound = counted.chunk_bucket_bounds[i]});
+  }
+  histogram.histogram.bucket.push_back(
+      {.cumulative_count = static_cast<std::uint64_t>(counted.chunks),
+       .upper_bound = std::numeric_limits<double>::infinity()});
+  chunks.metric.push_back(std::move(histogram));
+  prometheus::MetricFamily claims =
+      family("massmigration_worker_claims_total",
+             "Chunks this process's workers claimed from the databases' queues",
+             prometheus::MetricType::Counter);
+  prometheus::ClientMetric claimed;
+  claimed.counter.value = static_cast<double>(counted.worker_claims);
+  claims.metric.push_back(std::move(claimed));
+  return {refusals, chunks, claims};
 }
 
 void add_gauge(prometheus::MetricFamily& family,
@@ -89,7 +130,9 @@ std::string metrics_text(const StatusReport& report) {
       }
     }
   }
-  return prometheus::TextSerializer().Serialize({status, done, total, up});
+  std::vector<prometheus::MetricFamily> families = {status, done, total, up};
+  for (prometheus::MetricFamily& more : process_families()) families.push_back(std::move(more));
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace massmigration::web::internal

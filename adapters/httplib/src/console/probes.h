@@ -15,7 +15,8 @@ struct Health {
 Health health(const StatusReport& report);
 
 // Prometheus text exposition format: each migration's status, rows done and total, per
-// database; whether each database could be read.
+// database; whether each database could be read; and this process's guard refusals per key,
+// chunk durations and worker claims (process_metrics()).
 std::string metrics_text(const StatusReport& report);
 
 }  // namespace massmigration::web::internal

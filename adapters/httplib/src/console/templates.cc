@@ -20,6 +20,7 @@ const std::string_view kLayoutTemplate = R"(<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{title}} · massmigration</title>
+<link rel="icon" href="{{prefix}}/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{{prefix}}/static/console.css">
 <script src="{{prefix}}/static/console.js" defer></script>
 </head>
@@ -51,11 +52,16 @@ const std::string_view kIndexTemplate = R"(<h1>Migrations</h1>
 <table class="grid">
 <thead><tr><th scope="col">Migration</th>{{#aliases}}<th scope="col">{{.}}</th>{{/aliases}}</tr></thead>
 <tbody>
-{{#rows}}<tr><th scope="row"><a href="{{prefix}}/migrations/{{key}}">{{key}}</a><div class="description">{{description}}</div></th>{{#cells}}<td class="cell" data-key="{{key}}" data-alias="{{alias}}">)" MASSMIGRATION_CONSOLE_CELL
-                                        R"(</td>{{/cells}}</tr>
-{{/rows}}</tbody>
+{{{rows_html}}}</tbody>
 </table>
-{{^rows}}<p>No migrations.</p>{{/rows}}
+{{^has_rows}}<p>No migrations.</p>{{/has_rows}}
+)";
+
+// A row of the index, rendered alone for each migration: a page of many rows is built
+// without copying every row's values into one tree.
+const std::string_view kIndexRowTemplate =
+    R"(<tr><th scope="row"><a href="{{prefix}}/migrations/{{key}}">{{key}}</a><div class="description">{{description}}</div></th>{{#cells}}<td class="cell" data-key="{{key}}" data-alias="{{alias}}">)" MASSMIGRATION_CONSOLE_CELL
+    R"(</td>{{/cells}}</tr>
 )";
 
 const std::string_view kDetailTemplate = R"(<p><a href="{{prefix}}/">All migrations</a></p>

@@ -10,6 +10,7 @@ namespace massmigration::web::internal {
 // Every page: head, the user's bar and {{{content}}}, one of the templates below.
 extern const std::string_view kLayoutTemplate;
 extern const std::string_view kIndexTemplate;
+extern const std::string_view kIndexRowTemplate;  // {{{rows_html}}} of the index
 extern const std::string_view kDetailTemplate;
 extern const std::string_view kConfirmTemplate;
 extern const std::string_view kLoginTemplate;
