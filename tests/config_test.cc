@@ -110,11 +110,12 @@ TEST(ConfigToml, ConsoleLoginIsReadWithItsHash) {
   const mm::Config config = mm::Config::from_toml_string(
       "[console]\nusername = \"admin\"\npassword_hash = "
       "\"$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA\"\n"
-      "secure_cookie = true\n");
+      "secure_cookie = true\nclient_address_header = \"X-Forwarded-For\"\n");
   ASSERT_TRUE(config.console.has_value());
   EXPECT_EQ(config.console->username, "admin");
   EXPECT_EQ(config.console->password_hash, "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA");
   EXPECT_TRUE(config.console->secure_cookie);
+  EXPECT_EQ(config.console->client_address_header, "X-Forwarded-For");
   EXPECT_FALSE(mm::Config::from_toml_string("[runs]\nlease_seconds = 3\n").console.has_value());
 }
 
@@ -138,7 +139,8 @@ TEST(ConfigToml, ConsoleEntriesThatAreWrongNameTheirLine) {
   e = config_error(
       [] { mm::Config::from_toml_string("[console]\nuser = \"admin\"\n", "app.toml"); });
   EXPECT_EQ(e.entry, "app.toml:2 [console] user");
-  EXPECT_NE(e.what.find("unknown entry (expected username, password_hash or secure_cookie)"),
+  EXPECT_NE(e.what.find("unknown entry (expected username, password_hash, secure_cookie or "
+                        "client_address_header)"),
             std::string::npos)
       << e.what;
 }

@@ -3,6 +3,7 @@
 // what a refused one leaves alone), what the pages and the API say.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <regex>
 #include <sstream>
@@ -199,6 +200,39 @@ TEST_P(Console, AWrongPasswordGetsNoSessionAndRepeatedOnesAreLockedOut) {
   EXPECT_GT(std::stoi(locked->get_header_value("Retry-After")), 0);
 }
 
+TEST_P(Console, ConcurrentWrongLoginsGetNoMoreTriesThanTheLimit) {
+  // Each attempt counts from its start, so attempts in flight together cannot all slip past
+  // the count while the password hashes are being checked.
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0}, locked{0};
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&] {
+      const int status = log_in("hunter2")->status;
+      if (status == 401) ++wrong;
+      if (status == 429) ++locked;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 5);
+  EXPECT_EQ(locked.load(), 7);
+}
+
+TEST_P(Console, BehindAProxyFailuresCountPerClientNotPerProxy) {
+  mm::web::ConsoleOptions options = builtin_login();
+  options.client_address = [](const httplib::Request& request) {
+    return request.get_header_value("X-Client");
+  };
+  start(options);
+  auto attempt = [&](const std::string& address, const std::string& password) {
+    return client().Post("/massmigrations/login",
+                         {{"Origin", server_->origin()}, {"X-Client", address}},
+                         httplib::Params{{"username", "admin"}, {"password", password}});
+  };
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(attempt("10.0.0.1", "hunter2")->status, 401);
+  EXPECT_EQ(attempt("10.0.0.1", kPassword)->status, 429);
+  EXPECT_EQ(attempt("10.0.0.2", kPassword)->status, 303);
+}
+
 TEST_P(Console, TheSessionCookieIsHttpOnlyStrictAndLogoutEndsItOnTheServer) {
   httplib::Result res = log_in();
   ASSERT_EQ(res->status, 303);
@@ -235,6 +269,8 @@ TEST_P(Console, APostWithoutTheSessionsTokenIsRefusedAndChangesNothing) {
   httplib::Result wrong = post(path, {{"csrf_token", std::string(s.token.size(), 'a')}}, s.cookie);
   EXPECT_EQ(wrong->status, 403);
   EXPECT_NE(wrong->body.find("nothing was changed"), std::string::npos);
+  // Nor in the query string, where logs and links keep it.
+  EXPECT_EQ(post(path + "?csrf_token=" + s.token, {}, s.cookie)->status, 403);
   // Another session's token does not do either.
   const Session other = session();
   EXPECT_EQ(post(path, {{"csrf_token", other.token}}, s.cookie)->status, 403);
@@ -492,6 +528,7 @@ TEST_P(Console, TheApplicationsOwnUsersAuthorizeAndAct) {
     return request.get_header_value("X-Staff");
   };
   options.login_url = "/accounts/login";
+  options.secure_cookie = true;
   start(options);
   EXPECT_EQ(get("/massmigrations/")->get_header_value("Location"), "/accounts/login");
   EXPECT_EQ(get("/massmigrations/login")->status, 404);  // no login of its own
@@ -499,7 +536,14 @@ TEST_P(Console, TheApplicationsOwnUsersAuthorizeAndAct) {
   httplib::Result page = client().Get("/massmigrations/", {{"X-Staff", "ada"}});
   ASSERT_EQ(page->status, 200);
   const std::string cookie = cookie_of(page);
-  const std::string token = csrf_token_in(page->body);
+  EXPECT_NE(page->get_header_value("Set-Cookie").find("; HttpOnly; SameSite=Strict; Secure"),
+            std::string::npos);
+  // The migration's page carries the token in its forms.
+  const std::string token = csrf_token_in(client()
+                                              .Get("/massmigrations/migrations/shop:0001_initial",
+                                                   {{"X-Staff", "ada"}, {"Cookie", cookie}})
+                                              ->body);
+  ASSERT_FALSE(token.empty());
   const std::string path = "/massmigrations/migrations/shop:0001_initial/default/fake";
   const httplib::Params form = {{"csrf_token", token}, {"confirmed", "yes"}};
   // Another user with ada's console session is refused.
@@ -511,13 +555,22 @@ TEST_P(Console, TheApplicationsOwnUsersAuthorizeAndAct) {
   EXPECT_EQ(client().Post(path, ada, form)->status, 303);
   EXPECT_EQ(status(kInitial, "default"), mm::MigrationStatus::kApplied);
   EXPECT_EQ(mm::api::migration_history(mm::MigrationKey(kInitial), "default").back().actor, "ada");
+  // The API makes no session; pages without the cookie get ada's one session again.
+  EXPECT_FALSE(
+      client().Get("/massmigrations/api/status", {{"X-Staff", "ada"}})->has_header("Set-Cookie"));
+  EXPECT_EQ(cookie_of(client().Get("/massmigrations/", {{"X-Staff", "ada"}})), cookie);
+  // ada logs out of the application, not of the console: no button, and no route.
+  EXPECT_EQ(page->body.find("/logout"), std::string::npos);
+  EXPECT_EQ(
+      client().Post("/massmigrations/logout", ada, httplib::Params{{"csrf_token", token}})->status,
+      404);
 }
 
 TEST(ConsoleMount, RefusesAConsoleWithoutUsersOrWithABadPrefix) {
   httplib::Server server;
   EXPECT_THROW(mm::web::mount(server, {}), std::invalid_argument);
   mm::web::ConsoleOptions options = builtin_login();
-  for (const char* prefix : {"admin", "/admin/", "/a b", "/(.*)"}) {
+  for (const char* prefix : {"admin", "/admin/", "/a b", "/(.*)", "/.", "/a/..", "/../b"}) {
     options.prefix = prefix;
     EXPECT_THROW(mm::web::mount(server, options), std::invalid_argument) << prefix;
   }

@@ -572,6 +572,12 @@ TEST_F(ShopManage, ServeRunsTheConsoleForTheConfiguredUserUntilSigterm) {
       client.Get("/massmigrations/", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
   ASSERT_EQ(index->status, 200);
   EXPECT_NE(index->body.find("shop:0005_order_tax"), std::string::npos);
+  // A body larger than any form is refused before it is read into memory.
+  EXPECT_EQ(client
+                .Post("/massmigrations/login", std::string(100 * 1024, 'x'),
+                      "application/x-www-form-urlencoded")
+                ->status,
+            413);
   serve.signal(SIGTERM);
   const int status = serve.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;

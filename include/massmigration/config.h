@@ -20,6 +20,7 @@
 //   username = "admin"
 //   password_hash = "$argon2id$v=19$..."  # from `manage console-password`
 //   secure_cookie = true       # behind a TLS-terminating proxy
+//   client_address_header = "X-Forwarded-For"  # behind a proxy: who the client is
 //
 // SQLite URLs: "sqlite:///absolute/path.db", or "sqlite:relative/path.db", resolved against
 // the directory of the TOML file it came from, or against the current directory at
@@ -48,6 +49,10 @@ struct ConsoleLogin {
   // Mark the session cookie Secure: the browser sends it over HTTPS only. For a console
   // behind a proxy that terminates TLS.
   bool secure_cookie = false;
+  // Behind a reverse proxy: the request header that names the client (its last entry, e.g.
+  // "X-Forwarded-For"), so that failed logins count per client, not all against the proxy.
+  // Empty: the peer's address.
+  std::string client_address_header{};
 };
 
 struct Config {

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "context.h"
 #include "massmigration/api.h"
 #include "massmigration/config.h"
@@ -68,8 +69,19 @@ int serve(Context& ctx, const std::vector<std::string>& args) {
                                                 ctx.program, " console-password`)"));
   }
   httplib::Server server;
+  server.set_payload_max_length(64 * 1024);  // a form is a few hundred bytes
   web::ConsoleOptions options;
   options.login = *login;
+  if (!login->client_address_header.empty()) {
+    // The last entry is the one the proxy itself added; earlier ones the client could write.
+    options.client_address = [header = login->client_address_header](const httplib::Request& r) {
+      const std::string value = r.get_header_value(header);
+      if (value.empty()) return r.remote_addr;
+      const size_t comma = value.rfind(',');
+      return std::string(
+          absl::StripAsciiWhitespace(comma == std::string::npos ? value : value.substr(comma + 1)));
+    };
+  }
   options.public_probes = parsed.flag("public-probes");
   web::mount(server, options);
   const int port = listen.port == 0

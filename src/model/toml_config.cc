@@ -124,14 +124,18 @@ std::optional<ConsoleLogin> read_console(const toml::table& root, std::string_vi
       login.secure_cookie = value.as_boolean()->get();
       continue;
     }
-    if (name != "username" && name != "password_hash") {
-      throw ConfigError(entry, "unknown entry (expected username, password_hash or secure_cookie)");
+    if (name != "username" && name != "password_hash" && name != "client_address_header") {
+      throw ConfigError(entry,
+                        "unknown entry (expected username, password_hash, secure_cookie or "
+                        "client_address_header)");
     }
     if (!value.is_string()) {
       throw ConfigError(entry, strings::cat("expected a string, found ", type_name(value.type())));
     }
     const std::string& text = value.as_string()->get();
-    if (name == "username") {
+    if (name == "client_address_header") {
+      login.client_address_header = text;
+    } else if (name == "username") {
       if (text.empty()) throw ConfigError(entry, "expected a user name, found \"\"");
       login.username = text;
     } else {

@@ -59,6 +59,9 @@ struct ConsoleOptions {
   // The built-in login: one user and its argon2id password hash ([console] of the
   // configuration). Used when `authorize` is not set.
   std::optional<ConsoleLogin> login{};
+  // Mark the console's session cookie Secure (sent over HTTPS only), for a console behind TLS.
+  // The built-in login's ConsoleLogin::secure_cookie does the same.
+  bool secure_cookie = false;
   // How long a session of the built-in login lasts.
   std::chrono::seconds session_lifetime = std::chrono::hours(8);
   // How often the index page asks for fresh status while runs are live.
@@ -67,14 +70,20 @@ struct ConsoleOptions {
   // `login_lockout`.
   int login_attempts = 5;
   std::chrono::seconds login_lockout = std::chrono::minutes(5);
+  // The client's address, for that count; unset: the peer's (Request::remote_addr). Behind a
+  // reverse proxy every peer is the proxy: return the address it passes on instead (e.g. the
+  // last entry of its X-Forwarded-For), or one client's failures lock everybody out.
+  std::function<std::string(const httplib::Request&)> client_address{};
   // /healthz and /metrics answer without a user: for a readiness probe or a metrics scraper
   // that cannot log in, where the network itself keeps strangers out.
   bool public_probes = false;
 };
 
-// Adds the console's routes to `server`. Throws std::invalid_argument when `options` has
-// neither `authorize` nor `login`, or a prefix that does not start with '/' or ends with one.
-// The handlers read the configuration installed with configure() when they run.
+// Adds the console's routes to `server`. Bodies are read whole before routing: give the
+// server a limit (httplib's set_payload_max_length; `manage serve` allows 64 KiB). Throws
+// std::invalid_argument when `options` has neither `authorize` nor `login`, or a prefix that does
+// not start with '/' or ends with one. The handlers read the configuration installed with
+// configure() when they run.
 void mount(httplib::Server& server, const ConsoleOptions& options);
 
 // An argon2id hash of `password` with a fresh random salt, in the encoded form

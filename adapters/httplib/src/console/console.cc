@@ -35,6 +35,17 @@ bool names_own_origin(std::string_view url, const std::string& host) {
 
 }  // namespace
 
+std::string form_field(const httplib::Request& request, const std::string& name) {
+  if (!request.get_header_value("Content-Type").starts_with("application/x-www-form-urlencoded")) {
+    return {};
+  }
+  httplib::Params form;
+  // httplib's own decoder, the one it fills Request::params with (query and body merged).
+  httplib::detail::parse_query_text(request.body, form);
+  auto it = form.find(name);
+  return it == form.end() ? std::string() : it->second;
+}
+
 void add_security_headers(httplib::Response& response) {
   response.set_header("Content-Security-Policy",
                       "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
@@ -69,7 +80,7 @@ std::optional<Session> Console::cookie_session(const httplib::Request& request) 
 
 std::string Console::session_cookie(const std::string& id) const {
   const std::string path = options_.prefix.empty() ? "/" : options_.prefix;
-  const bool secure = options_.login && options_.login->secure_cookie;
+  const bool secure = options_.secure_cookie || (options_.login && options_.login->secure_cookie);
   return strings::cat(kCookieName, "=", id, "; Path=", path, "; HttpOnly; SameSite=Strict",
                       secure ? "; Secure" : "", id.empty() ? "; Max-Age=0" : "");
 }
@@ -90,9 +101,11 @@ std::optional<Visitor> Console::visitor(const httplib::Request& request,
   std::optional<std::string> user;
   if (options_.authorize) {
     user = options_.authorize(request);
-    // The console's own session carries the CSRF token; it belongs to one user.
+    // The API needs no CSRF token, so no session; a page gets its user's console session,
+    // which carries the token (one per user, however many clients come without the cookie).
+    if (user && api) return Visitor{*user, Session{}};
     if (user && (!session || session->user != *user)) {
-      session = sessions_.create(*user);
+      session = sessions_.of_user(*user);
       response.set_header("Set-Cookie", session_cookie(session->id));
     }
   } else if (session) {
@@ -123,7 +136,7 @@ std::optional<Visitor> Console::trusted_visitor(const httplib::Request& request,
   if (!who) return std::nullopt;
   // A session made just now (see visitor) has a token the form could not have carried.
   const bool token_ok = before && before->id == who->session.id &&
-                        same_secret(request.get_param_value("csrf_token"), who->session.csrf_token);
+                        same_secret(form_field(request, "csrf_token"), who->session.csrf_token);
   if (!token_ok) {
     refuse(response, 403, "Refused",
            "This form's security token is missing or out of date (reload the page and try "
@@ -137,6 +150,7 @@ PageFrame Console::frame(const std::optional<Visitor>& visitor) {
   PageFrame frame{.prefix = options_.prefix, .refresh_interval = options_.refresh_interval};
   if (visitor) {
     frame.user = visitor->user;
+    frame.can_log_out = !options_.authorize;
     frame.csrf_token = visitor->session.csrf_token;
     frame.notice = sessions_.take_notice(visitor->session.id);
   }

@@ -57,6 +57,11 @@ class Console {
   LoginThrottle throttle_;
 };
 
+// Field `name` of the request's form body (application/x-www-form-urlencoded); empty when there
+// is none. Never from the query string: a token or password there would end up in access logs
+// and browser history, and a link could carry it.
+std::string form_field(const httplib::Request& request, const std::string& name);
+
 // Headers every answer of the console carries: no framing, no sniffing, no inline script, no
 // caching of what a user saw.
 void add_security_headers(httplib::Response& response);

@@ -5,6 +5,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "absl/strings/escaping.h"
 #include "console/actions.h"
 #include "console/assets.h"
 #include "console/console.h"
@@ -41,7 +42,8 @@ httplib::Server::Handler handler(std::shared_ptr<Console> console, ConsoleHandle
                                            "A database did not answer", e.what()));
     } catch (const std::exception& e) {
       log(LogLevel::kError,
-          strings::cat("console: ", request.method, " ", request.path, ": ", e.what()));
+          strings::cat("console: ", request.method, " ",
+                       absl::CHexEscape(strings::piece(request.path)), ": ", e.what()));
       Console::html(
           response, 500,
           internal::problem_page(console->frame(std::nullopt), "Something went wrong", e.what()));
@@ -184,7 +186,7 @@ void take_action(Console& console, const httplib::Request& request, httplib::Res
     return refuse_action(console, *who, response, *why);
   }
   if (internal::needs_confirmation(target->action) &&
-      request.get_param_value("confirmed") != "yes") {
+      internal::form_field(request, "confirmed") != "yes") {
     Console::html(response, 200,
                   internal::confirm_page(console.frame(who), target->action,
                                          target->migration->key(), target->alias, target->status));
@@ -222,21 +224,19 @@ void log_in(Console& console, const httplib::Request& request, httplib::Response
   if (!Console::same_origin(request)) {
     return page(403, "This login did not come from this console's own page.");
   }
-  const std::string& address = request.remote_addr;
-  if (const std::chrono::seconds wait = console.throttle().wait(address); wait.count() > 0) {
+  const std::string address =
+      options.client_address ? options.client_address(request) : request.remote_addr;
+  if (const std::chrono::seconds wait = console.throttle().begin(address); wait.count() > 0) {
     response.set_header("Retry-After", std::to_string(wait.count()));
     return page(429, strings::cat("Too many failed logins from your address; try again in ",
                                   wait.count(), " s."));
   }
   const bool user_ok =
-      internal::same_secret(request.get_param_value("username"), options.login->username);
+      internal::same_secret(internal::form_field(request, "username"), options.login->username);
   // The hash is checked whatever the name, so a wrong name takes as long as a wrong password.
   const bool password_ok =
-      verify_password(request.get_param_value("password"), options.login->password_hash);
-  if (!user_ok || !password_ok) {
-    console.throttle().failed(address);
-    return page(401, "Wrong user name or password.");
-  }
+      verify_password(internal::form_field(request, "password"), options.login->password_hash);
+  if (!user_ok || !password_ok) return page(401, "Wrong user name or password.");
   console.throttle().succeeded(address);
   const internal::Session session = console.sessions().create(options.login->username);
   response.set_header("Set-Cookie", console.session_cookie(session.id));
@@ -244,12 +244,15 @@ void log_in(Console& console, const httplib::Request& request, httplib::Response
 }
 
 void log_out(Console& console, const httplib::Request& request, httplib::Response& response) {
+  if (console.options().authorize) {
+    // The application's users log out of the application.
+    return not_found(console, std::nullopt, response, "This console has no login of its own.");
+  }
   std::optional<Visitor> who = console.trusted_visitor(request, response);
   if (!who) return;
   console.sessions().end(who->session.id);
   response.set_header("Set-Cookie", console.session_cookie(""));
-  response.set_redirect(console.options().prefix + (console.options().authorize ? "/" : "/login"),
-                        303);
+  response.set_redirect(console.options().prefix + "/login", 303);
 }
 
 void api_status(Console& console, const httplib::Request& request, httplib::Response& response) {
@@ -276,7 +279,8 @@ void check(const ConsoleOptions& options) {
         "massmigration::web::mount: set options.authorize (the application's own users) or "
         "options.login (the built-in login); a console without users would let anybody in");
   }
-  static const std::regex kPrefix("(/[A-Za-z0-9_.~-]+)*");
+  // No segment of dots only: browsers resolve "/." and "/.." away before sending.
+  static const std::regex kPrefix(R"((/(?!\.+(/|$))[A-Za-z0-9_.~-]+)*)");
   if (!std::regex_match(options.prefix, kPrefix)) {
     throw std::invalid_argument(strings::cat(
         "massmigration::web::mount: prefix \"", options.prefix,

@@ -118,6 +118,7 @@ std::string framed(const PageFrame& frame, const std::string& title, std::string
   page.set("refresh_ms", std::to_string(frame.refresh_interval.count()));
   page.set("live", live ? "true" : "false");
   page.set("has_user", frame.user.has_value());
+  page.set("can_log_out", frame.can_log_out);
   page.set("user", frame.user.value_or(""));
   page.set("csrf_token", frame.csrf_token);
   values.set("csrf_token", frame.csrf_token);

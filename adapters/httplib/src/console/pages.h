@@ -15,7 +15,8 @@ namespace massmigration::web::internal {
 // What every page shows besides its content.
 struct PageFrame {
   std::string prefix{};
-  std::optional<std::string> user{};  // with a logout button when set
+  std::optional<std::string> user{};  // shown when set
+  bool can_log_out = false;           // the built-in login's logout button
   std::string csrf_token{};           // for every form
   std::string notice{};               // what the last action did, once
   std::chrono::milliseconds refresh_interval{2500};

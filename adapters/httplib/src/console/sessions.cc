@@ -53,6 +53,23 @@ Session SessionStore::create(const std::string& user) {
   return session;
 }
 
+Session SessionStore::of_user(const std::string& user) {
+  {
+    MutexLock lock(&mutex_);
+    auto id = by_user_.find(user);
+    if (id != by_user_.end()) {
+      auto it = sessions_.find(id->second);
+      if (it != sessions_.end() && it->second.expires > std::chrono::steady_clock::now()) {
+        return it->second;
+      }
+    }
+  }
+  Session session = create(user);
+  MutexLock lock(&mutex_);
+  by_user_[user] = session.id;
+  return session;
+}
+
 std::optional<Session> SessionStore::find(std::string_view id) {
   MutexLock lock(&mutex_);
   auto it = sessions_.find(std::string(id));
@@ -81,31 +98,24 @@ std::string SessionStore::take_notice(std::string_view id) {
   return it == sessions_.end() ? std::string() : std::exchange(it->second.notice, {});
 }
 
-std::chrono::seconds LoginThrottle::wait(const std::string& address) {
-  MutexLock lock(&mutex_);
-  auto it = failures_.find(address);
-  if (it == failures_.end() || it->second.count < attempts_) return std::chrono::seconds(0);
-  const auto left = it->second.last + lockout_ - std::chrono::steady_clock::now();
-  if (left <= std::chrono::steady_clock::duration::zero()) {
-    failures_.erase(it);
-    return std::chrono::seconds(0);
-  }
-  return std::chrono::ceil<std::chrono::seconds>(left);
-}
-
-void LoginThrottle::failed(const std::string& address) {
+std::chrono::seconds LoginThrottle::begin(const std::string& address) {
   const auto now = std::chrono::steady_clock::now();
   MutexLock lock(&mutex_);
   // Addresses whose lockout has passed are forgotten, so the map holds only recent ones.
-  absl::erase_if(failures_, [&](const auto& entry) { return entry.second.last + lockout_ <= now; });
-  Failures& failures = failures_[address];
-  ++failures.count;
-  failures.last = now;
+  absl::erase_if(attempts_by_address_,
+                 [&](const auto& entry) { return entry.second.last + lockout_ <= now; });
+  Attempts& attempts = attempts_by_address_[address];
+  if (attempts.count >= attempts_) {
+    return std::chrono::ceil<std::chrono::seconds>(attempts.last + lockout_ - now);
+  }
+  ++attempts.count;
+  attempts.last = now;
+  return std::chrono::seconds(0);
 }
 
 void LoginThrottle::succeeded(const std::string& address) {
   MutexLock lock(&mutex_);
-  failures_.erase(address);
+  attempts_by_address_.erase(address);
 }
 
 }  // namespace massmigration::web::internal

@@ -34,6 +34,9 @@ class SessionStore {
 
   // A new session for `user`, with fresh id and token.
   Session create(const std::string& user);
+  // The live session of `user` made by this call or an earlier one: at most one each, for
+  // users an application's `authorize` names (they log in and out with the application).
+  Session of_user(const std::string& user);
   // The live session `id` names; nullopt for an unknown, ended or expired one.
   std::optional<Session> find(std::string_view id);
   // Ends session `id` (logout): later requests with it have no user.
@@ -47,29 +50,32 @@ class SessionStore {
   const std::chrono::seconds lifetime_;
   Mutex mutex_;
   absl::flat_hash_map<std::string, Session> sessions_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<std::string, std::string> by_user_ ABSL_GUARDED_BY(mutex_);  // of_user's
 };
 
-// Failed logins by client address: after `attempts` failures, that address may not try
-// again until `lockout` has passed since its last failure. Thread-safe.
+// Login attempts by client address: each counts from its start (concurrent attempts cannot
+// slip past the count) until it succeeds; after `attempts` that did not, that address may not
+// try again until `lockout` has passed since the last one. Thread-safe.
 class LoginThrottle {
  public:
   LoginThrottle(int attempts, std::chrono::seconds lockout)
       : attempts_(attempts), lockout_(lockout) {}
 
-  // How long `address` must still wait; zero when it may try.
-  std::chrono::seconds wait(const std::string& address);
-  void failed(const std::string& address);
+  // Starts an attempt from `address` and returns zero, or returns how long it must still wait
+  // (and starts nothing).
+  std::chrono::seconds begin(const std::string& address);
+  // The attempt succeeded: the address's count starts over.
   void succeeded(const std::string& address);
 
  private:
-  struct Failures {
+  struct Attempts {
     int count = 0;
     std::chrono::steady_clock::time_point last;
   };
   const int attempts_;
   const std::chrono::seconds lockout_;
   Mutex mutex_;
-  absl::flat_hash_map<std::string, Failures> failures_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<std::string, Attempts> attempts_by_address_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace massmigration::web::internal

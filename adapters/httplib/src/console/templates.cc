@@ -27,11 +27,11 @@ const std::string_view kLayoutTemplate = R"(<!doctype html>
 <body data-prefix="{{prefix}}" data-refresh-ms="{{refresh_ms}}" data-live="{{live}}">
 <header class="top">
 <a class="brand" href="{{prefix}}/">massmigration</a>
-{{#has_user}}<span class="user">{{user}}</span>
-<form method="post" action="{{prefix}}/logout" class="inline">
+{{#has_user}}<span class="user">{{user}}</span>{{/has_user}}
+{{#can_log_out}}<form method="post" action="{{prefix}}/logout" class="inline">
 <input type="hidden" name="csrf_token" value="{{csrf_token}}">
 <button type="submit" class="link">Log out</button>
-</form>{{/has_user}}
+</form>{{/can_log_out}}
 </header>
 <main>
 {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
