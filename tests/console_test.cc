@@ -584,6 +584,10 @@ TEST(ConsolePassword, HashesAreSaltedAndVerifyOnlyTheirPassword) {
   EXPECT_FALSE(mm::web::verify_password("Secret", a));
   EXPECT_FALSE(mm::web::verify_password("secret", "$argon2id$garbage"));
   EXPECT_FALSE(mm::web::verify_password("secret", "secret"));
+  EXPECT_TRUE(mm::web::is_password_hash(a));
+  EXPECT_FALSE(mm::web::is_password_hash(a.substr(0, a.rfind('$'))));  // pasted short
+  EXPECT_FALSE(mm::web::is_password_hash("$argon2id$garbage"));
+  EXPECT_FALSE(mm::web::is_password_hash("secret"));
 }
 
 TEST(ConsolePassword, TheCommandPrintsAHashOfTheLineOnStandardInput) {

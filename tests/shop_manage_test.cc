@@ -590,6 +590,12 @@ TEST_F(ShopManage, ServeWithoutAConsoleUserSaysWhatToAdd) {
             std::string::npos)
       << refused.err;
   EXPECT_EQ(manage({"serve", "--listen", "localhost"}).exit_code, 2);
+  // A hash cut short when pasted would fail every login without saying why: refused at start.
+  std::ofstream(dir() / "massmigration.toml", std::ios::app)
+      << "\n[console]\nusername = \"admin\"\npassword_hash = \"$argon2id$v=19$m=19456\"\n";
+  ProcessResult cut = manage({"serve", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(cut.exit_code, 2);
+  EXPECT_NE(cut.err.find("not a whole argon2id hash"), std::string::npos) << cut.err;
 }
 #endif
 

@@ -68,6 +68,12 @@ int serve(Context& ctx, const std::vector<std::string>& args) {
                                                 "password_hash (print the hash with `",
                                                 ctx.program, " console-password`)"));
   }
+  if (!web::is_password_hash(login->password_hash)) {
+    throw ConfigError("[console] password_hash",
+                      strings::cat("not a whole argon2id hash (cut short when pasted?); print "
+                                   "one with `",
+                                   ctx.program, " console-password`"));
+  }
   httplib::Server server;
   server.set_payload_max_length(64 * 1024);  // a form is a few hundred bytes
   web::ConsoleOptions options;

@@ -13,16 +13,18 @@
 // `manage serve` mounts it with the built-in login instead (options.login, from [console]).
 //
 // Routes under options.prefix: GET / (every migration × database), GET /migrations/KEY (one
-// migration, its records and audit trail), GET and POST /migrations/KEY/ALIAS/ACTION (run,
-// resume, pause, cancel, fake, delete; GET shows what it will do, POST does it), GET/POST
+// migration, its records and audit trail), POST /migrations/KEY/ALIAS/ACTION (run, resume,
+// pause, cancel, fake, delete; a GET of fake or delete shows what it will do), GET/POST
 // /login, POST /logout, GET /api/status (the showmigrations JSON), GET /healthz, GET
 // /metrics, GET /static/... (the page's script and style sheet).
 //
 // What it promises:
 // - Nothing without a user: a page answers 303 to the login page, the API 401.
 // - A POST changes something only with the session's csrf_token form field and an Origin (or,
-//   without one, a Referer) of this server's own host; otherwise 403 and nothing changes. GET
-//   changes nothing.
+//   without one, a Referer) of this server's own host; otherwise 403 and nothing changes. The
+//   login needs the same origin (there is no session yet). GET changes nothing.
+// - Sessions live in this process's memory: a restart logs everybody out, and replicas behind
+//   one address need sticky routing.
 // - Every value in a page is HTML-escaped; pages run no inline script (Content-Security-Policy
 //   default-src 'self'), may not be framed, and are not sniffed.
 // - Keys and aliases in URLs are checked before anything is looked up: unknown ones are 404.
@@ -62,7 +64,8 @@ struct ConsoleOptions {
   // Mark the console's session cookie Secure (sent over HTTPS only), for a console behind TLS.
   // The built-in login's ConsoleLogin::secure_cookie does the same.
   bool secure_cookie = false;
-  // How long a session of the built-in login lasts.
+  // How long a console session lasts: a login of the built-in login, or the session that
+  // carries an `authorize` user's CSRF token (a page older than that is refused its next POST).
   std::chrono::seconds session_lifetime = std::chrono::hours(8);
   // How often the index page asks for fresh status while runs are live.
   std::chrono::milliseconds refresh_interval = std::chrono::milliseconds(2500);
@@ -79,11 +82,12 @@ struct ConsoleOptions {
   bool public_probes = false;
 };
 
-// Adds the console's routes to `server`. Bodies are read whole before routing: give the
-// server a limit (httplib's set_payload_max_length; `manage serve` allows 64 KiB). Throws
-// std::invalid_argument when `options` has neither `authorize` nor `login`, or a prefix that does
-// not start with '/' or ends with one. The handlers read the configuration installed with
-// configure() when they run.
+// Adds the console's routes to `server`. The handlers read the configuration installed with
+// configure() when they run: install it before the first request. Bodies are read whole before
+// routing: give the server a limit (httplib's set_payload_max_length; `manage serve` allows
+// 64 KiB). Throws std::invalid_argument when `options` has neither `authorize` nor `login`,
+// or a prefix that is neither "" nor "/"-separated segments of letters, digits and _ . ~ -
+// (no trailing "/", no segment of dots only).
 void mount(httplib::Server& server, const ConsoleOptions& options);
 
 // An argon2id hash of `password` with a fresh random salt, in the encoded form
@@ -92,6 +96,8 @@ std::string hash_password(std::string_view password);
 // Whether `password` matches `encoded_hash` (hash_password's form). A malformed hash
 // matches nothing.
 bool verify_password(std::string_view password, const std::string& encoded_hash);
+// Whether `encoded_hash` is a well-formed argon2id hash (one that some password matches).
+bool is_password_hash(const std::string& encoded_hash);
 
 }  // namespace massmigration::web
 

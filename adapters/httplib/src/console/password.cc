@@ -47,4 +47,11 @@ bool verify_password(std::string_view password, const std::string& encoded_hash)
   return argon2id_verify(encoded_hash.c_str(), password.data(), password.size()) == ARGON2_OK;
 }
 
+bool is_password_hash(const std::string& encoded_hash) {
+  if (!encoded_hash.starts_with("$argon2id$")) return false;
+  // Checking a password decodes the hash first: only a hash that decodes can mismatch.
+  return argon2id_verify(encoded_hash.c_str(), "", 0) == ARGON2_VERIFY_MISMATCH ||
+         verify_password("", encoded_hash);
+}
+
 }  // namespace massmigration::web
