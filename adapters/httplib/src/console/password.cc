@@ -1,13 +1,11 @@
 // Console passwords: argon2id (RFC 9106) with the parameters OWASP recommends for it.
 #include <argon2.h>
-#include <sys/random.h>
 
-#include <cerrno>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "console/sessions.h"
 #include "massmigration/web.h"
 #include "string_building.h"
 
@@ -23,19 +21,12 @@ constexpr size_t kHashBytes = 32;
 }  // namespace
 
 std::string hash_password(std::string_view password) {
-  unsigned char salt[kSaltBytes];
-  size_t filled = 0;
-  while (filled < kSaltBytes) {
-    const ssize_t got = getrandom(salt + filled, kSaltBytes - filled, 0);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) throw std::runtime_error(strings::cat("getrandom: ", std::strerror(errno)));
-    filled += static_cast<size_t>(got);
-  }
+  const std::vector<unsigned char> salt = internal::random_bytes(kSaltBytes);
   std::vector<char> encoded(
       argon2_encodedlen(kTimeCost, kMemoryKiB, kParallelism, kSaltBytes, kHashBytes, Argon2_id));
   const int status =
       argon2id_hash_encoded(kTimeCost, kMemoryKiB, kParallelism, password.data(), password.size(),
-                            salt, kSaltBytes, kHashBytes, encoded.data(), encoded.size());
+                            salt.data(), kSaltBytes, kHashBytes, encoded.data(), encoded.size());
   if (status != ARGON2_OK) {
     throw std::runtime_error(strings::cat("argon2id: ", argon2_error_message(status)));
   }

@@ -12,7 +12,7 @@
 
 namespace massmigration::web::internal {
 
-std::string random_token(size_t bytes) {
+std::vector<unsigned char> random_bytes(size_t bytes) {
   std::vector<unsigned char> raw(bytes);
   size_t filled = 0;
   while (filled < bytes) {
@@ -23,6 +23,11 @@ std::string random_token(size_t bytes) {
     }
     filled += static_cast<size_t>(got);
   }
+  return raw;
+}
+
+std::string random_token(size_t bytes) {
+  const std::vector<unsigned char> raw = random_bytes(bytes);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string token;
   token.reserve(bytes * 2);

@@ -6,11 +6,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "mutex.h"
 
 namespace massmigration::web::internal {
+
+// `bytes` bytes from the kernel's random source. Throws std::runtime_error when the kernel has
+// none to give.
+std::vector<unsigned char> random_bytes(size_t bytes);
 
 // `bytes` bytes from the kernel's random source, as lowercase hex. Throws std::runtime_error
 // when the kernel has none to give.
