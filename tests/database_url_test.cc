@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "massmigration/postgres.h"
+#include "massmigration/record_store.h"
 #include "massmigration/sqlite.h"
 
 namespace mm = massmigration;
@@ -97,6 +98,20 @@ TEST(PostgresUrl, ADefaultTheUrlSetsIsLeftAsItIs) {
   EXPECT_EQ(mm::postgres::connection_string("connect_timeout=9 host=db"),
             "keepalives_idle=30 keepalives_interval=10 keepalives_count=3 tcp_user_timeout=60000 "
             "connect_timeout=9 host=db");
+}
+
+// libpq takes an empty number when parsing and refuses it only when connecting; a fuzzer found
+// that the URL form then silently got massmigration's default and the keyword form did not.
+TEST(PostgresUrl, AnEmptyValueForAnOptionMassmigrationSetsIsRefusedAtOnce) {
+  EXPECT_EQ(
+      refusal([] { mm::postgres::connection_string("postgresql://db/shop?keepalives_idle="); }),
+      "\"postgresql://db/shop?keepalives_idle=\" is not a valid PostgreSQL URL: "
+      "keepalives_idle is empty; give a number or leave it out");
+  EXPECT_EQ(refusal([] { mm::postgres::connection_string("host=db connect_timeout=''"); }),
+            "\"host=db connect_timeout=''\" is not a valid PostgreSQL URL: connect_timeout is "
+            "empty; give a number or leave it out");
+  const mm::DatabaseTarget target{"default", "postgresql://db/shop?tcp_user_timeout=", "/app"};
+  EXPECT_THROW(mm::find_database_driver("postgresql")->validate(target), std::invalid_argument);
 }
 
 TEST(PostgresUrl, RecordTimeoutIsTakenFromTheQueryOnlyNotFromAPassword) {

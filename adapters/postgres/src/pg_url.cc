@@ -93,9 +93,15 @@ std::string connection_string(const std::string& given) {
       }
     }
     for (const auto& [keyword, value] : kDefaults) {
-      if (std::string_view(option->keyword) == keyword && option->val && *option->val) {
-        given_defaults.push_back(keyword);
+      if (std::string_view(option->keyword) != keyword || !option->val) continue;
+      if (!*option->val) {
+        // libpq would refuse it only when connecting ("invalid integer value").
+        PQconninfoFree(options);
+        throw std::invalid_argument(strings::cat("\"", internal::redacted_url(url),
+                                                 "\" is not a valid PostgreSQL URL: ", keyword,
+                                                 " is empty; give a number or leave it out"));
       }
+      given_defaults.push_back(keyword);
     }
   }
   PQconninfoFree(options);
