@@ -78,6 +78,8 @@ class ConsoleServer {
   }
   int port() const { return port_; }
   std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // The same host as a browser names it behind a TLS proxy that forwards to this server.
+  std::string tls_origin() const { return "https://127.0.0.1:" + std::to_string(port_); }
 
  private:
   httplib::Server server_;
@@ -258,11 +260,31 @@ TEST_P(Console, TheSessionCookieIsHttpOnlyStrictAndLogoutEndsItOnTheServer) {
   EXPECT_EQ(get("/massmigrations/api/status", cookie)->status, 401);
 }
 
-TEST_P(Console, TheCookieIsSecureWhenConfiguredBehindTls) {
+TEST_P(Console, BehindTlsTheCookieIsSecureAndOnlyHttpsPagesOfTheHostMayPost) {
   mm::web::ConsoleOptions options = builtin_login();
   options.login->secure_cookie = true;
   start(options);
-  EXPECT_NE(log_in()->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+  const httplib::Params form = {{"username", "admin"}, {"password", kPassword}};
+  // A plain-HTTP page of the same host, which whoever can write into unencrypted traffic could
+  // serve, is another origin.
+  httplib::Result plain = post("/massmigrations/login", form, "", server_->origin());
+  EXPECT_EQ(plain->status, 403);
+  EXPECT_FALSE(plain->has_header("Set-Cookie"));
+  httplib::Result tls = post("/massmigrations/login", form, "", server_->tls_origin());
+  ASSERT_EQ(tls->status, 303);
+  EXPECT_NE(tls->get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+  const std::string cookie = cookie_of(tls);
+  const std::string token =
+      csrf_token_in(get("/massmigrations/migrations/shop:0001_initial", cookie)->body);
+  const std::string path = "/massmigrations/migrations/shop:0001_initial/default/fake";
+  const httplib::Params fake = {{"csrf_token", token}, {"confirmed", "yes"}};
+  EXPECT_EQ(post(path, fake, cookie, server_->origin())->status, 403);
+  httplib::Headers plain_referer = {{"Cookie", cookie},
+                                    {"Referer", server_->origin() + "/massmigrations/"}};
+  EXPECT_EQ(client().Post(path, plain_referer, fake)->status, 403);
+  EXPECT_EQ(status(kInitial, "default"), mm::MigrationStatus::kNotRun);
+  EXPECT_EQ(post(path, fake, cookie, server_->tls_origin())->status, 303);
+  EXPECT_EQ(status(kInitial, "default"), mm::MigrationStatus::kApplied);
 }
 
 TEST_P(Console, APostWithoutTheSessionsTokenIsRefusedAndChangesNothing) {
@@ -552,10 +574,11 @@ TEST_P(Console, TheApplicationsOwnUsersAuthorizeAndAct) {
   const httplib::Params form = {{"csrf_token", token}, {"confirmed", "yes"}};
   // Another user with ada's console session is refused.
   httplib::Headers grace = {
-      {"X-Staff", "grace"}, {"Cookie", cookie}, {"Origin", server_->origin()}};
+      {"X-Staff", "grace"}, {"Cookie", cookie}, {"Origin", server_->tls_origin()}};
   EXPECT_EQ(client().Post(path, grace, form)->status, 403);
   EXPECT_EQ(status(kInitial, "default"), mm::MigrationStatus::kNotRun);
-  httplib::Headers ada = {{"X-Staff", "ada"}, {"Cookie", cookie}, {"Origin", server_->origin()}};
+  httplib::Headers ada = {
+      {"X-Staff", "ada"}, {"Cookie", cookie}, {"Origin", server_->tls_origin()}};
   EXPECT_EQ(client().Post(path, ada, form)->status, 303);
   EXPECT_EQ(status(kInitial, "default"), mm::MigrationStatus::kApplied);
   EXPECT_EQ(mm::api::migration_history(mm::MigrationKey(kInitial), "default").back().actor, "ada");

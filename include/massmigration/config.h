@@ -46,8 +46,8 @@ namespace massmigration {
 struct ConsoleLogin {
   std::string username;
   std::string password_hash;  // "$argon2id$v=19$m=...,t=...,p=...$salt$hash"
-  // Mark the session cookie Secure: the browser sends it over HTTPS only. For a console
-  // behind a proxy that terminates TLS.
+  // Mark the session cookie Secure: the browser sends it over HTTPS only, and forms are
+  // accepted only from https:// pages. For a console behind a proxy that terminates TLS.
   bool secure_cookie = false;
   // Behind a reverse proxy: the request header that names the client (its last entry, e.g.
   // "X-Forwarded-For"), so that failed logins count per client, not all against the proxy.

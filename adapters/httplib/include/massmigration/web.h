@@ -61,8 +61,9 @@ struct ConsoleOptions {
   // The built-in login: one user and its argon2id password hash ([console] of the
   // configuration). Used when `authorize` is not set.
   std::optional<ConsoleLogin> login{};
-  // Mark the console's session cookie Secure (sent over HTTPS only), for a console behind TLS.
-  // The built-in login's ConsoleLogin::secure_cookie does the same.
+  // Mark the console's session cookie Secure (sent over HTTPS only), for a console behind TLS;
+  // a POST must then come from an https:// page of the host. The built-in login's
+  // ConsoleLogin::secure_cookie does the same.
   bool secure_cookie = false;
   // How long a console session lasts: a login of the built-in login, or the session that
   // carries an `authorize` user's CSRF token (a page older than that is refused its next POST).

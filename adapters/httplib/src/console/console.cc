@@ -24,9 +24,12 @@ std::string cookie_value(const httplib::Request& request, std::string_view name)
   return {};
 }
 
-// `url` starts with the origin of the host the request was sent to, or is it.
-bool names_own_origin(std::string_view url, const std::string& host) {
+// `url` starts with the origin of the host the request was sent to, or is it. Behind TLS
+// (`https_only`) a plain-HTTP page of the same host is another origin: whoever can write into
+// unencrypted traffic could serve it.
+bool names_own_origin(std::string_view url, const std::string& host, bool https_only) {
   for (std::string_view scheme : {"http://", "https://"}) {
+    if (https_only && scheme == "http://") continue;
     const std::string origin = strings::cat(scheme, host);
     if (url == origin || url.starts_with(origin + "/")) return true;
   }
@@ -61,15 +64,20 @@ Console::Console(ConsoleOptions options)
       sessions_(options_.session_lifetime),
       throttle_(options_.login_attempts, options_.login_lockout) {}
 
-bool Console::same_origin(const httplib::Request& request) {
+bool Console::same_origin(const httplib::Request& request) const {
   const std::string host = request.get_header_value("Host");
   if (host.empty()) return false;
+  const bool https_only = secure_cookie();
   if (request.has_header("Origin")) {
     const std::string origin = request.get_header_value("Origin");
-    return names_own_origin(origin, host) &&
+    return names_own_origin(origin, host, https_only) &&
            origin.find('/', origin.find("//") + 2) == std::string::npos;
   }
-  return names_own_origin(request.get_header_value("Referer"), host);
+  return names_own_origin(request.get_header_value("Referer"), host, https_only);
+}
+
+bool Console::secure_cookie() const {
+  return options_.secure_cookie || (options_.login && options_.login->secure_cookie);
 }
 
 std::optional<Session> Console::cookie_session(const httplib::Request& request) {
@@ -80,9 +88,8 @@ std::optional<Session> Console::cookie_session(const httplib::Request& request) 
 
 std::string Console::session_cookie(const std::string& id) const {
   const std::string path = options_.prefix.empty() ? "/" : options_.prefix;
-  const bool secure = options_.secure_cookie || (options_.login && options_.login->secure_cookie);
   return strings::cat(kCookieName, "=", id, "; Path=", path, "; HttpOnly; SameSite=Strict",
-                      secure ? "; Secure" : "", id.empty() ? "; Max-Age=0" : "");
+                      secure_cookie() ? "; Secure" : "", id.empty() ? "; Max-Age=0" : "");
 }
 
 void Console::html(httplib::Response& response, int status, const std::string& html) {

@@ -37,8 +37,11 @@ class Console {
   std::optional<Visitor> trusted_visitor(const httplib::Request& request,
                                          httplib::Response& response);
 
-  // Origin (or, without one, Referer) names the host the request was sent to.
-  static bool same_origin(const httplib::Request& request);
+  // Origin (or, without one, Referer) names the host the request was sent to, over HTTPS
+  // when the cookie is Secure.
+  bool same_origin(const httplib::Request& request) const;
+  // The session cookie is Secure: the console is behind TLS.
+  bool secure_cookie() const;
 
   // The frame of a page for `visitor` (its notice is taken: shown once).
   PageFrame frame(const std::optional<Visitor>& visitor);

@@ -221,7 +221,7 @@ void log_in(Console& console, const httplib::Request& request, httplib::Response
   auto page = [&](int status, const std::string& error) {
     Console::html(response, status, internal::login_page(console.frame(std::nullopt), error));
   };
-  if (!Console::same_origin(request)) {
+  if (!console.same_origin(request)) {
     return page(403, "This login did not come from this console's own page.");
   }
   const std::string address =
