@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_join.h"
+#include "host_name.h"
 #include "massmigration/api.h"
 #include "massmigration/config.h"
 #include "massmigration/errors.h"
@@ -30,9 +31,7 @@ std::string operator_name() {
   std::string user;
   if (const passwd* entry = getpwuid(geteuid())) user = entry->pw_name;
   if (user.empty()) user = strings::cat("uid ", geteuid());
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return strings::cat(user, "@", host[0] ? host : "(unknown)");
+  return strings::cat(user, "@", massmigration::internal::host_name());
 }
 
 std::vector<std::string> selected_aliases(const std::optional<std::string>& only) {

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "absl/strings/str_format.h"
+#include "host_name.h"
 #include "string_building.h"
 
 namespace massmigration {
@@ -93,9 +94,7 @@ std::optional<std::chrono::seconds> MigrationRecord::time_left(
 
 std::string this_process_owner() {
   // Read per call: a forked child is another owner.
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
-  return strings::cat("host ", host[0] ? host : "(unknown)", " pid ", getpid());
+  return strings::cat("host ", internal::host_name(), " pid ", getpid());
 }
 
 namespace {
