@@ -373,7 +373,21 @@ TEST_P(Console, AnActionTheStatusDoesNotAllowIs422AndChangesNothing) {
   EXPECT_NE(run->body.find("shop:0001_initial"), std::string::npos) << run->body;
   EXPECT_EQ(status(kBackfill, "default"), mm::MigrationStatus::kNotRun);
   // Delete needs a record that may be deleted.
-  EXPECT_EQ(act(s, kInitial, "default", "delete", {{"confirmed", "yes"}})->status, 422);
+  httplib::Result del = act(s, kInitial, "default", "delete", {{"confirmed", "yes"}});
+  EXPECT_EQ(del->status, 422);
+  EXPECT_NE(del->body.find("delete needs the status APPLIED, ERRORED or CANCELLED; it is NOT_RUN"),
+            std::string::npos)
+      << del->body;
+  httplib::Result cancel = act(s, kInitial, "default", "cancel");
+  EXPECT_NE(cancel->body.find(
+                "cancel needs the status RUNNING, PAUSING, PAUSED or STALLED; it is NOT_RUN"),
+            std::string::npos)
+      << cancel->body;
+  mm::api::fake_migration(kInitial, "default");
+  httplib::Result again = act(s, kInitial, "default", "run");
+  EXPECT_EQ(again->status, 422);
+  EXPECT_NE(again->body.find("run needs the status NOT_RUN; it is APPLIED"), std::string::npos)
+      << again->body;
 }
 
 TEST_P(Console, FakeAndDeleteAskForConfirmationFirst) {

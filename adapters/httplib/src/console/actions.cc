@@ -1,8 +1,10 @@
 #include "console/actions.h"
 
 #include <algorithm>
-#include <initializer_list>
+#include <span>
+#include <vector>
 
+#include "absl/strings/str_join.h"
 #include "massmigration/api.h"
 #include "massmigration/config.h"
 #include "massmigration/record.h"
@@ -13,10 +15,17 @@ namespace {
 
 constexpr std::string_view kNames[] = {"run", "resume", "pause", "cancel", "fake", "delete"};
 
-bool one_of(std::string_view status, std::initializer_list<MigrationStatus> allowed) {
-  return std::any_of(allowed.begin(), allowed.end(),
-                     [&](MigrationStatus s) { return to_string(s) == status; });
-}
+// The statuses each action is offered from, in Action's order. The API refuses the others
+// too; the console says so before asking it.
+using S = MigrationStatus;
+constexpr S kRunFrom[] = {S::kNotRun};
+constexpr S kResumeFrom[] = {S::kPaused, S::kErrored, S::kStalled};
+constexpr S kPauseFrom[] = {S::kRunning, S::kStalled};
+constexpr S kCancelFrom[] = {S::kRunning, S::kPausing, S::kPaused, S::kStalled};
+constexpr S kFakeFrom[] = {S::kNotRun, S::kErrored, S::kCancelled};
+constexpr S kDeleteFrom[] = {S::kApplied, S::kErrored, S::kCancelled};
+constexpr std::span<const S> kAllowedFrom[] = {kRunFrom,    kResumeFrom, kPauseFrom,
+                                               kCancelFrom, kFakeFrom,   kDeleteFrom};
 
 // The backend a console launch uses: the migration's own or the configured default, but
 // never "inline", which would hold the request until the run ends.
@@ -42,36 +51,17 @@ std::optional<Action> parse_action(std::string_view name) {
 }
 
 std::optional<std::string> refusal(Action action, std::string_view status) {
-  using S = MigrationStatus;
-  bool allowed = false;
-  std::string_view needs;
-  switch (action) {
-    case Action::kRun:
-      allowed = one_of(status, {S::kNotRun});
-      needs = "NOT_RUN";
-      break;
-    case Action::kResume:
-      allowed = one_of(status, {S::kPaused, S::kErrored, S::kStalled});
-      needs = "PAUSED, ERRORED or STALLED";
-      break;
-    case Action::kPause:
-      allowed = one_of(status, {S::kRunning, S::kStalled});
-      needs = "RUNNING or STALLED";
-      break;
-    case Action::kCancel:
-      allowed = one_of(status, {S::kRunning, S::kPausing, S::kPaused, S::kStalled});
-      needs = "RUNNING, PAUSING, PAUSED or STALLED";
-      break;
-    case Action::kFake:
-      allowed = one_of(status, {S::kNotRun, S::kErrored, S::kCancelled});
-      needs = "NOT_RUN, ERRORED or CANCELLED";
-      break;
-    case Action::kDelete:
-      allowed = one_of(status, {S::kApplied, S::kErrored, S::kCancelled});
-      needs = "APPLIED, ERRORED or CANCELLED";
-      break;
+  const std::span<const MigrationStatus> allowed = kAllowedFrom[static_cast<int>(action)];
+  if (std::any_of(allowed.begin(), allowed.end(),
+                  [&](MigrationStatus s) { return to_string(s) == status; })) {
+    return std::nullopt;
   }
-  if (allowed) return std::nullopt;
+  std::vector<std::string> names;
+  for (MigrationStatus s : allowed) names.emplace_back(to_string(s));
+  const std::string needs =
+      names.size() == 1
+          ? names[0]
+          : strings::cat(absl::StrJoin(names.begin(), names.end() - 1, ", "), " or ", names.back());
   return strings::cat(action_name(action), " needs the status ", needs, "; it is ", status);
 }
 
