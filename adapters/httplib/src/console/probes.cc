@@ -21,6 +21,22 @@ prometheus::MetricFamily family(std::string name, std::string help,
   return {.name = std::move(name), .help = std::move(help), .type = type, .metric = {}};
 }
 
+void add_gauge(prometheus::MetricFamily& family,
+               std::vector<prometheus::ClientMetric::Label> labels, double value) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.gauge.value = value;
+  family.metric.push_back(std::move(metric));
+}
+
+void add_counter(prometheus::MetricFamily& family,
+                 std::vector<prometheus::ClientMetric::Label> labels, double value) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.counter.value = value;
+  family.metric.push_back(std::move(metric));
+}
+
 // This process's counters (process_metrics()): guard refusals per key, chunk durations, worker
 // claims.
 std::vector<prometheus::MetricFamily> process_families() {
@@ -30,10 +46,7 @@ std::vector<prometheus::MetricFamily> process_families() {
              "Calls this process's guards refused because a migration was not applied",
              prometheus::MetricType::Counter);
   for (const auto& [key, count] : counted.guard_refusals) {
-    prometheus::ClientMetric metric;
-    metric.label = {{"key", key}};
-    metric.counter.value = static_cast<double>(count);
-    refusals.metric.push_back(std::move(metric));
+    add_counter(refusals, {{"key", key}}, static_cast<double>(count));
   }
   prometheus::MetricFamily chunks =
       family("massmigration_chunk_duration_seconds",
@@ -55,18 +68,8 @@ std::vector<prometheus::MetricFamily> process_families() {
       family("massmigration_worker_claims_total",
              "Chunks this process's workers claimed from the databases' queues",
              prometheus::MetricType::Counter);
-  prometheus::ClientMetric claimed;
-  claimed.counter.value = static_cast<double>(counted.worker_claims);
-  claims.metric.push_back(std::move(claimed));
+  add_counter(claims, {}, static_cast<double>(counted.worker_claims));
   return {refusals, chunks, claims};
-}
-
-void add_gauge(prometheus::MetricFamily& family,
-               std::vector<prometheus::ClientMetric::Label> labels, double value) {
-  prometheus::ClientMetric metric;
-  metric.label = std::move(labels);
-  metric.gauge.value = value;
-  family.metric.push_back(std::move(metric));
 }
 
 }  // namespace
