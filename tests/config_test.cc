@@ -110,12 +110,15 @@ TEST(ConfigToml, ConsoleLoginIsReadWithItsHash) {
   const mm::Config config = mm::Config::from_toml_string(
       "[console]\nusername = \"admin\"\npassword_hash = "
       "\"$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA\"\n"
-      "secure_cookie = true\nclient_address_header = \"X-Forwarded-For\"\n");
+      "secure_cookie = true\nclient_address_header = \"X-Forwarded-For\"\n"
+      "allowed_hosts = [\"migrations.example.com\", \"localhost:8000\"]\n");
   ASSERT_TRUE(config.console.has_value());
   EXPECT_EQ(config.console->username, "admin");
   EXPECT_EQ(config.console->password_hash, "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA");
   EXPECT_TRUE(config.console->secure_cookie);
   EXPECT_EQ(config.console->client_address_header, "X-Forwarded-For");
+  EXPECT_EQ(config.console->allowed_hosts,
+            (std::vector<std::string>{"migrations.example.com", "localhost:8000"}));
   EXPECT_FALSE(mm::Config::from_toml_string("[runs]\nlease_seconds = 3\n").console.has_value());
 }
 
@@ -139,10 +142,21 @@ TEST(ConfigToml, ConsoleEntriesThatAreWrongNameTheirLine) {
   e = config_error(
       [] { mm::Config::from_toml_string("[console]\nuser = \"admin\"\n", "app.toml"); });
   EXPECT_EQ(e.entry, "app.toml:2 [console] user");
-  EXPECT_NE(e.what.find("unknown entry (expected username, password_hash, secure_cookie or "
-                        "client_address_header)"),
+  EXPECT_NE(e.what.find("unknown entry (expected username, password_hash, secure_cookie, "
+                        "client_address_header or allowed_hosts)"),
             std::string::npos)
       << e.what;
+  e = config_error([] {
+    mm::Config::from_toml_string("[console]\nallowed_hosts = \"example.com\"\n", "app.toml");
+  });
+  EXPECT_EQ(e.entry, "app.toml:2 [console] allowed_hosts");
+  EXPECT_NE(e.what.find("expected an array of host names, found a string"), std::string::npos)
+      << e.what;
+  e = config_error([] {
+    mm::Config::from_toml_string("[console]\nallowed_hosts = [\"a\", \"\"]\n", "app.toml");
+  });
+  EXPECT_EQ(e.entry, "app.toml:2 [console] allowed_hosts");
+  EXPECT_NE(e.what.find("each a non-empty string"), std::string::npos) << e.what;
 }
 
 TEST(ConfigToml, SyntaxErrorNamesSourceAndLine) {

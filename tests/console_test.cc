@@ -329,6 +329,38 @@ TEST_P(Console, ALoginFromAnotherSiteIsRefused) {
   EXPECT_FALSE(res->has_header("Set-Cookie"));
 }
 
+// DNS rebinding: a page of evil.example, whose name now resolves to this server, is
+// same-origin with itself; only the Host it sends tells it apart.
+TEST_P(Console, OnlyTheAllowedHostNamesAreAnswered) {
+  mm::web::ConsoleOptions options = builtin_login();
+  options.allowed_hosts = {"Migrations.Example.com"};
+  options.login->allowed_hosts = {"localhost:1"};  // [console] allowed_hosts adds to them
+  start(options);
+  const std::string port = std::to_string(server_->port());
+  auto status_for_host = [&](const std::string& host, const std::string& path) {
+    return client().Get(path, {{"Host", host}})->status;
+  };
+  EXPECT_EQ(status_for_host("127.0.0.1:" + port, "/massmigrations/login"), 400);
+  EXPECT_EQ(status_for_host("migrations.example.com:" + port, "/massmigrations/login"), 200);
+  EXPECT_EQ(status_for_host("MIGRATIONS.example.com", "/massmigrations/login"), 200);
+  EXPECT_EQ(status_for_host("localhost:1", "/massmigrations/login"), 200);
+  EXPECT_EQ(status_for_host("localhost:2", "/massmigrations/login"), 400);
+  EXPECT_EQ(status_for_host("evil.example:" + port, "/massmigrations/static/console.js"), 400);
+  httplib::Result marked_up = client().Get("/massmigrations/", {{"Host", "<b>evil</b>"}});
+  EXPECT_EQ(marked_up->status, 400);
+  EXPECT_NE(marked_up->body.find("does not answer to &quot;&lt;b&gt;evil&lt;/b&gt;&quot;"),
+            std::string::npos)
+      << marked_up->body;
+  EXPECT_EQ(marked_up->get_header_value("X-Frame-Options"), "DENY");
+  // The rebinding page logs in with a guessed password: refused before it is even tried.
+  const std::string evil = "evil.example:" + port;
+  httplib::Result login =
+      client().Post("/massmigrations/login", {{"Host", evil}, {"Origin", "http://" + evil}},
+                    httplib::Params{{"username", "admin"}, {"password", kPassword}});
+  EXPECT_EQ(login->status, 400);
+  EXPECT_FALSE(login->has_header("Set-Cookie"));
+}
+
 TEST_P(Console, GetChangesNothing) {
   const Session s = session();
   httplib::Result run = get("/massmigrations/migrations/shop:0001_initial/default/run", s.cookie);
@@ -615,6 +647,9 @@ TEST(ConsoleMount, RefusesAConsoleWithoutUsersOrWithABadPrefix) {
     options.prefix = prefix;
     EXPECT_THROW(mm::web::mount(server, options), std::invalid_argument) << prefix;
   }
+  options.prefix = "/massmigrations";
+  options.login->allowed_hosts = {"example.com", ""};
+  EXPECT_THROW(mm::web::mount(server, options), std::invalid_argument);
 }
 
 TEST(ConsolePassword, HashesAreSaltedAndVerifyOnlyTheirPassword) {

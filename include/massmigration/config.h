@@ -21,6 +21,7 @@
 //   password_hash = "$argon2id$v=19$..."  # from `manage console-password`
 //   secure_cookie = true       # behind a TLS-terminating proxy
 //   client_address_header = "X-Forwarded-For"  # behind a proxy: who the client is
+//   allowed_hosts = ["migrations.example.com"]  # the Host names it answers to
 //
 // SQLite URLs: "sqlite:///absolute/path.db", or "sqlite:relative/path.db", resolved against
 // the directory of the TOML file it came from, or against the current directory at
@@ -38,6 +39,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace massmigration {
 
@@ -53,6 +55,8 @@ struct ConsoleLogin {
   // "X-Forwarded-For"), so that failed logins count per client, not all against the proxy.
   // Empty: the peer's address.
   std::string client_address_header{};
+  // The names the console answers to (web::ConsoleOptions::allowed_hosts); empty: any.
+  std::vector<std::string> allowed_hosts{};
 };
 
 struct Config {

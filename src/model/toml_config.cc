@@ -106,8 +106,26 @@ void read_durations(const toml::table& root, std::string_view source, std::strin
   }
 }
 
+// [console] allowed_hosts: an array of non-empty strings.
+std::vector<std::string> read_host_names(const toml::node& value, const std::string& entry) {
+  const toml::array* array = value.as_array();
+  if (!array) {
+    throw ConfigError(
+        entry, strings::cat("expected an array of host names, found ", type_name(value.type())));
+  }
+  std::vector<std::string> names;
+  for (const toml::node& name : *array) {
+    if (!name.is_string() || name.as_string()->get().empty()) {
+      throw ConfigError(entry, "expected host names, each a non-empty string");
+    }
+    names.push_back(name.as_string()->get());
+  }
+  return names;
+}
+
 // [console]: username and password_hash, both strings and both needed; secure_cookie, a
-// boolean. The hash's format is checked here, the password only when someone logs in.
+// boolean; allowed_hosts, an array of strings. The hash's format is checked here, the password
+// only when someone logs in.
 std::optional<ConsoleLogin> read_console(const toml::table& root, std::string_view source) {
   const toml::node* node = root.get("console");
   if (!node) return std::nullopt;
@@ -124,10 +142,14 @@ std::optional<ConsoleLogin> read_console(const toml::table& root, std::string_vi
       login.secure_cookie = value.as_boolean()->get();
       continue;
     }
+    if (name == "allowed_hosts") {
+      login.allowed_hosts = read_host_names(value, entry);
+      continue;
+    }
     if (name != "username" && name != "password_hash" && name != "client_address_header") {
       throw ConfigError(entry,
-                        "unknown entry (expected username, password_hash, secure_cookie or "
-                        "client_address_header)");
+                        "unknown entry (expected username, password_hash, secure_cookie, "
+                        "client_address_header or allowed_hosts)");
     }
     if (!value.is_string()) {
       throw ConfigError(entry, strings::cat("expected a string, found ", type_name(value.type())));

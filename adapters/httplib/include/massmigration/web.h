@@ -43,6 +43,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "massmigration/config.h"
 
@@ -81,14 +82,20 @@ struct ConsoleOptions {
   // /healthz and /metrics answer without a user: for a readiness probe or a metrics scraper
   // that cannot log in, where the network itself keeps strangers out.
   bool public_probes = false;
+  // The names the console answers to, as the Host header gives them ("migrations.example.com"
+  // for any port, "localhost:8000" for that port alone; letter case aside); any other gets 400
+  // and nothing else. Empty: any name. List them where browsers can reach the server: a page
+  // of another site whose name is made to resolve to this server (DNS rebinding) is then
+  // refused. The built-in login's ConsoleLogin::allowed_hosts adds to these.
+  std::vector<std::string> allowed_hosts{};
 };
 
 // Adds the console's routes to `server`. The handlers read the configuration installed with
 // configure() when they run: install it before the first request. Bodies are read whole before
 // routing: give the server a limit (httplib's set_payload_max_length; `manage serve` allows
 // 64 KiB). Throws std::invalid_argument when `options` has neither `authorize` nor `login`,
-// or a prefix that is neither "" nor "/"-separated segments of letters, digits and _ . ~ -
-// (no trailing "/", no segment of dots only).
+// a prefix that is neither "" nor "/"-separated segments of letters, digits and _ . ~ -
+// (no trailing "/", no segment of dots only), or an empty allowed host.
 void mount(httplib::Server& server, const ConsoleOptions& options);
 
 // An argon2id hash of `password` with a fresh random salt, in the encoded form

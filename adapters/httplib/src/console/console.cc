@@ -1,5 +1,9 @@
 #include "console/console.h"
 
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "string_building.h"
@@ -61,6 +65,7 @@ void add_security_headers(httplib::Response& response) {
 
 Console::Console(ConsoleOptions options)
     : options_(std::move(options)),
+      allowed_hosts_(allowed_hosts(options_)),
       sessions_(options_.session_lifetime),
       throttle_(options_.login_attempts, options_.login_lockout) {}
 
@@ -74,6 +79,27 @@ bool Console::same_origin(const httplib::Request& request) const {
            origin.find('/', origin.find("//") + 2) == std::string::npos;
   }
   return names_own_origin(request.get_header_value("Referer"), host, https_only);
+}
+
+std::vector<std::string> allowed_hosts(const ConsoleOptions& options) {
+  std::vector<std::string> allowed = options.allowed_hosts;
+  if (options.login) {
+    allowed.insert(allowed.end(), options.login->allowed_hosts.begin(),
+                   options.login->allowed_hosts.end());
+  }
+  return allowed;
+}
+
+bool Console::answers_to(const httplib::Request& request) const {
+  if (allowed_hosts_.empty()) return true;
+  const std::string host = request.get_header_value("Host");
+  // The name without its port; an IPv6 address keeps its brackets.
+  const size_t colon = host.rfind(':');
+  const bool has_port = colon != std::string::npos && host.find(']', colon) == std::string::npos;
+  const std::string name = host.substr(0, has_port ? colon : host.size());
+  return std::any_of(allowed_hosts_.begin(), allowed_hosts_.end(), [&](const std::string& entry) {
+    return absl::EqualsIgnoreCase(entry, host) || absl::EqualsIgnoreCase(entry, name);
+  });
 }
 
 bool Console::secure_cookie() const {

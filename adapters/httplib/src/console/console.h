@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "console/pages.h"
 #include "console/sessions.h"
@@ -42,6 +43,8 @@ class Console {
   bool same_origin(const httplib::Request& request) const;
   // The session cookie is Secure: the console is behind TLS.
   bool secure_cookie() const;
+  // The request's Host is one the console answers to (ConsoleOptions::allowed_hosts).
+  bool answers_to(const httplib::Request& request) const;
 
   // The frame of a page for `visitor` (its notice is taken: shown once).
   PageFrame frame(const std::optional<Visitor>& visitor);
@@ -56,9 +59,13 @@ class Console {
               const std::string& message);
 
   const ConsoleOptions options_;
+  const std::vector<std::string> allowed_hosts_;  // allowed_hosts(options_)
   SessionStore sessions_;
   LoginThrottle throttle_;
 };
+
+// The Host names a console with `options` answers to: its own and its login's; empty: any.
+std::vector<std::string> allowed_hosts(const ConsoleOptions& options);
 
 // Field `name` of the request's form body (application/x-www-form-urlencoded); empty when there
 // is none. Never from the query string: a token or password there would end up in access logs

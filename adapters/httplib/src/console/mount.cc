@@ -34,6 +34,13 @@ httplib::Server::Handler handler(std::shared_ptr<Console> console, ConsoleHandle
   return [console = std::move(console), fn = std::move(fn)](const httplib::Request& request,
                                                             httplib::Response& response) {
     internal::add_security_headers(response);
+    if (!console->answers_to(request)) {
+      return Console::html(
+          response, 400,
+          internal::problem_page(console->frame(std::nullopt), "Unknown host",
+                                 strings::cat("This console does not answer to \"",
+                                              request.get_header_value("Host"), "\".")));
+    }
     try {
       fn(*console, request, response);
     } catch (const RecordStoreError& e) {
@@ -285,6 +292,10 @@ void check(const ConsoleOptions& options) {
     throw std::invalid_argument(strings::cat(
         "massmigration::web::mount: prefix \"", options.prefix,
         "\" must be empty or /segments of letters, digits, _ . ~ -, without a trailing /"));
+  }
+  const std::vector<std::string> hosts = internal::allowed_hosts(options);
+  if (std::find(hosts.begin(), hosts.end(), "") != hosts.end()) {
+    throw std::invalid_argument("massmigration::web::mount: an allowed host is empty");
   }
 }
 
