@@ -333,7 +333,7 @@ TEST_P(Console, ALoginFromAnotherSiteIsRefused) {
 // same-origin with itself; only the Host it sends tells it apart.
 TEST_P(Console, OnlyTheAllowedHostNamesAreAnswered) {
   mm::web::ConsoleOptions options = builtin_login();
-  options.allowed_hosts = {"Migrations.Example.com"};
+  options.allowed_hosts = {"Migrations.Example.com", "[::1]"};
   options.login->allowed_hosts = {"localhost:1"};  // [console] allowed_hosts adds to them
   start(options);
   const std::string port = std::to_string(server_->port());
@@ -345,6 +345,13 @@ TEST_P(Console, OnlyTheAllowedHostNamesAreAnswered) {
   EXPECT_EQ(status_for_host("MIGRATIONS.example.com", "/massmigrations/login"), 200);
   EXPECT_EQ(status_for_host("localhost:1", "/massmigrations/login"), 200);
   EXPECT_EQ(status_for_host("localhost:2", "/massmigrations/login"), 400);
+  EXPECT_EQ(status_for_host("[::1]:" + port, "/massmigrations/login"), 200);
+  EXPECT_EQ(status_for_host("[::1]", "/massmigrations/login"), 200);
+  EXPECT_EQ(status_for_host("[::2]:" + port, "/massmigrations/login"), 400);
+  // Only digits after the last colon are a port.
+  EXPECT_EQ(status_for_host("migrations.example.com:evil", "/massmigrations/login"), 400);
+  EXPECT_EQ(status_for_host("migrations.example.com:@evil.example", "/massmigrations/login"), 400);
+  EXPECT_EQ(status_for_host("localhost:1:2", "/massmigrations/login"), 400);
   EXPECT_EQ(status_for_host("evil.example:" + port, "/massmigrations/static/console.js"), 400);
   httplib::Result marked_up = client().Get("/massmigrations/", {{"Host", "<b>evil</b>"}});
   EXPECT_EQ(marked_up->status, 400);
@@ -648,6 +655,9 @@ TEST(ConsoleMount, RefusesAConsoleWithoutUsersOrWithABadPrefix) {
     EXPECT_THROW(mm::web::mount(server, options), std::invalid_argument) << prefix;
   }
   options.prefix = "/massmigrations";
+  options.allowed_hosts = {""};
+  EXPECT_THROW(mm::web::mount(server, options), std::invalid_argument);
+  options.allowed_hosts = {};
   options.login->allowed_hosts = {"example.com", ""};
   EXPECT_THROW(mm::web::mount(server, options), std::invalid_argument);
 }

@@ -124,7 +124,7 @@ std::vector<std::string> read_host_names(const toml::node& value, const std::str
 }
 
 // [console]: username and password_hash, both strings and both needed; secure_cookie, a
-// boolean; allowed_hosts, an array of strings. The hash's format is checked here, the password
+// boolean; allowed_hosts, an array of non-empty strings. The hash's format is checked here, the password
 // only when someone logs in.
 std::optional<ConsoleLogin> read_console(const toml::table& root, std::string_view source) {
   const toml::node* node = root.get("console");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -93,10 +94,16 @@ std::vector<std::string> allowed_hosts(const ConsoleOptions& options) {
 bool Console::answers_to(const httplib::Request& request) const {
   if (allowed_hosts_.empty()) return true;
   const std::string host = request.get_header_value("Host");
-  // The name without its port; an IPv6 address keeps its brackets.
+  // The name without its port (digits after the last colon); an IPv6 address keeps its
+  // brackets. A name left with a colon outside brackets ("a:1:2", "a:b") is malformed and
+  // matches nothing.
   const size_t colon = host.rfind(':');
-  const bool has_port = colon != std::string::npos && host.find(']', colon) == std::string::npos;
+  const std::string_view after =
+      colon == std::string::npos ? std::string_view() : std::string_view(host).substr(colon + 1);
+  const bool has_port =
+      !after.empty() && std::all_of(after.begin(), after.end(), absl::ascii_isdigit);
   const std::string name = host.substr(0, has_port ? colon : host.size());
+  if (name.find(':') != std::string::npos && !name.starts_with('[')) return false;
   return std::any_of(allowed_hosts_.begin(), allowed_hosts_.end(), [&](const std::string& entry) {
     return absl::EqualsIgnoreCase(entry, host) || absl::EqualsIgnoreCase(entry, name);
   });
