@@ -12,6 +12,7 @@
 
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
+#include "support/await_status.h"
 #include "support/engines.h"
 #include "support/wall_clock_window.h"
 
@@ -207,6 +208,27 @@ TEST_P(Lifecycle, InlineRunAppliesWithDataAndRecordTogether) {
   }
   EXPECT_EQ(scalar("SELECT count(*) FROM item"), "3");
   EXPECT_EQ(status("inv:0001_create", "b"), mm::MigrationStatus::kNotRun);
+}
+
+// A guard trusts "not applied" for its recheck interval; a run that applies the migration in
+// this same process ends that at once. The quickstart example failed now and then without it:
+// its inline run took less than the default 5 ms.
+TEST_P(Lifecycle, AGuardRefusedBeforeARunInThisProcessAllowsOnceTheRunApplies) {
+  mm::testing::ScopedEnforcement enforce;
+  mm::Config config = dbs_.config();
+  config.guard_not_applied_recheck = std::chrono::hours(1);  // only the run can tell the guard
+  mm::configure(config);
+  const mm::MigrationRequirement on_a("inv:0001_create", {.db_aliases = {"a"}});
+  const mm::MigrationRequirement on_b("inv:0001_create", {.db_aliases = {"b"}});
+  EXPECT_THROW(on_a.ensure_applied(), mm::RequiredMigrationNotApplied);
+  EXPECT_THROW(on_b.ensure_applied(), mm::RequiredMigrationNotApplied);
+  mm::api::initiate_migration("inv:0001_create", "a");  // inline
+  EXPECT_NO_THROW(on_a.ensure_applied());
+  EXPECT_THROW(on_b.ensure_applied(), mm::RequiredMigrationNotApplied);
+  mm::api::initiate_migration("inv:0001_create", "b", {.backend = "threads"});
+  ASSERT_TRUE(mm::test::await_status(mm::MigrationKey("inv:0001_create"), "b",
+                                     {mm::MigrationStatus::kApplied}));
+  EXPECT_NO_THROW(on_b.ensure_applied());
 }
 
 TEST_P(Lifecycle, OperationsBindParametersAndQuery) {

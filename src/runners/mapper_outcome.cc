@@ -1,6 +1,7 @@
 // What a mapper run writes into its record outside the chunks: rows_total at the start,
 // APPLIED at the end (only when the record counts every chunk this attempt committed), and
 // ERRORED with the first failure, keeping the progress and checkpoint the workers left.
+#include "massmigration/internal/cache_epoch.h"
 #include "massmigration/log.h"
 #include "records/audit.h"
 #include "records/transitions.h"
@@ -52,6 +53,7 @@ void MapperRun::finish() {
       return false;
     }
     record_cache().invalidate(alias_, key_);
+    advance_cache_epoch();  // guards here that were just refused see it at once
     record_event(state_.database->store(), {.key = key_,
                                             .alias = alias_,
                                             .attempt_uuid = attempt_,

@@ -5,6 +5,7 @@
 #include "exception_text.h"
 #include "massmigration/backend.h"
 #include "massmigration/errors.h"
+#include "massmigration/internal/cache_epoch.h"
 #include "massmigration/log.h"
 #include "records/audit.h"
 #include "records/transitions.h"
@@ -53,6 +54,9 @@ void run_in_one_transaction(internal::RunState& state) {
       return;  // the session rolls back
     }
     session->commit();
+    // This process's guards that were just refused see it at once, not after their recheck
+    // interval.
+    internal::advance_cache_epoch();
     internal::record_event(state.database->store(), {.key = state.record.key,
                                                      .alias = alias,
                                                      .attempt_uuid = applied.attempt_uuid,

@@ -10,6 +10,7 @@
 
 #include "exception_text.h"
 #include "massmigration/errors.h"
+#include "massmigration/internal/cache_epoch.h"
 #include "massmigration/log.h"
 #include "massmigration/registry.h"
 #include "model/mapper_plan.h"
@@ -160,6 +161,7 @@ ChunkEnd apply_with_last_chunk(AliasDatabase& database, RunSession& session,
   // Guards trust APPLIED at once: it must not be lost to a crash.
   session.make_durable();
   session.commit();
+  advance_cache_epoch();  // guards here that were just refused see it at once
   record_run_event(database, chunk.key, chunk.attempt_uuid, worker, "finish",
                    strings::cat(applied.rows_done, " rows"));
   progress.finished = true;
@@ -317,6 +319,7 @@ void requeue_resumed_run(AliasDatabase& database, const MigrationRecord& resumed
   applied.applied_at = now_timestamp();
   if (!finish_record(*session, applied)) return;  // stopped or replaced meanwhile
   session->commit();
+  advance_cache_epoch();  // guards here that were just refused see it at once
   record_run_event(database, resumed.key, resumed.attempt_uuid, resumed.owner, "finish",
                    strings::cat(resumed.rows_done, " rows (every chunk was done)"));
 }
