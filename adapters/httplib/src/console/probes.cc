@@ -21,19 +21,13 @@ prometheus::MetricFamily family(std::string name, std::string help,
   return {.name = std::move(name), .help = std::move(help), .type = type, .metric = {}};
 }
 
-void add_gauge(prometheus::MetricFamily& family,
-               std::vector<prometheus::ClientMetric::Label> labels, double value) {
+// A sample of a gauge or counter `family`, its value where the family's type has it read.
+void add_sample(prometheus::MetricFamily& family,
+                std::vector<prometheus::ClientMetric::Label> labels, double value) {
   prometheus::ClientMetric metric;
   metric.label = std::move(labels);
-  metric.gauge.value = value;
-  family.metric.push_back(std::move(metric));
-}
-
-void add_counter(prometheus::MetricFamily& family,
-                 std::vector<prometheus::ClientMetric::Label> labels, double value) {
-  prometheus::ClientMetric metric;
-  metric.label = std::move(labels);
-  metric.counter.value = value;
+  (family.type == prometheus::MetricType::Counter ? metric.counter.value : metric.gauge.value) =
+      value;
   family.metric.push_back(std::move(metric));
 }
 
@@ -46,7 +40,7 @@ std::vector<prometheus::MetricFamily> process_families() {
              "Calls this process's guards refused because a migration was not applied",
              prometheus::MetricType::Counter);
   for (const auto& [key, count] : counted.guard_refusals) {
-    add_counter(refusals, {{"key", key}}, static_cast<double>(count));
+    add_sample(refusals, {{"key", key}}, static_cast<double>(count));
   }
   prometheus::MetricFamily chunks =
       family("massmigration_chunk_duration_seconds",
@@ -68,7 +62,7 @@ std::vector<prometheus::MetricFamily> process_families() {
       family("massmigration_worker_claims_total",
              "Chunks this process's workers claimed from the databases' queues",
              prometheus::MetricType::Counter);
-  add_counter(claims, {}, static_cast<double>(counted.worker_claims));
+  add_sample(claims, {}, static_cast<double>(counted.worker_claims));
   return {refusals, chunks, claims};
 }
 
@@ -111,25 +105,25 @@ std::string metrics_text(const StatusReport& report) {
   prometheus::MetricFamily up = family("massmigration_database_up",
                                        "1 when the records of the database could be read, else 0");
   for (const DatabaseRecords& database : report.databases) {
-    add_gauge(up, {{"database", database.alias}}, database.error ? 0 : 1);
+    add_sample(up, {{"database", database.alias}}, database.error ? 0 : 1);
   }
   for (size_t m = 0; m < report.migrations.size(); ++m) {
     const MigrationKey& key = report.migrations[m]->key();
     for (size_t d = 0; d < report.databases.size(); ++d) {
       const std::string& alias = report.databases[d].alias;
-      add_gauge(status,
-                {{"key", key.str()},
-                 {"app", key.app_label()},
-                 {"database", alias},
-                 {"status", report.cells[m][d]}},
-                1);
+      add_sample(status,
+                 {{"key", key.str()},
+                  {"app", key.app_label()},
+                  {"database", alias},
+                  {"status", report.cells[m][d]}},
+                 1);
       const MigrationRecord* record = report.databases[d].record(key);
       if (!record || report.migrations[m]->type() != MigrationType::kMapper) continue;
-      add_gauge(done, {{"key", key.str()}, {"database", alias}},
-                static_cast<double>(record->rows_done));
+      add_sample(done, {{"key", key.str()}, {"database", alias}},
+                 static_cast<double>(record->rows_done));
       if (record->rows_total) {
-        add_gauge(total, {{"key", key.str()}, {"database", alias}},
-                  static_cast<double>(*record->rows_total));
+        add_sample(total, {{"key", key.str()}, {"database", alias}},
+                   static_cast<double>(*record->rows_total));
       }
     }
   }
