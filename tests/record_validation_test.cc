@@ -50,6 +50,9 @@ std::vector<BadRow> bad_rows(Engine engine) {
     rows.push_back(
         {{{"initiated_at", "'yesterday'"}}, "initiated_at holds \"yesterday\"" + not_a_time});
     rows.push_back({{{"rows_done", "'many'"}}, "rows_done holds \"many\", not a whole number"});
+    // An empty blob reads as empty text: the guards' read, which asks only whether the attempt
+    // is empty, must say so too.
+    rows.push_back({{{"attempt_uuid", "X''"}}, "attempt_uuid is empty"});
   } else {
     rows.push_back(
         {{{"initiated_at", "'infinity'"}}, "initiated_at holds \"infinity\"" + not_a_time});

@@ -17,31 +17,36 @@ namespace massmigration {
 
 // Every column as text, NULL as nullopt: booleans as "0" or "1", times as format_timestamp
 // writes them, counts in decimal. A store converts nothing else: the value that is wrong
-// shows in the error as it was stored.
-struct StoredRecordRow {
-  std::string key;
-  std::optional<std::string> app_label{};
-  std::optional<std::string> name{};
-  std::optional<std::string> attempt_uuid{};
-  std::optional<std::string> initiated_at{};
-  std::optional<std::string> is_applied{};
-  std::optional<std::string> applied_at{};
-  std::optional<std::string> has_error{};
-  std::optional<std::string> last_error{};
-  std::optional<std::string> was_faked{};
-  std::optional<std::string> rows_done{};
-  std::optional<std::string> rows_total{};
-  std::optional<std::string> checkpoint{};
-  std::optional<std::string> rows_done_at_start{};
-  std::optional<std::string> owner{};
-  std::optional<std::string> heartbeat_at{};
-  std::optional<std::string> run_status{};  // stored_run_status()
-  std::optional<std::string> tuned_chunk_size{};
-  std::optional<std::string> tuned_pause_ms{};
-  std::optional<std::string> attempt_started_at{};
+// shows in the error as it was stored. `Text` is std::string (StoredRecordRow) or, for a store
+// that can lend its own buffers for the length of the call, std::string_view
+// (StoredRecordView): a row then costs no copies.
+template <typename Text>
+struct BasicStoredRecordRow {
+  Text key{};
+  std::optional<Text> app_label{};
+  std::optional<Text> name{};
+  std::optional<Text> attempt_uuid{};
+  std::optional<Text> initiated_at{};
+  std::optional<Text> is_applied{};
+  std::optional<Text> applied_at{};
+  std::optional<Text> has_error{};
+  std::optional<Text> last_error{};
+  std::optional<Text> was_faked{};
+  std::optional<Text> rows_done{};
+  std::optional<Text> rows_total{};
+  std::optional<Text> checkpoint{};
+  std::optional<Text> rows_done_at_start{};
+  std::optional<Text> owner{};
+  std::optional<Text> heartbeat_at{};
+  std::optional<Text> run_status{};  // stored_run_status()
+  std::optional<Text> tuned_chunk_size{};
+  std::optional<Text> tuned_pause_ms{};
+  std::optional<Text> attempt_started_at{};
   // Not a column: the database's clock when the row was read (see MigrationRecord::read_at).
-  std::optional<std::string> read_at{};
+  std::optional<Text> read_at{};
 };
+using StoredRecordRow = BasicStoredRecordRow<std::string>;
+using StoredRecordView = BasicStoredRecordRow<std::string_view>;
 
 // The record the row holds. Throws InvalidRecord naming `alias`, the key and the first thing
 // wrong: a key that is not a migration key or disagrees with app_label/name; an empty
@@ -50,6 +55,8 @@ struct StoredRecordRow {
 // rows_done_at_start; a run_status that is not one of stored_run_status's words, or other than
 // "running" in an applied or errored record; a tuned chunk size below 1.
 MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view alias);
+// The same, for a row of views (a name of its own: a braced row would fit either).
+MigrationRecord read_stored_view(const StoredRecordView& row, std::string_view alias);
 
 // The run_status column of a record neither applied nor errored whose status is `status`:
 // "running", "pausing", "paused", "cancelling" or "cancelled"; "running" for any other status

@@ -10,45 +10,47 @@ namespace massmigration {
 namespace {
 
 // Reads one row's columns; the first problem throws InvalidRecord.
+template <typename Text>
 class RowReader {
  public:
-  RowReader(const StoredRecordRow& row, std::string_view alias) : row_(row), alias_(alias) {}
+  using Row = BasicStoredRecordRow<Text>;
+  RowReader(const Row& row, std::string_view alias) : row_(row), alias_(alias) {}
 
   [[noreturn]] void invalid(std::string problem) const {
-    throw InvalidRecord(std::string(alias_), row_.key, std::move(problem));
+    throw InvalidRecord(std::string(alias_), std::string(row_.key), std::move(problem));
   }
 
-  const std::string& required(const std::optional<std::string>& value,
-                              std::string_view column) const {
+  std::string_view required(const std::optional<Text>& value, std::string_view column) const {
     if (!value) invalid(strings::cat(column, " is NULL"));
     return *value;
   }
 
-  bool boolean(const std::optional<std::string>& value, std::string_view column) const {
-    const std::string& text = required(value, column);
+  bool boolean(const std::optional<Text>& value, std::string_view column) const {
+    std::string_view text = required(value, column);
     if (text == "0") return false;
     if (text == "1") return true;
     invalid(strings::cat(column, " holds ", shown(text), ", not 0 or 1"));
   }
 
-  Timestamp time(const std::optional<std::string>& value, std::string_view column) const {
-    const std::string& text = required(value, column);
+  Timestamp time(const std::optional<Text>& value, std::string_view column) const {
+    std::string_view text = required(value, column);
     if (std::optional<Timestamp> parsed = parse_timestamp(text)) return *parsed;
     invalid(strings::cat(column, " holds ", shown(text),
                          ", not a time such as 2026-11-21T23:59:00.123456Z"));
   }
 
-  std::int64_t count(const std::optional<std::string>& value, std::string_view column) const {
-    const std::string& text = required(value, column);
+  std::int64_t count(const std::optional<Text>& value, std::string_view column) const {
+    std::string_view text = required(value, column);
     std::int64_t n = 0;
-    if (!absl::SimpleAtoi(text, &n) || text.empty() || text.front() == ' ' || text.back() == ' ') {
+    if (!absl::SimpleAtoi(strings::piece(text), &n) || text.empty() || text.front() == ' ' ||
+        text.back() == ' ') {
       invalid(strings::cat(column, " holds ", shown(text), ", not a whole number"));
     }
     if (n < 0) invalid(strings::cat(column, " is negative (", n, ")"));
     return n;
   }
 
-  MigrationStatus run_status(const std::string& text) const {
+  MigrationStatus run_status(std::string_view text) const {
     for (MigrationStatus status :
          {MigrationStatus::kRunning, MigrationStatus::kPausing, MigrationStatus::kPaused,
           MigrationStatus::kCancelling, MigrationStatus::kCancelled}) {
@@ -71,16 +73,17 @@ class RowReader {
   }
 
  private:
-  static std::string shown(const std::string& text) {
-    return strings::cat("\"", absl::CHexEscape(text), "\"");
+  static std::string shown(std::string_view text) {
+    return strings::cat("\"", absl::CHexEscape(strings::piece(text)), "\"");
   }
 
-  const StoredRecordRow& row_;
+  const Row& row_;
   std::string_view alias_;
 };
 
 // The combinations no massmigration write leaves behind.
-void check_consistent(const RowReader& reader, const MigrationRecord& r) {
+template <typename Text>
+void check_consistent(const RowReader<Text>& reader, const MigrationRecord& r) {
   if (r.is_applied && r.has_error) {
     reader.invalid("is_applied and has_error are both 1 (applied and failed at once)");
   }
@@ -126,25 +129,28 @@ MigrationStatus status_after_chunk(std::string_view run_status_before) {
   return MigrationStatus::kRunning;
 }
 
-MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view alias) {
-  const RowReader reader(row, alias);
+namespace {
+
+template <typename Text>
+MigrationRecord read_row(const BasicStoredRecordRow<Text>& row, std::string_view alias) {
+  const RowReader<Text> reader(row, alias);
   MigrationRecord r{.key = reader.key()};
-  r.attempt_uuid = reader.required(row.attempt_uuid, "attempt_uuid");
+  r.attempt_uuid = std::string(reader.required(row.attempt_uuid, "attempt_uuid"));
   if (r.attempt_uuid.empty()) reader.invalid("attempt_uuid is empty");
   r.initiated_at = reader.time(row.initiated_at, "initiated_at");
   r.is_applied = reader.boolean(row.is_applied, "is_applied");
   if (row.applied_at) r.applied_at = reader.time(row.applied_at, "applied_at");
   r.has_error = reader.boolean(row.has_error, "has_error");
-  r.last_error = reader.required(row.last_error, "last_error");
+  r.last_error = std::string(reader.required(row.last_error, "last_error"));
   r.was_faked = reader.boolean(row.was_faked, "was_faked");
   r.rows_done = reader.count(row.rows_done, "rows_done");
   if (row.rows_total) r.rows_total = reader.count(row.rows_total, "rows_total");
-  r.checkpoint = row.checkpoint;
+  if (row.checkpoint) r.checkpoint = std::string(*row.checkpoint);
   // Stores from before attempts kept it: progress is then measured from nothing.
   if (row.rows_done_at_start) {
     r.rows_done_at_start = reader.count(row.rows_done_at_start, "rows_done_at_start");
   }
-  r.owner = reader.required(row.owner, "owner");
+  r.owner = std::string(reader.required(row.owner, "owner"));
   if (row.heartbeat_at) r.heartbeat_at = reader.time(row.heartbeat_at, "heartbeat_at");
   // A store that keeps no run control has none of these: a run never asked anything.
   if (row.run_status) r.run_status = reader.run_status(*row.run_status);
@@ -159,6 +165,16 @@ MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view 
   if (row.read_at) r.read_at = reader.time(row.read_at, "the database's clock");
   check_consistent(reader, r);
   return r;
+}
+
+}  // namespace
+
+MigrationRecord read_stored_record(const StoredRecordRow& row, std::string_view alias) {
+  return read_row(row, alias);
+}
+
+MigrationRecord read_stored_view(const StoredRecordView& row, std::string_view alias) {
+  return read_row(row, alias);
 }
 
 }  // namespace massmigration

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   key TEXT PRIMARY KEY NOT NULL,
   app_label TEXT NOT NULL,
   name TEXT NOT NULL,
-  attempt_uuid TEXT NOT NULL CHECK (attempt_uuid <> ''),
+  attempt_uuid TEXT NOT NULL CHECK (length(attempt_uuid) > 0),
   initiated_at TEXT NOT NULL CHECK (initiated_at GLOB
     '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
   is_applied INTEGER NOT NULL DEFAULT 0 CHECK (is_applied IN (0, 1)),
@@ -97,6 +97,8 @@ constexpr const char* kAddedColumns[][2] = {
   "tuned_chunk_size, tuned_pause_ms, rows_done_at_start, attempt_started_at"
 #define MASSMIGRATION_SQLITE_COLUMNS \
   MASSMIGRATION_SQLITE_STORED_COLUMNS ", " MASSMIGRATION_SQLITE_NOW
+// The columns above, which read_record reads.
+constexpr int kColumnsRead = 21;
 // The database's clock when the record written is live (neither applied nor failed): a run
 // shows it is alive, and an attempt its start, by writing; a finished or failed one keeps the
 // heartbeat it had.
@@ -111,7 +113,13 @@ constexpr const char* kAddedColumns[][2] = {
 const char* const kGet =
     "SELECT " MASSMIGRATION_SQLITE_COLUMNS " FROM massmigration_record WHERE key = ?1";
 const char* const kGetWithoutClock =
-    "SELECT " MASSMIGRATION_SQLITE_STORED_COLUMNS ", NULL FROM massmigration_record WHERE key = ?1";
+    "SELECT ?1, app_label, name, "
+    "CASE WHEN attempt_uuid IS NULL THEN NULL WHEN length(attempt_uuid) = 0 THEN '' ELSE '-' END, "
+    "initiated_at, is_applied, applied_at, has_error, "
+    "CASE WHEN last_error IS NULL THEN NULL ELSE '' END, was_faked, rows_done, rows_total, NULL, "
+    "CASE WHEN owner IS NULL THEN NULL ELSE '' END, heartbeat_at, run_status, tuned_chunk_size, "
+    "tuned_pause_ms, rows_done_at_start, attempt_started_at, NULL "
+    "FROM massmigration_record WHERE key = ?1";
 const char* const kList =
     "SELECT " MASSMIGRATION_SQLITE_COLUMNS " FROM massmigration_record ORDER BY key";
 const char* const kInsertIfAbsent =
@@ -197,28 +205,32 @@ void bind_record(Statement& s, const MigrationRecord& r) {
 }
 
 MigrationRecord read_record(const Statement& s, std::string_view alias) {
-  return read_stored_record({.key = s.text(0),
-                             .app_label = s.optional_text(1),
-                             .name = s.optional_text(2),
-                             .attempt_uuid = s.optional_text(3),
-                             .initiated_at = s.optional_text(4),
-                             .is_applied = s.optional_text(5),
-                             .applied_at = s.optional_text(6),
-                             .has_error = s.optional_text(7),
-                             .last_error = s.optional_text(8),
-                             .was_faked = s.optional_text(9),
-                             .rows_done = s.optional_text(10),
-                             .rows_total = s.optional_text(11),
-                             .checkpoint = s.optional_text(12),
-                             .rows_done_at_start = s.optional_text(18),
-                             .owner = s.optional_text(13),
-                             .heartbeat_at = s.optional_text(14),
-                             .run_status = s.optional_text(15),
-                             .tuned_chunk_size = s.optional_text(16),
-                             .tuned_pause_ms = s.optional_text(17),
-                             .attempt_started_at = s.optional_text(19),
-                             .read_at = s.optional_text(20)},
-                            alias);
+  // Views of the statement's own row, read before it moves on: a record read copies only
+  // what the record keeps.
+  std::array<Statement::Digits, kColumnsRead> digits;
+  auto text = [&](int column) { return s.text_view(column, digits[column]); };
+  return read_stored_view({.key = text(0).value_or(std::string_view()),
+                           .app_label = text(1),
+                           .name = text(2),
+                           .attempt_uuid = text(3),
+                           .initiated_at = text(4),
+                           .is_applied = text(5),
+                           .applied_at = text(6),
+                           .has_error = text(7),
+                           .last_error = text(8),
+                           .was_faked = text(9),
+                           .rows_done = text(10),
+                           .rows_total = text(11),
+                           .checkpoint = text(12),
+                           .rows_done_at_start = text(18),
+                           .owner = text(13),
+                           .heartbeat_at = text(14),
+                           .run_status = text(15),
+                           .tuned_chunk_size = text(16),
+                           .tuned_pause_ms = text(17),
+                           .attempt_started_at = text(19),
+                           .read_at = text(20)},
+                          alias);
 }
 
 void add_missing_columns(Connection& connection) {

@@ -106,6 +106,15 @@ Statement& Statement::bind(int index, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bind_borrowed(int index, const std::string& text) {
+  // A length of -1 tells SQLite the text ends with a NUL, so reading it back as a column needs
+  // no terminated copy; text with a NUL inside needs its length.
+  const int size = text.find('\0') == std::string::npos ? -1 : static_cast<int>(text.size());
+  int rc = sqlite3_bind_text(stmt_, index, text.c_str(), size, SQLITE_STATIC);
+  if (rc != SQLITE_OK) throw_failure(db_, rc, "binding a parameter");
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::int64_t value) {
   int rc = sqlite3_bind_int64(stmt_, index, value);
   if (rc != SQLITE_OK) throw_failure(db_, rc, "binding a parameter");
@@ -126,14 +135,41 @@ bool Statement::step() {
 }
 
 std::string Statement::text(int column) const {
-  const unsigned char* data = sqlite3_column_text(stmt_, column);
-  if (!data) return {};
-  return std::string(reinterpret_cast<const char*>(data), sqlite3_column_bytes(stmt_, column));
+  Digits digits;
+  return std::string(text_view(column, digits).value_or(std::string_view()));
 }
 
 std::optional<std::string> Statement::optional_text(int column) const {
-  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
-  return text(column);
+  Digits digits;
+  std::optional<std::string_view> text = text_view(column, digits);
+  if (!text) return std::nullopt;
+  return std::string(*text);
+}
+
+std::optional<std::string_view> Statement::text_view(int column, Digits& digits) const {
+  // The value read through once: each sqlite3_column_* call checks the statement's state
+  // again, and a record's read asks three of them for each of its twenty columns. The
+  // unprotected value is safe here: a connection is used by one thread at a time.
+  sqlite3_value* value = sqlite3_column_value(stmt_, column);
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_NULL:
+      return std::nullopt;
+    case SQLITE_INTEGER: {
+      // The digits SQLite would write, written here: SQLite converts into a buffer it
+      // allocates and frees with the row, which made integers the dearest part of a record's
+      // read (records are read as text, most of their columns integers).
+      const char* end =
+          std::to_chars(digits.data(), digits.data() + digits.size(), sqlite3_value_int64(value))
+              .ptr;
+      return std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data()));
+    }
+    default: {
+      const unsigned char* data = sqlite3_value_text(value);
+      if (!data) return std::string_view();
+      return std::string_view(reinterpret_cast<const char*>(data),
+                              static_cast<std::size_t>(sqlite3_value_bytes(value)));
+    }
+  }
 }
 
 std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }

@@ -3,6 +3,7 @@
 #ifndef MASSMIGRATION_ADAPTERS_SQLITE_CONNECTION_H_
 #define MASSMIGRATION_ADAPTERS_SQLITE_CONNECTION_H_
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -49,6 +50,9 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::nullopt_t);
+  // Binds `text` without copying it: it must outlive this object, which clears its bindings.
+  // Selected back as a column, it costs no copy either (see the definition).
+  Statement& bind_borrowed(int index, const std::string& text);
   Statement& bind(int index, std::optional<std::int64_t> value) {
     return value ? bind(index, *value) : bind(index, std::nullopt);
   }
@@ -56,6 +60,11 @@ class Statement {
   bool step();
   std::string text(int column) const;
   std::optional<std::string> optional_text(int column) const;
+  // Room for an integer's digits, sign included.
+  using Digits = std::array<char, 20>;
+  // Column `column` as optional_text reads it, without copying: valid until the statement
+  // steps or resets, an integer's digits while `digits` lives.
+  std::optional<std::string_view> text_view(int column, Digits& digits) const;
   std::int64_t integer(int column) const;
   std::optional<std::int64_t> optional_integer(int column) const;
   // Column `column` of the current row as the value SQLite holds.
