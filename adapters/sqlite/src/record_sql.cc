@@ -112,7 +112,12 @@ constexpr int kColumnsRead = 21;
 
 const char* const kGet =
     "SELECT " MASSMIGRATION_SQLITE_COLUMNS " FROM massmigration_record WHERE key = ?1";
-const char* const kGetWithoutClock =
+// The guards' read: what read_stored_record checks, and no more. SQLite copies each text it
+// returns into memory it allocates per read, a large part of a guard's cold check; so the texts
+// read only for being there (or empty) come back as constants that say just that, the key is
+// the bound one (the row matched it exactly), and the checkpoint and the clock are not read.
+// A record read this way is good for its status only.
+const char* const kGuardRead =
     "SELECT ?1, app_label, name, "
     "CASE WHEN attempt_uuid IS NULL THEN NULL WHEN length(attempt_uuid) = 0 THEN '' ELSE '-' END, "
     "initiated_at, is_applied, applied_at, has_error, "

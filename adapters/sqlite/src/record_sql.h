@@ -11,9 +11,9 @@
 namespace massmigration::sqlite::internal {
 
 extern const char* const kGet;
-// kGet without the database's clock (read_at stays unset): a guard's read, which needs only
-// whether the record is applied.
-extern const char* const kGetWithoutClock;
+// A guard's read: every column kGet reads that validation needs, for the record's status only
+// (its texts are placeholders; read_at stays unset).
+extern const char* const kGuardRead;
 extern const char* const kList;
 extern const char* const kInsertIfAbsent;
 extern const char* const kReplaceIfAttempt;  // ?17..?20: see bind_expected

@@ -24,7 +24,7 @@ using internal::kAppendEvent;
 using internal::kControlRun;
 using internal::kEvents;
 using internal::kGet;
-using internal::kGetWithoutClock;
+using internal::kGuardRead;
 using internal::kHeartbeat;
 using internal::kInsertIfAbsent;
 using internal::kList;
@@ -61,7 +61,7 @@ class SqliteRecordStore : public RecordStore {
 
   // The whole row, validated: an invalid one must not let a guard through.
   bool is_applied(const MigrationKey& key) override {
-    std::optional<MigrationRecord> record = select_record(key, kGetWithoutClock);
+    std::optional<MigrationRecord> record = select_record(key, kGuardRead);
     return record && record->status() == MigrationStatus::kApplied;
   }
 
@@ -184,7 +184,7 @@ class SqliteRecordStore : public RecordStore {
   }
 
  private:
-  // The record of `key`, selected by `sql` (kGet or kGetWithoutClock).
+  // The record of `key`, selected by `sql` (kGet or kGuardRead).
   std::optional<MigrationRecord> select_record(const MigrationKey& key, const char* sql) {
     const std::string key_text = key.str();
     return read<std::optional<MigrationRecord>>(
