@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "massmigration/massmigration.h"
 #include "massmigration/testing.h"
 #include "support/engines.h"
@@ -208,6 +209,21 @@ TEST(StoredRecordRow, RunControlColumnsAreReadOnlyWhenTheyMakeSense) {
   row = running;
   row.tuned_pause_ms = "-5";
   EXPECT_EQ(problem(row), "tuned_pause_ms is negative (-5)");
+}
+
+TEST(StoredRecordRow, ACountIsDecimalDigitsAndNothingElse) {
+  mm::StoredRecordRow row = running_row();
+  for (const char* count : {"12", "0", "9223372036854775807"}) {
+    row.rows_done = count;
+    EXPECT_EQ(std::to_string(mm::read_stored_record(row, "default").rows_done), count);
+  }
+  // What a store never writes, whatever a number parser might make of it.
+  for (const char* text :
+       {"+5", "\t5", "5\n", " 5", "5 ", "0x10", "1e3", "5.0", "", "9223372036854775808"}) {
+    row.rows_done = text;
+    EXPECT_EQ(problem(row),
+              "rows_done holds \"" + absl::CHexEscape(text) + "\", not a whole number");
+  }
 }
 
 TEST(StoredRecordRow, AnAttemptStartsAtOrBelowTheRowsDone) {

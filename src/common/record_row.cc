@@ -1,9 +1,10 @@
 #include "massmigration/record_row.h"
 
+#include <charconv>
 #include <cstdint>
+#include <system_error>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "string_building.h"
 
 namespace massmigration {
@@ -42,8 +43,9 @@ class RowReader {
   std::int64_t count(const std::optional<Text>& value, std::string_view column) const {
     std::string_view text = required(value, column);
     std::int64_t n = 0;
-    if (!absl::SimpleAtoi(strings::piece(text), &n) || text.empty() || text.front() == ' ' ||
-        text.back() == ' ') {
+    // Decimal digits, a minus at most, nothing around them.
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (error != std::errc() || end != text.data() + text.size()) {
       invalid(strings::cat(column, " holds ", shown(text), ", not a whole number"));
     }
     if (n < 0) invalid(strings::cat(column, " is negative (", n, ")"));
