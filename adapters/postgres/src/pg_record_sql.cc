@@ -1,5 +1,7 @@
 #include "pg_record_sql.h"
 
+#include <array>
+#include <string>
 #include <string_view>
 
 #include "massmigration/record_row.h"
@@ -236,36 +238,41 @@ const std::vector<const char*>& Params::pointers() {
 }
 
 MigrationRecord read_record(const pqxx::row& row, std::string_view alias) {
-  auto text = [&](int column) -> std::optional<std::string> {
+  // Views of libpqxx's own result, except the times, rewritten here as records write them.
+  std::array<std::string, 5> times;
+  std::size_t times_used = 0;
+  auto text = [&](int column) -> std::optional<std::string_view> {
     if (row[column].is_null()) return std::nullopt;
-    return std::string(row[column].c_str());
+    return std::string_view(row[column].c_str(), row[column].size());
   };
-  auto time = [&](int column) -> std::optional<std::string> {
+  auto time = [&](int column) -> std::optional<std::string_view> {
     if (row[column].is_null()) return std::nullopt;
-    return record_time(row[column].c_str());
+    std::string& stored = times.at(times_used++);
+    stored = record_time(std::string_view(row[column].c_str(), row[column].size()));
+    return stored;
   };
-  return read_stored_record({.key = row[0].c_str(),
-                             .app_label = text(1),
-                             .name = text(2),
-                             .attempt_uuid = text(3),
-                             .initiated_at = time(4),
-                             .is_applied = text(5),
-                             .applied_at = time(6),
-                             .has_error = text(7),
-                             .last_error = text(8),
-                             .was_faked = text(9),
-                             .rows_done = text(10),
-                             .rows_total = text(11),
-                             .checkpoint = text(12),
-                             .rows_done_at_start = text(18),
-                             .owner = text(13),
-                             .heartbeat_at = time(14),
-                             .run_status = text(15),
-                             .tuned_chunk_size = text(16),
-                             .tuned_pause_ms = text(17),
-                             .attempt_started_at = time(19),
-                             .read_at = time(20)},
-                            alias);
+  return read_stored_view({.key = std::string_view(row[0].c_str(), row[0].size()),
+                           .app_label = text(1),
+                           .name = text(2),
+                           .attempt_uuid = text(3),
+                           .initiated_at = time(4),
+                           .is_applied = text(5),
+                           .applied_at = time(6),
+                           .has_error = text(7),
+                           .last_error = text(8),
+                           .was_faked = text(9),
+                           .rows_done = text(10),
+                           .rows_total = text(11),
+                           .checkpoint = text(12),
+                           .rows_done_at_start = text(18),
+                           .owner = text(13),
+                           .heartbeat_at = time(14),
+                           .run_status = text(15),
+                           .tuned_chunk_size = text(16),
+                           .tuned_pause_ms = text(17),
+                           .attempt_started_at = time(19),
+                           .read_at = time(20)},
+                          alias);
 }
 
 void ensure_schema(pqxx::connection_base& connection) {
