@@ -51,8 +51,7 @@ std::vector<BadRow> bad_rows(Engine engine) {
     rows.push_back(
         {{{"initiated_at", "'yesterday'"}}, "initiated_at holds \"yesterday\"" + not_a_time});
     rows.push_back({{{"rows_done", "'many'"}}, "rows_done holds \"many\", not a whole number"});
-    // An empty blob reads as empty text: the guards' read, which asks only whether the attempt
-    // is empty, must say so too.
+    // An empty blob reads as empty text, and a table created now refuses it too.
     rows.push_back({{{"attempt_uuid", "X''"}}, "attempt_uuid is empty"});
   } else {
     rows.push_back(
@@ -130,6 +129,22 @@ TEST_P(RecordValidation, AForeignRowIsListedApartAndAffectsNothingElse) {
   // The old table, without constraints, takes new records as before.
   mm::api::fake_migration(kBackfill, "default");
   EXPECT_EQ(mm::api::get_record(kBackfill, "default")->status(), mm::MigrationStatus::kApplied);
+}
+
+// Odd but valid attempts (text that starts with a NUL, digits stored as an integer, a blob)
+// read the same through the guards' narrower read as through the whole one.
+TEST(GuardRead, AcceptsWhatTheWholeReadAccepts) {
+  mm::test::TestDatabases dbs{Engine::kSqlite, {"default", "shop_db"}};
+  mm::configure(dbs.config());
+  mm::test::create_unchecked_record_table(dbs, "default");
+  for (const char* attempt : {"CAST(X'0041' AS TEXT)", "12345", "X'41'"}) {
+    SCOPED_TRACE(attempt);
+    mm::test::insert_record_row(dbs, "default", kInitial, {{"attempt_uuid", attempt}});
+    ASSERT_TRUE(mm::api::get_record(kInitial, "default").has_value());
+    mm::reset_guard_cache();
+    EXPECT_TRUE(mm::migration_is_applied(kInitial, "default"));
+    dbs.execute("default", "DELETE FROM massmigration_record");
+  }
 }
 
 TEST_P(RecordValidation, TablesCreatedNowRefuseInvalidRows) {

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS massmigration_record (
   key TEXT PRIMARY KEY NOT NULL,
   app_label TEXT NOT NULL,
   name TEXT NOT NULL,
-  attempt_uuid TEXT NOT NULL CHECK (length(attempt_uuid) > 0),
+  attempt_uuid TEXT NOT NULL CHECK (attempt_uuid <> '' AND attempt_uuid <> X''),
   initiated_at TEXT NOT NULL CHECK (initiated_at GLOB
     '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z'),
   is_applied INTEGER NOT NULL DEFAULT 0 CHECK (is_applied IN (0, 1)),
@@ -114,13 +114,11 @@ const char* const kGet =
     "SELECT " MASSMIGRATION_SQLITE_COLUMNS " FROM massmigration_record WHERE key = ?1";
 // The guards' read: what read_stored_record checks, and no more. SQLite copies each text it
 // returns into memory it allocates per read, a large part of a guard's cold check; so the texts
-// read only for being there (or empty) come back as constants that say just that, the key is
-// the bound one (the row matched it exactly), and the checkpoint and the clock are not read.
+// read only for being there come back as constants that say just that, the key is the bound
+// one (the row matched it exactly), and the checkpoint and the clock are not read.
 // A record read this way is good for its status only.
 const char* const kGuardRead =
-    "SELECT ?1, app_label, name, "
-    "CASE WHEN attempt_uuid IS NULL THEN NULL WHEN length(attempt_uuid) = 0 THEN '' ELSE '-' END, "
-    "initiated_at, is_applied, applied_at, has_error, "
+    "SELECT ?1, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, "
     "CASE WHEN last_error IS NULL THEN NULL ELSE '' END, was_faked, rows_done, rows_total, NULL, "
     "CASE WHEN owner IS NULL THEN NULL ELSE '' END, heartbeat_at, run_status, tuned_chunk_size, "
     "tuned_pause_ms, rows_done_at_start, attempt_started_at, NULL "

@@ -35,11 +35,15 @@ using internal::read_record;
 using internal::SqliteFailure;
 using internal::Statement;
 
-// The monotonic clock as the kernel last ticked it (every few milliseconds).
+// The monotonic clock as the kernel last ticked it (every few milliseconds), where there is one.
 std::chrono::nanoseconds coarse_now() {
+#ifdef CLOCK_MONOTONIC_COARSE
   timespec now{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+  if (clock_gettime(CLOCK_MONOTONIC_COARSE, &now) == 0) {
+    return std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec);
+  }
+#endif
+  return std::chrono::steady_clock::now().time_since_epoch();
 }
 
 // What a call does, named in its error message. The words are put together only for an error:
