@@ -6,6 +6,7 @@
 
 #include "massmigration/record_row.h"
 #include "pg_chunk_sql.h"
+#include "record_columns.h"
 #include "string_building.h"
 
 namespace massmigration::postgres::internal {
@@ -74,7 +75,7 @@ constexpr long long kSchemaLock = 7264530186;
 // Every column as text, booleans as 0/1; times as the server writes a timestamptz in the
 // store's sessions (DateStyle ISO, TimeZone UTC: see kSessionSettings), which read_record turns
 // into the form of format_timestamp. to_char would do that on the server, at a cost a guard's
-// cold check notices.
+// cold check notices. In the order record_columns::view reads them.
 #define MASSMIGRATION_PG_STORED_COLUMNS                                                         \
   "key, app_label, name, attempt_uuid, initiated_at, is_applied::int::text, applied_at, "       \
   "has_error::int::text, last_error, was_faked::int::text, rows_done::text, rows_total::text, " \
@@ -246,33 +247,11 @@ MigrationRecord read_record(const pqxx::row& row, std::string_view alias) {
     return std::string_view(row[column].c_str(), row[column].size());
   };
   auto time = [&](int column) -> std::optional<std::string_view> {
-    if (row[column].is_null()) return std::nullopt;
-    std::string& stored = times.at(times_used++);
-    stored = record_time(std::string_view(row[column].c_str(), row[column].size()));
-    return stored;
+    std::optional<std::string_view> stored = text(column);
+    if (!stored) return std::nullopt;
+    return times.at(times_used++) = record_time(*stored);
   };
-  return read_stored_view({.key = std::string_view(row[0].c_str(), row[0].size()),
-                           .app_label = text(1),
-                           .name = text(2),
-                           .attempt_uuid = text(3),
-                           .initiated_at = time(4),
-                           .is_applied = text(5),
-                           .applied_at = time(6),
-                           .has_error = text(7),
-                           .last_error = text(8),
-                           .was_faked = text(9),
-                           .rows_done = text(10),
-                           .rows_total = text(11),
-                           .checkpoint = text(12),
-                           .rows_done_at_start = text(18),
-                           .owner = text(13),
-                           .heartbeat_at = time(14),
-                           .run_status = text(15),
-                           .tuned_chunk_size = text(16),
-                           .tuned_pause_ms = text(17),
-                           .attempt_started_at = time(19),
-                           .read_at = time(20)},
-                          alias);
+  return read_stored_view(record_columns::view(text, time), alias);
 }
 
 void ensure_schema(pqxx::connection_base& connection) {

@@ -4,6 +4,7 @@
 #include "absl/time/clock.h"
 #include "chunk_sql.h"
 #include "massmigration/record_row.h"
+#include "record_columns.h"
 #include "string_building.h"
 
 namespace massmigration::sqlite::internal {
@@ -91,14 +92,13 @@ constexpr const char* kAddedColumns[][2] = {
 
 // The database's clock, as format_timestamp writes times (SQLite keeps milliseconds).
 #define MASSMIGRATION_SQLITE_NOW "(strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z')"
+// In the order record_columns::view reads them.
 #define MASSMIGRATION_SQLITE_STORED_COLUMNS                                                     \
   "key, app_label, name, attempt_uuid, initiated_at, is_applied, applied_at, has_error, "       \
   "last_error, was_faked, rows_done, rows_total, checkpoint, owner, heartbeat_at, run_status, " \
   "tuned_chunk_size, tuned_pause_ms, rows_done_at_start, attempt_started_at"
 #define MASSMIGRATION_SQLITE_COLUMNS \
   MASSMIGRATION_SQLITE_STORED_COLUMNS ", " MASSMIGRATION_SQLITE_NOW
-// The columns above, which read_record reads.
-constexpr int kColumnsRead = 21;
 // The database's clock when the record written is live (neither applied nor failed): a run
 // shows it is alive, and an attempt its start, by writing; a finished or failed one keeps the
 // heartbeat it had.
@@ -210,30 +210,9 @@ void bind_record(Statement& s, const MigrationRecord& r) {
 MigrationRecord read_record(const Statement& s, std::string_view alias) {
   // Views of the statement's own row, read before it moves on: a record read copies only
   // what the record keeps.
-  std::array<Statement::Digits, kColumnsRead> digits;
+  std::array<Statement::Digits, record_columns::kCount> digits;
   auto text = [&](int column) { return s.text_view(column, digits[column]); };
-  return read_stored_view({.key = text(0).value_or(std::string_view()),
-                           .app_label = text(1),
-                           .name = text(2),
-                           .attempt_uuid = text(3),
-                           .initiated_at = text(4),
-                           .is_applied = text(5),
-                           .applied_at = text(6),
-                           .has_error = text(7),
-                           .last_error = text(8),
-                           .was_faked = text(9),
-                           .rows_done = text(10),
-                           .rows_total = text(11),
-                           .checkpoint = text(12),
-                           .rows_done_at_start = text(18),
-                           .owner = text(13),
-                           .heartbeat_at = text(14),
-                           .run_status = text(15),
-                           .tuned_chunk_size = text(16),
-                           .tuned_pause_ms = text(17),
-                           .attempt_started_at = text(19),
-                           .read_at = text(20)},
-                          alias);
+  return read_stored_view(record_columns::view(text, text), alias);
 }
 
 void add_missing_columns(Connection& connection) {
